@@ -1,0 +1,431 @@
+"""Content-addressed media storage (local directory or S3) and import-source listing.
+
+Keys are ``sha256/<first 2 hex>/<64 hex>`` and are validated by one regex before any use, so a key
+can never name a path outside the storage root. Writing the same bytes twice returns the same key
+and does not rewrite the object. Plain values in and out: no settings, no services.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import stat
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, cast
+
+if TYPE_CHECKING:
+    from mypy_boto3_s3 import S3Client
+
+_CHUNK = 1024 * 1024
+# The 2-hex directory must repeat the first two digits of the digest (the backreference).
+_KEY_RE = re.compile(r"sha256/([0-9a-f]{2})/(?:\1[0-9a-f]{62})")
+_DRIVE_RE = re.compile(r"[A-Za-z]:")
+
+
+class StorageError(Exception):
+    """A storage operation failed (bad key, missing object, backend unreachable)."""
+
+
+class InvalidKeyError(StorageError):
+    """A key that is not a well-formed content address."""
+
+
+class KeyNotFoundError(StorageError):
+    """No object is stored under the key."""
+
+
+class SourcePathError(Exception):
+    """An import source path that is unsafe (escapes its root) or unusable."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+def key_for_digest(hexdigest: str) -> str:
+    """The storage key of a SHA-256 hex digest."""
+    return f"sha256/{hexdigest[:2]}/{hexdigest}"
+
+
+def key_for_bytes(data: bytes) -> str:
+    """The storage key that ``data`` is (or would be) stored under."""
+    return key_for_digest(hashlib.sha256(data).hexdigest())
+
+
+def validate_key(key: str) -> str:
+    """Return ``key`` if it is a well-formed content address, else raise ``InvalidKeyError``."""
+    if not isinstance(key, str) or _KEY_RE.fullmatch(key) is None:
+        raise InvalidKeyError(f"invalid storage key: {key!r}")
+    return key
+
+
+class Storage(Protocol):
+    """What services need from a media store; every method takes or returns a validated key."""
+
+    def put_bytes(self, data: bytes, *, content_type: str | None = None) -> str:
+        """Store ``data`` and return its key; a no-op when the key already exists."""
+        ...
+
+    def put_file(self, path: Path, *, content_type: str | None = None) -> str:
+        """Store the file at ``path`` (streamed) and return its key."""
+        ...
+
+    def open(self, key: str) -> BinaryIO:
+        """Open the object for streaming reads; the caller closes it."""
+        ...
+
+    def read(self, key: str) -> bytes:
+        """Return the whole object."""
+        ...
+
+    def exists(self, key: str) -> bool:
+        """Whether an object is stored under ``key``."""
+        ...
+
+    def delete(self, key: str) -> None:
+        """Remove the object; deleting a missing key is not an error."""
+        ...
+
+    def size(self, key: str) -> int:
+        """The object's size in bytes."""
+        ...
+
+
+class LocalStorage:
+    """A directory tree under ``root``; writes go to a temp file and are renamed into place."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        return self.root / validate_key(key)
+
+    def put_bytes(self, data: bytes, *, content_type: str | None = None) -> str:
+        """Store ``data`` and return its key; a no-op when the key already exists."""
+        key = key_for_bytes(data)
+        path = self.root / key
+        if path.is_file():
+            return key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        return key
+
+    def put_file(self, path: Path, *, content_type: str | None = None) -> str:
+        """Store the file at ``path`` (copied and hashed in one streamed pass) and return its key."""
+        staging = self.root / ".incoming"
+        staging.mkdir(parents=True, exist_ok=True)
+        digest = hashlib.sha256()
+        fd, tmp = tempfile.mkstemp(dir=staging, prefix=".tmp-")
+        try:
+            # Hash what we copy, not the source twice: the source may change under us.
+            with os.fdopen(fd, "wb") as out, open(path, "rb") as src:
+                while chunk := src.read(_CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            key = key_for_digest(digest.hexdigest())
+            target = self.root / key
+            if target.is_file():
+                os.unlink(tmp)
+                return key
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+        return key
+
+    def open(self, key: str) -> BinaryIO:
+        """Open the object for streaming reads; the caller closes it."""
+        try:
+            return open(self._path(key), "rb")
+        except FileNotFoundError:
+            raise KeyNotFoundError(f"no object stored under {key}") from None
+
+    def read(self, key: str) -> bytes:
+        """Return the whole object."""
+        with self.open(key) as fh:
+            return fh.read()
+
+    def exists(self, key: str) -> bool:
+        """Whether an object is stored under ``key``."""
+        return self._path(key).is_file()
+
+    def delete(self, key: str) -> None:
+        """Remove the object; deleting a missing key is not an error."""
+        self._path(key).unlink(missing_ok=True)
+
+    def size(self, key: str) -> int:
+        """The object's size in bytes."""
+        try:
+            return self._path(key).stat().st_size
+        except FileNotFoundError:
+            raise KeyNotFoundError(f"no object stored under {key}") from None
+
+
+def _client_error_code(exc: Exception) -> str:
+    response = getattr(exc, "response", None) or {}
+    return str(response.get("Error", {}).get("Code", ""))
+
+
+_MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+
+
+class S3Storage:
+    """Objects in an S3-compatible bucket under an optional key prefix."""
+
+    def __init__(
+        self,
+        bucket: str,
+        prefix: str = "",
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        access_key: str | None = None,
+        secret_key: str | None = None,
+    ) -> None:
+        import boto3  # imported here so that importing this module stays cheap
+
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.client: S3Client = boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            region_name=region,
+            aws_access_key_id=access_key,
+            aws_secret_access_key=secret_key,
+        )
+
+    def _object_key(self, key: str) -> str:
+        return self.prefix + validate_key(key)
+
+    def _call(self, fn: Callable[..., Any], key: str, **kwargs: Any) -> Any:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return fn(Bucket=self.bucket, Key=self._object_key(key), **kwargs)
+        except ClientError as exc:
+            if _client_error_code(exc) in _MISSING_CODES:
+                raise KeyNotFoundError(f"no object stored under {key}") from exc
+            raise StorageError(f"S3 {fn.__name__} failed for {key}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise StorageError(f"S3 {fn.__name__} failed for {key}: {exc}") from exc
+
+    def put_bytes(self, data: bytes, *, content_type: str | None = None) -> str:
+        """Store ``data`` and return its key; a no-op when the key already exists."""
+        key = key_for_bytes(data)
+        if not self.exists(key):
+            extra = {"ContentType": content_type} if content_type else {}
+            self._call(self.client.put_object, key, Body=data, **extra)
+        return key
+
+    def put_file(self, path: Path, *, content_type: str | None = None) -> str:
+        """Store the file at ``path`` (hashed in chunks, then streamed up) and return its key."""
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                digest.update(chunk)
+        key = key_for_digest(digest.hexdigest())
+        if self.exists(key):
+            return key
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        extra = {"ContentType": content_type} if content_type else {}
+        try:
+            with open(path, "rb") as fh:
+                self.client.upload_fileobj(
+                    fh, self.bucket, self._object_key(key), ExtraArgs=extra or None
+                )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"S3 upload failed for {key}: {exc}") from exc
+        return key
+
+    def open(self, key: str) -> BinaryIO:
+        """Open the object for streaming reads; the caller closes it."""
+        response = self._call(self.client.get_object, key)
+        return cast(BinaryIO, response["Body"])
+
+    def read(self, key: str) -> bytes:
+        """Return the whole object."""
+        with self.open(key) as body:
+            return body.read()
+
+    def exists(self, key: str) -> bool:
+        """Whether an object is stored under ``key``."""
+        try:
+            self._call(self.client.head_object, key)
+        except KeyNotFoundError:
+            return False
+        return True
+
+    def delete(self, key: str) -> None:
+        """Remove the object; deleting a missing key is not an error."""
+        self._call(self.client.delete_object, key)
+
+    def size(self, key: str) -> int:
+        """The object's size in bytes."""
+        return int(self._call(self.client.head_object, key)["ContentLength"])
+
+
+# --- import sources -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One file offered for import: its relative name, size and a way to read it."""
+
+    name: str
+    size: int
+    read: Callable[[], bytes]
+
+
+def safe_relative_path(name: str) -> str:
+    """Normalize an uploaded relative name (``dir/sub/a.jpg``) or raise ``SourcePathError``."""
+    if not name:
+        raise SourcePathError(name, "empty path")
+    if "\x00" in name:
+        raise SourcePathError(name, "path contains a NUL character")
+    # A backslash is a separator on Windows; treat it as one so that "..\\x" cannot slip past.
+    unified = name.replace("\\", "/")
+    if unified.startswith("/"):
+        raise SourcePathError(name, "absolute paths are not allowed")
+    if _DRIVE_RE.match(unified):
+        raise SourcePathError(name, "drive letters are not allowed")
+    parts: list[str] = []
+    for part in unified.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            raise SourcePathError(name, "'..' is not allowed")
+        parts.append(part)
+    if not parts:
+        raise SourcePathError(name, "path names no file")
+    return "/".join(parts)
+
+
+def _resolve_source_folder(root: Path, folder: str) -> tuple[Path, Path]:
+    if "\x00" in folder:
+        raise SourcePathError(folder, "path contains a NUL character")
+    unified = folder.replace("\\", "/")
+    if unified.startswith("/") or _DRIVE_RE.match(unified) or Path(folder).is_absolute():
+        raise SourcePathError(folder, "absolute paths are not allowed")
+    if ".." in unified.split("/"):
+        raise SourcePathError(folder, "'..' is not allowed")
+    real_root = root.resolve(strict=True)
+    base = (real_root / unified).resolve()
+    if not base.is_relative_to(real_root):
+        raise SourcePathError(folder, "resolves outside the allowed root (symlink?)")
+    if not base.is_dir():
+        raise SourcePathError(folder, "not a directory")
+    return real_root, base
+
+
+def _read_local(path: Path) -> Callable[[], bytes]:
+    return path.read_bytes
+
+
+def iter_local_source(root: Path, folder: str) -> Iterator[SourceFile]:
+    """Yield the files under ``root/folder`` recursively, sorted by relative name."""
+    real_root, base = _resolve_source_folder(root, folder)
+    seen: set[Path] = {base}
+
+    def walk(directory: Path, rel: str) -> Iterator[SourceFile]:
+        entries: list[tuple[str, os.DirEntry[str], bool, int]] = []
+        with os.scandir(directory) as it:
+            for entry in it:
+                if entry.is_symlink():
+                    try:
+                        real = Path(entry.path).resolve()
+                    except (OSError, RuntimeError):  # a symlink loop (RuntimeError before 3.13)
+                        raise SourcePathError(rel + entry.name, "unresolvable symlink") from None
+                    if not real.is_relative_to(real_root):
+                        raise SourcePathError(
+                            rel + entry.name, "symlink points outside the allowed root"
+                        )
+                try:
+                    st = entry.stat()  # follows a symlink, which is now known to stay inside
+                except FileNotFoundError:
+                    raise SourcePathError(rel + entry.name, "broken symlink") from None
+                is_dir = stat.S_ISDIR(st.st_mode)
+                if not is_dir and not stat.S_ISREG(st.st_mode):
+                    continue  # sockets, fifos, devices: nothing to import
+                # Sorting a directory as "name/" makes the depth-first walk globally sorted.
+                sort_name = entry.name + "/" if is_dir else entry.name
+                entries.append((sort_name, entry, is_dir, st.st_size))
+        entries.sort(key=lambda e: e[0])
+        for sort_name, entry, is_dir, size in entries:
+            path = Path(entry.path)
+            if is_dir:
+                real_dir = path.resolve()
+                if real_dir in seen:  # a symlink loop or a second link to the same tree
+                    continue
+                seen.add(real_dir)
+                yield from walk(path, rel + sort_name)
+            else:
+                yield SourceFile(name=rel + entry.name, size=size, read=_read_local(path))
+
+    yield from walk(base, "")
+
+
+def _read_s3(client: S3Client, bucket: str, key: str) -> Callable[[], bytes]:
+    def read() -> bytes:
+        body = client.get_object(Bucket=bucket, Key=key)["Body"]
+        with contextlib.closing(body):
+            return body.read()
+
+    return read
+
+
+def iter_s3_source(
+    client: S3Client, bucket: str, prefix: str = "", *, page_size: int = 1000
+) -> Iterator[SourceFile]:
+    """Yield the objects under ``prefix`` (paginated), named relative to the prefix."""
+    if prefix and not prefix.endswith("/"):
+        prefix += "/"  # a prefix names a folder: "photos" must not match "photos2/..."
+    paginator = client.get_paginator("list_objects_v2")
+    pages = paginator.paginate(
+        Bucket=bucket, Prefix=prefix, PaginationConfig={"PageSize": page_size}
+    )
+    cut = len(prefix)
+    for page in pages:
+        for obj in page.get("Contents", []):
+            key = obj["Key"]
+            if key.endswith("/"):
+                continue  # a "folder" placeholder made by consoles
+            name = safe_relative_path(key[cut:].lstrip("/"))
+            yield SourceFile(name=name, size=int(obj["Size"]), read=_read_s3(client, bucket, key))
+
+
+__all__ = [
+    "InvalidKeyError",
+    "KeyNotFoundError",
+    "LocalStorage",
+    "S3Storage",
+    "SourceFile",
+    "SourcePathError",
+    "Storage",
+    "StorageError",
+    "iter_local_source",
+    "iter_s3_source",
+    "key_for_bytes",
+    "key_for_digest",
+    "safe_relative_path",
+    "validate_key",
+]

@@ -1,0 +1,98 @@
+"""Login, logout, the current user, personal API tokens."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from accord_server.api.deps import (
+    CSRF_COOKIE,
+    SESSION_COOKIE,
+    CallerDep,
+    CurrentUser,
+    RuntimeDep,
+    SessionDep,
+)
+from accord_server.schemas.accounts import (
+    ApiTokenCreate,
+    ApiTokenCreated,
+    ApiTokenRead,
+    LoginCreate,
+    MembershipRead,
+    MeRead,
+    UserRead,
+)
+from accord_server.services import accounts, sessions
+from accord_server.services.errors import Unauthenticated
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+def _me(session: SessionDep, user: CurrentUser, csrf: str | None) -> MeRead:
+    rows = accounts.list_memberships(session, user=user)
+    return MeRead(
+        user=UserRead.model_validate(user),
+        memberships=[MembershipRead(organization_id=o.id, organization_name=o.name, role=m.role)
+                     for m, o in rows],
+        csrf_token=csrf,
+    )
+
+
+@router.post("/login", response_model=MeRead)
+def login(body: LoginCreate, request: Request, response: Response, session: SessionDep,
+          runtime: RuntimeDep) -> MeRead:
+    """Log in with email and password: sets the session cookie and returns the CSRF token."""
+    settings = runtime.settings
+    client = request.client.host if request.client else "unknown"
+    try:
+        new = sessions.login(session, email=body.email, password=body.password, client=client,
+                             days=settings.session_days,
+                             attempts_per_minute=settings.login_attempts_per_minute)
+    except Unauthenticated:
+        # Record the failure in its own transaction: this request's one rolls back.
+        with runtime.db.transaction() as failures:
+            sessions.record_login_failure(failures, email=body.email, client=client)
+        raise
+    max_age = settings.session_days * 86400
+    response.set_cookie(SESSION_COOKIE, new.session_token, max_age=max_age, httponly=True,
+                        samesite="lax", secure=settings.cookie_secure, path="/")
+    response.set_cookie(CSRF_COOKIE, new.csrf_token, max_age=max_age, httponly=False,
+                        samesite="lax", secure=settings.cookie_secure, path="/")
+    return _me(session, new.user, new.csrf_token)
+
+
+@router.post("/logout", status_code=204)
+def logout(request: Request, response: Response, session: SessionDep, caller: CallerDep) -> None:
+    """End the login session."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        sessions.logout(session, session_token=cookie)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(CSRF_COOKIE, path="/")
+
+
+@router.get("/me", response_model=MeRead)
+def me(session: SessionDep, caller: CallerDep) -> MeRead:
+    """The current user and their organizations."""
+    return _me(session, caller.user, caller.login.csrf_token if caller.login else None)
+
+
+@router.get("/tokens", response_model=list[ApiTokenRead])
+def list_tokens(session: SessionDep, user: CurrentUser) -> list[ApiTokenRead]:
+    """Your API tokens (secrets are never shown again)."""
+    return [ApiTokenRead.model_validate(t) for t in sessions.list_api_tokens(session, user=user)]
+
+
+@router.post("/tokens", response_model=ApiTokenCreated, status_code=201)
+def create_token(body: ApiTokenCreate, session: SessionDep, user: CurrentUser) -> ApiTokenCreated:
+    """A new API token; the `token` field is shown this once."""
+    token, secret = sessions.create_api_token(session, user=user, name=body.name)
+    return ApiTokenCreated.model_validate({**ApiTokenRead.model_validate(token).model_dump(),
+                                           "token": secret})
+
+
+@router.delete("/tokens/{token_id}", response_model=ApiTokenRead)
+def revoke_token(token_id: int, session: SessionDep, user: CurrentUser) -> ApiTokenRead:
+    """Revoke one of your API tokens."""
+    return ApiTokenRead.model_validate(
+        sessions.revoke_api_token(session, user=user, token_id=token_id)
+    )

@@ -1,0 +1,25 @@
+"""Background jobs: state, progress, counts, the error report; cancel."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from accord_server.api.deps import CurrentUser, SessionDep
+from accord_server.schemas.tasks import JobRead
+from accord_server.services import jobs
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+
+@router.get("/{job_id}", response_model=JobRead)
+def get_job(job_id: int, session: SessionDep, user: CurrentUser) -> JobRead:
+    """A job's state, progress, counts and errors."""
+    job, _ = jobs.get_job_or_raise(session, job_id=job_id, user=user)
+    return JobRead.model_validate(job)
+
+
+@router.post("/{job_id}/cancel", response_model=JobRead)
+def cancel_job(job_id: int, session: SessionDep, user: CurrentUser) -> JobRead:
+    """Cancel a queued job, or stop a running one at its next checkpoint."""
+    job, _ = jobs.get_job_or_raise(session, job_id=job_id, user=user)
+    return JobRead.model_validate(jobs.request_cancel(session, job=job))

@@ -1,0 +1,40 @@
+"""The annotation queue: next task, skip, drafts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from accord_server.api.deps import CurrentUser, SessionDep
+from accord_server.api.v1.tasks import task_read
+from accord_server.schemas.tasks import DraftUpdate, LeaseRead
+from accord_server.services import projects, queue, tasks
+
+router = APIRouter(tags=["queue"])
+
+
+@router.post("/projects/{project_id}/next", response_model=LeaseRead,
+             responses={204: {"description": "No task left for you in this project."}})
+def next_task(project_id: int, session: SessionDep, user: CurrentUser) -> LeaseRead | Response:
+    """Your current task, or the highest-priority task you have not seen, under a lease."""
+    project, membership = projects.get_project_or_raise(session, project_id=project_id, user=user)
+    lease = queue.next_task(session, project=project, role=membership.role, user=user)
+    if lease is None:
+        return Response(status_code=204)
+    return LeaseRead(task=task_read(lease.task, project), assignment_id=lease.assignment.id,
+                     lease_expires_at=lease.assignment.lease_expires_at, resumed=lease.resumed,
+                     draft=lease.assignment.draft)
+
+
+@router.post("/tasks/{task_id}/skip", status_code=204)
+def skip_task(task_id: int, session: SessionDep, user: CurrentUser) -> None:
+    """Give a task back; you will not get it again."""
+    task, project, _ = tasks.get_task_or_raise(session, task_id=task_id, user=user)
+    queue.skip_task(session, project=project, task_id=task.id, user=user)
+
+
+@router.put("/tasks/{task_id}/draft", status_code=204)
+def save_draft(task_id: int, body: DraftUpdate, session: SessionDep, user: CurrentUser) -> None:
+    """Autosave your work in progress on a task you hold."""
+    task, _, _ = tasks.get_task_or_raise(session, task_id=task_id, user=user)
+    queue.save_draft(session, task_id=task.id, user=user, draft=body.draft)

@@ -1,0 +1,71 @@
+"""create_app(settings): the only place that wires the API, the job queue and the web app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from huey import Huey
+
+from accord_server import __version__
+from accord_server.api.errors import install_error_handlers
+from accord_server.api.v1 import make_router
+from accord_server.jobs.queue import make_huey, register_job_task
+from accord_server.runtime import Runtime
+from accord_server.settings import Settings
+
+DEFAULT_WEB_DIR = Path(__file__).resolve().parents[3] / "web" / "dist"
+
+
+def make_runtime(settings: Settings, huey: Huey | None = None) -> tuple[Runtime, Huey]:
+    """A runtime whose jobs go to the configured huey queue."""
+    runtime = Runtime(settings=settings)
+    huey = huey or make_huey(settings)
+    runtime.enqueue_job = register_job_task(huey, runtime)
+    return runtime, huey
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+    """The ASGI app for these settings."""
+    if runtime is None:
+        runtime, _ = make_runtime(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        runtime.close()
+
+    app = FastAPI(
+        title="Accord",
+        version=__version__,
+        description="Accord data labeling platform API. Errors are always "
+                    '`{"code", "message", "details"}`.',
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    install_error_handlers(app)
+    app.include_router(make_router())
+
+    @app.get("/api/v1/health", tags=["meta"])
+    def health() -> dict[str, Any]:
+        """Liveness: the API answers and reaches its database."""
+        from sqlalchemy import text
+
+        with runtime.db.session(write=False) as session:
+            session.execute(text("SELECT 1"))
+        return {"status": "ok", "version": __version__}
+
+    web_dir = settings.web_dir or DEFAULT_WEB_DIR
+    if (web_dir / "index.html").is_file():
+        app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
+    else:
+        @app.get("/", include_in_schema=False)
+        def root() -> dict[str, Any]:
+            return {"name": "Accord", "version": __version__, "api": "/api/v1",
+                    "docs": "/docs", "openapi": "/openapi.json"}
+
+    return app

@@ -1,0 +1,186 @@
+"""Admin commands; each opens and commits its own transaction."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import click
+
+from accord_server.settings import Settings
+
+
+def _settings(data_dir: str | None) -> Settings:
+    settings = Settings()
+    if data_dir:
+        settings = settings.model_copy(update={"data_dir": Path(data_dir)})
+    return settings
+
+
+data_dir_option = click.option(
+    "--data-dir", envvar="ACCORD_DATA_DIR", default=None,
+    help="Data folder (SQLite database, job queue, media); env ACCORD_DATA_DIR.",
+)
+
+
+@click.group()
+def main() -> None:
+    """Accord server administration."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+@main.command()
+@data_dir_option
+def migrate(data_dir: str | None) -> None:
+    """Apply database migrations."""
+    from accord_server.db.engine import make_database
+    from accord_server.db.migrate import upgrade
+
+    database = make_database(_settings(data_dir))
+    upgrade(database.write_engine)
+    click.echo("database is up to date")
+
+
+@main.command()
+@data_dir_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int, help="API processes.")
+def serve(data_dir: str | None, host: str, port: int, workers: int) -> None:
+    """Apply migrations, start the job worker (embedded default) and serve the API and web app."""
+    import uvicorn
+
+    from accord_server.db.engine import make_database
+    from accord_server.db.migrate import upgrade
+
+    settings = _settings(data_dir)
+    database = make_database(settings)
+    upgrade(database.write_engine)
+    database.dispose()
+    env = {**os.environ, "ACCORD_DATA_DIR": str(settings.data_dir)}
+    worker = None
+    if settings.embedded_worker:
+        # The worker runs in its own process: huey's consumer installs signal handlers that
+        # must not replace the web server's.
+        worker = subprocess.Popen([sys.executable, "-m", "accord_server.cli.main", "worker",
+                                   "--data-dir", str(settings.data_dir)], env=env)
+    click.echo(f"Accord is running on http://{host}:{port}  (data: {settings.data_dir})")
+    try:
+        os.environ["ACCORD_DATA_DIR"] = str(settings.data_dir)
+        uvicorn.run("accord_server.cli.main:app_from_env", factory=True, host=host, port=port,
+                    workers=workers, log_level="info")
+    finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+def app_from_env() -> object:
+    """uvicorn factory: the app for the environment's settings."""
+    from accord_server.app import create_app
+
+    return create_app(Settings())
+
+
+@main.command()
+@data_dir_option
+@click.option("--threads", default=2, show_default=True, type=int)
+@click.option("--once", is_flag=True, help="Run the queued jobs, then exit.")
+def worker(data_dir: str | None, threads: int, once: bool) -> None:
+    """Run background jobs (SQLite queue by default, Redis with ACCORD_REDIS_URL)."""
+    from huey.consumer import Consumer
+
+    from accord_server.app import make_runtime
+    from accord_server.jobs.queue import drain
+    from accord_server.services.jobs import stale_running_jobs
+
+    settings = _settings(data_dir)
+    runtime, huey = make_runtime(settings)
+    with runtime.db.transaction() as session:
+        stale = stale_running_jobs(session, older_than=timedelta(minutes=2))
+    for job_id in stale:
+        runtime.enqueue_job(job_id)
+    if once:
+        click.echo(f"ran {drain(huey)} job(s)")
+        return
+    Consumer(huey, workers=threads, worker_type="thread").run()
+
+
+@main.group()
+def user() -> None:
+    """Manage users."""
+
+
+@user.command("create")
+@data_dir_option
+@click.option("--email", required=True)
+@click.option("--password", required=True, prompt=True, hide_input=True)
+@click.option("--name", default="")
+@click.option("--organization", default=None, help="Create this organization, owned by the user.")
+def user_create(data_dir: str | None, email: str, password: str, name: str,
+                organization: str | None) -> None:
+    """Create a user (and optionally an organization they own)."""
+    from accord_server.db.engine import make_database
+    from accord_server.services import accounts
+    from accord_server.services.errors import AccordError
+
+    database = make_database(_settings(data_dir))
+    try:
+        with database.transaction() as session:
+            new = accounts.create_user(session, email=email, password=password, name=name)
+            if organization:
+                accounts.create_organization(session, name=organization, owner=new)
+    except AccordError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"created user {new.email} (id {new.id})")
+
+
+@main.group()
+def token() -> None:
+    """Manage API tokens."""
+
+
+@token.command("create")
+@data_dir_option
+@click.option("--email", required=True)
+@click.option("--name", default="cli")
+def token_create(data_dir: str | None, email: str, name: str) -> None:
+    """Create an API token for a user and print it (shown once)."""
+    from accord_server.db.engine import make_database
+    from accord_server.services import accounts, sessions
+
+    database = make_database(_settings(data_dir))
+    with database.transaction() as session:
+        found = accounts.get_user_by_email(session, email)
+        if found is None:
+            raise click.ClickException(f"no user with email {email}")
+        _, secret = sessions.create_api_token(session, user=found, name=name)
+    click.echo(secret)
+
+
+@main.command()
+@data_dir_option
+@click.option("--url", default="http://127.0.0.1:8080", show_default=True)
+def demo(data_dir: str | None, url: str) -> None:
+    """Create (or reset) the demo organization, login and projects; print how to log in."""
+    from accord_server.cli.demo import create_demo
+
+    info = create_demo(_settings(data_dir))
+    click.echo("")
+    click.echo(f"  Accord demo ready: {url}")
+    click.echo(f"  login: {info.email}   password: {info.password}")
+    click.echo(f"  API token: {info.token}")
+    click.echo(f"  projects: {', '.join(info.projects)}")
+    click.echo("")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,34 @@
+"""ORM models, one module per aggregate; importing this package registers them all."""
+
+from accord_server.db.models.accounts import (
+    ApiToken,
+    LoginFailure,
+    Membership,
+    Organization,
+    User,
+    UserSession,
+)
+from accord_server.db.models.annotations import Annotation, AnnotationRevision
+from accord_server.db.models.events import Event
+from accord_server.db.models.jobs import Job
+from accord_server.db.models.projects import Batch, Project
+from accord_server.db.models.queue import Assignment
+from accord_server.db.models.tasks import Prediction, Task
+
+__all__ = [
+    "Annotation",
+    "AnnotationRevision",
+    "ApiToken",
+    "Assignment",
+    "Batch",
+    "Event",
+    "Job",
+    "LoginFailure",
+    "Membership",
+    "Organization",
+    "Prediction",
+    "Project",
+    "Task",
+    "User",
+    "UserSession",
+]

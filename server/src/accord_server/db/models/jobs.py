@@ -1,0 +1,44 @@
+"""Background jobs: state, progress, counts and the per-row error report."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from accord_server.db.base import Base, BigId, Json, UTCDateTime, utcnow
+
+JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled")
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')", name="state"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE"), index=True
+    )
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(50))
+    state: Mapped[str] = mapped_column(String(20), default="queued")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    phase: Mapped[str] = mapped_column(String(50), default="")
+    params: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    counts: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    errors: Mapped[list[Any]] = mapped_column(Json, default=list)
+    message: Mapped[str] = mapped_column(String(2000), default="")
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

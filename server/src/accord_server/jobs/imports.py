@@ -1,0 +1,276 @@
+"""The import job: read every source file, validate everything, then write all or nothing.
+
+Phase 1 (reading, progress 0-50 %) parses task files and probes media, collecting a per-row
+error report; nothing is written. Phase 2 (writing, 50-100 %) inserts tasks and predictions in
+bulk inside one transaction, so a failed, cancelled or killed import leaves no task behind.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from accord_server.adapters.media import MediaError, probe_media
+from accord_server.adapters.storage import (
+    SourceFile,
+    SourcePathError,
+    iter_local_source,
+)
+from accord_server.db.models import Batch, Job, Project
+from accord_server.jobs.runner import Cancelled
+from accord_server.runtime import Runtime
+from accord_server.services import jobs as job_service
+from accord_server.services.errors import Invalid
+from accord_server.services.imports.parsers import RowError, TaskIn, parse_tasks
+from accord_server.services.label_schemas import MediaInfo, validate_result
+from accord_server.services.projects import project_schema
+from accord_server.services.tasks import insert_predictions, insert_tasks
+
+TASK_FILE_EXTENSIONS = {".json", ".jsonl", ".ndjson", ".csv", ".tsv"}
+MEDIA_DATA_KEY = {"image": "image", "video": "video", "audio": "audio", "text": "text"}
+PROGRESS_EVERY = 50
+
+
+@dataclass
+class Plan:
+    """Rows ready to insert, with predictions per row index, and the error report."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    predictions: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    batches: set[str] = field(default_factory=set)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    error_count: int = 0
+    files: int = 0
+    skipped_rows: int = 0
+
+    def error(self, file: str, row: int | None, fld: str | None, message: str) -> None:
+        self.error_count += 1
+        if len(self.errors) < job_service.MAX_ERRORS_KEPT:
+            self.errors.append({"file": file, "row": row, "field": fld, "message": message})
+
+
+def media_url(project_id: int, key: str) -> str:
+    """Where the web app and exports fetch a stored media file."""
+    return f"/api/v1/projects/{project_id}/media/{key}"
+
+
+def _sources(runtime: Runtime, params: dict[str, Any]) -> Iterator[SourceFile]:
+    storage = runtime.storage
+    for item in params.get("files", []):
+        key = item["key"]
+        yield SourceFile(name=item["name"], size=int(item["size"]),
+                         read=lambda key=key: storage.read(key))
+    source = params.get("source")
+    if not source:
+        return
+    if source["type"] == "folder":
+        root = runtime.settings.import_roots[int(source.get("root", 0))]
+        yield from iter_local_source(root, source["path"])
+    elif source["type"] == "s3":
+        import boto3
+
+        from accord_server.adapters.storage import iter_s3_source
+
+        client = boto3.client("s3", endpoint_url=runtime.settings.s3_endpoint_url,
+                              region_name=runtime.settings.s3_region)
+        yield from iter_s3_source(client, source["bucket"], source.get("prefix", ""))
+
+
+def _task_row(task: TaskIn, project: Project) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    text = task.data.get("text")
+    if project.media == "text" and isinstance(text, str):
+        meta["text_length"] = len(text)
+    return {"data": task.data, "meta": meta, "priority": task.priority, "is_gold": task.is_gold,
+            "batch": task.batch}
+
+
+def _add_task_file(plan: Plan, project: Project, name: str, data: bytes) -> None:
+    parsed = parse_tasks(data, name)
+    for err in parsed.errors:
+        plan.error(name, err.row, err.field, err.message)
+    schema = project_schema(project)
+    for task in parsed.tasks:
+        row = _task_row(task, project)
+        preds = []
+        for i, pred in enumerate(task.predictions):
+            try:
+                media = MediaInfo(kind=project.media, width=None, height=None,
+                                  text_length=row["meta"].get("text_length"), frame_count=None)
+                result = validate_result(schema, pred.result, media, require_complete=False)
+            except Invalid as exc:
+                plan.error(name, task.source_row, f"predictions[{i}].result", exc.message)
+                continue
+            preds.append({"result": result, "score": pred.score,
+                          "model_version": pred.model_version})
+        if preds:
+            plan.predictions[len(plan.rows)] = preds
+        if task.batch:
+            plan.batches.add(task.batch)
+        plan.rows.append(row)
+
+
+def _add_media_file(plan: Plan, runtime: Runtime, project: Project, src: SourceFile,
+                    data: bytes) -> None:
+    probe = probe_media(data, src.name, max_image_pixels=runtime.settings.max_image_pixels,
+                        max_bytes=runtime.settings.max_upload_bytes)
+    if probe.kind != project.media:
+        raise MediaError(src.name, f"a {probe.kind} file cannot be a task of a {project.media} "
+                                   "project")
+    base = posixpath.basename(src.name)
+    meta: dict[str, Any] = {"filename": src.name, "mime": probe.mime, "size": probe.size}
+    if probe.kind == "text":
+        text = data.decode("utf-8-sig")
+        meta["text_length"] = probe.text_length
+        plan.rows.append({"data": {"text": text, "filename": base}, "meta": meta})
+        return
+    key = runtime.storage.put_bytes(data, content_type=probe.mime)
+    if probe.width is not None:
+        meta.update(width=probe.width, height=probe.height)
+    plan.rows.append({"data": {MEDIA_DATA_KEY[probe.kind]: media_url(project.id, key),
+                               "filename": base},
+                      "meta": meta, "media_key": key})
+
+
+def _check_cancel(runtime: Runtime, job_id: int) -> None:
+    with runtime.db.session(write=False) as session:
+        if job_service.cancel_requested(session, job_id=job_id):
+            raise Cancelled
+
+
+def _report(runtime: Runtime, job_id: int, progress: float, phase: str,
+            counts: dict[str, Any]) -> None:
+    with runtime.db.transaction() as session:
+        job_service.report_progress(session, job_id=job_id, progress=progress, phase=phase,
+                                    counts=counts)
+
+
+def _counts(plan: Plan, **extra: Any) -> dict[str, Any]:
+    return {"files": plan.files, "rows": len(plan.rows), "errors": plan.error_count, **extra}
+
+
+def read_sources(runtime: Runtime, job: Job, project: Project) -> Plan:
+    """Phase 1: parse and probe every source file into a plan (writes media blobs only)."""
+    plan = Plan()
+    sources = _sources(runtime, job.params)
+    total = int(job.params.get("total_files") or 0)
+    while True:
+        try:
+            src = next(sources)
+        except StopIteration:
+            break
+        except SourcePathError as exc:
+            plan.error(exc.path, None, None, str(exc))
+            break
+        plan.files += 1
+        try:
+            data = src.read()
+            if posixpath.splitext(src.name.lower())[1] in TASK_FILE_EXTENSIONS:
+                _add_task_file(plan, project, src.name, data)
+            else:
+                _add_media_file(plan, runtime, project, src, data)
+        except MediaError as exc:
+            plan.error(src.name, None, None, str(exc))
+        except Invalid as exc:
+            plan.error(src.name, None, None, exc.message)
+        if plan.files % PROGRESS_EVERY == 0:
+            _check_cancel(runtime, job.id)
+            done = plan.files / total if total else 0.0
+            _report(runtime, job.id, 0.5 * min(done, 1.0), "reading", _counts(plan))
+    return plan
+
+
+def _batch_ids(session: Any, project: Project, names: set[str]) -> dict[str, int]:
+    ids: dict[str, int] = {}
+    for name in sorted(names):
+        batch = session.scalar(select(Batch).where(Batch.project_id == project.id,
+                                                   Batch.name == name))
+        if batch is None:
+            batch = Batch(project_id=project.id, name=name)
+            session.add(batch)
+            session.flush()
+        ids[name] = batch.id
+    return ids
+
+
+def write_plan(runtime: Runtime, job: Job, plan: Plan) -> dict[str, Any]:
+    """Phase 2: insert every row and prediction in one transaction, in bulk chunks."""
+    chunk = runtime.settings.import_batch_size
+    default_batch = job.params.get("batch")
+    created = predictions = 0
+    with runtime.db.transaction() as session:
+        project = session.get(Project, job.project_id)
+        if project is None:
+            raise Invalid(f"project {job.project_id} no longer exists")
+        names = plan.batches | ({default_batch} if default_batch else set())
+        batch_ids = _batch_ids(session, project, names)
+        for start in range(0, len(plan.rows), chunk):
+            rows = plan.rows[start:start + chunk]
+            for row in rows:
+                name = row.pop("batch", None) or default_batch
+                row["batch_id"] = batch_ids.get(name) if name else None
+            ids = insert_tasks(session, project=project, rows=rows, import_job_id=job.id)
+            created += len(ids)
+            pred_rows = [
+                {**pred, "task_id": task_id}
+                for offset, task_id in enumerate(ids)
+                for pred in plan.predictions.get(start + offset, ())
+            ]
+            predictions += insert_predictions(session, project=project, rows=pred_rows)
+            _check_cancel(runtime, job.id)
+            if not runtime.db.is_sqlite:
+                # SQLite has one writer: this transaction holds it, so progress waits.
+                _report(runtime, job.id, 0.5 + 0.5 * created / max(1, len(plan.rows)),
+                        "writing", _counts(plan, tasks=created))
+    return _counts(plan, tasks=created, predictions=predictions)
+
+
+def run_import(runtime: Runtime, job_id: int) -> None:
+    """Run an import job end to end (see the module docstring)."""
+    with runtime.db.session(write=False) as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        project = session.get(Project, job.project_id) if job.project_id else None
+        if project is None:
+            raise Invalid(f"project {job.project_id} no longer exists")
+        session.expunge_all()
+    plan = read_sources(runtime, job, project)
+    skip_invalid = bool(job.params.get("skip_invalid"))
+    if plan.error_count and not skip_invalid:
+        with runtime.db.transaction() as session:
+            job_service.finish_job(
+                session, job_id=job_id, state="failed", counts=_counts(plan, tasks=0),
+                errors=plan.errors,
+                message=f"nothing imported: {plan.error_count} error(s); first: "
+                        f"{_first(plan.errors)}",
+            )
+        return
+    if not plan.rows and not plan.error_count:
+        with runtime.db.transaction() as session:
+            job_service.finish_job(session, job_id=job_id, state="failed",
+                                   counts=_counts(plan, tasks=0),
+                                   message="nothing to import: no tasks or media files found")
+        return
+    _report(runtime, job_id, 0.5, "writing", _counts(plan))
+    counts = write_plan(runtime, job, plan)
+    with runtime.db.transaction() as session:
+        message = f"imported {counts['tasks']} tasks"
+        if plan.error_count:
+            message += f"; skipped {plan.error_count} invalid row(s) or file(s)"
+        job_service.finish_job(session, job_id=job_id, state="succeeded", counts=counts,
+                               errors=plan.errors, message=message)
+
+
+def _first(errors: list[dict[str, Any]]) -> str:
+    e = errors[0]
+    where = e["file"] + (f" row {e['row']}" if e.get("row") else "")
+    where += f" {e['field']}" if e.get("field") else ""
+    msg = e["message"]
+    return msg if msg.startswith(e["file"]) else f"{where}: {msg}"
+
+
+__all__ = ["RowError", "run_import"]

@@ -1,0 +1,83 @@
+"""Wire models for login, users, tokens, organizations and members."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from accord_server.schemas.common import (
+    Email,
+    InputModel,
+    Name,
+    Password,
+    ReadModel,
+    Role,
+)
+
+
+class LoginCreate(InputModel):
+    email: Email
+    password: Password
+
+
+class UserRead(ReadModel):
+    id: int
+    email: str
+    name: str
+
+
+class MembershipRead(ReadModel):
+    organization_id: int
+    organization_name: str
+    role: str
+
+
+class MeRead(ReadModel):
+    user: UserRead
+    memberships: list[MembershipRead]
+    csrf_token: str | None = None
+
+
+class ApiTokenCreate(InputModel):
+    name: Name
+
+
+class ApiTokenRead(ReadModel):
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class ApiTokenCreated(ApiTokenRead):
+    token: str
+
+
+class OrganizationCreate(InputModel):
+    name: Name
+
+
+class OrganizationRead(ReadModel):
+    id: int
+    name: str
+    created_at: datetime
+    role: str
+
+
+class MemberCreate(InputModel):
+    email: Email
+    role: Role
+    name: str = ""
+    password: Password | None = None
+
+
+class MemberUpdate(InputModel):
+    role: Role
+
+
+class MemberRead(ReadModel):
+    user_id: int
+    email: str
+    name: str
+    role: str

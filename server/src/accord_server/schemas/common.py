@@ -1,0 +1,33 @@
+"""Shared wire types: error body, constrained aliases, base models."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+Role = Annotated[str, Field(pattern="^(owner|admin|manager|reviewer|annotator)$")]
+ClientId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+class InputModel(BaseModel):
+    """Base of request bodies: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class ReadModel(BaseModel):
+    """Base of response bodies, built from ORM rows."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ErrorRead(BaseModel):
+    """Every error response: a stable code, a message naming the field, and details."""
+
+    code: str
+    message: str
+    details: Any = None

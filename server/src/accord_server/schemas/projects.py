@@ -1,0 +1,69 @@
+"""Wire models for projects and their progress."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import Field
+
+from accord_server.schemas.common import InputModel, Name, ReadModel
+
+
+class ProjectCreate(InputModel):
+    organization_id: int | None = Field(
+        None, description="Organization to create the project in; default: your only one."
+    )
+    name: Name
+    description: str = ""
+    label_schema: str | dict[str, Any] = Field(
+        description="The label schema as YAML/JSON text or as an object."
+    )
+    overlap: int = Field(1, ge=1, le=100, description="Annotations wanted per task.")
+    lease_minutes: int = Field(30, ge=1, le=10080, description="How long a hand-out lasts.")
+    blind: bool = Field(True, description="Annotators never see each other's work.")
+    instructions: str = Field("", description="Markdown shown to annotators.")
+
+
+class ProjectUpdate(InputModel):
+    name: Name | None = None
+    description: str | None = None
+    label_schema: str | dict[str, Any] | None = None
+    overlap: int | None = Field(None, ge=1, le=100)
+    lease_minutes: int | None = Field(None, ge=1, le=10080)
+    blind: bool | None = None
+    instructions: str | None = None
+
+
+class ProjectRead(ReadModel):
+    id: int
+    organization_id: int
+    name: str
+    description: str
+    media: str
+    label_schema: dict[str, Any]
+    schema_source: str
+    overlap: int
+    lease_minutes: int
+    blind: bool
+    instructions: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class AnnotatorProgress(ReadModel):
+    user_id: int
+    email: str
+    annotations: int
+
+
+class ProjectProgressRead(ReadModel):
+    tasks: int
+    new: int
+    in_progress: int
+    completed: int
+    annotations: int
+    active_leases: int
+    skipped: int
+    percent_complete: float
+    annotators: list[AnnotatorProgress]

@@ -1,0 +1,192 @@
+"""Users, organizations and memberships."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from accord_server.db.models import Membership, Organization, User
+from accord_server.services.errors import Conflict, Forbidden, Invalid, NotFound
+from accord_server.services.permissions import Action, Role, authorize
+from accord_server.services.security import hash_password
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def normalize_email(email: str) -> str:
+    """Emails compare case-insensitively; keep one spelling."""
+    email = email.strip().lower()
+    if "@" not in email or email.startswith("@") or email.endswith("@"):
+        raise Invalid(f"email: {email!r} is not an email address", details={"field": "email"})
+    return email
+
+
+def check_password_rules(password: str) -> None:
+    """Refuse passwords too short to be worth hashing."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(
+            f"password: must be at least {MIN_PASSWORD_LENGTH} characters",
+            details={"field": "password"},
+        )
+
+
+def get_user_by_email(session: Session, email: str) -> User | None:
+    """The user with this email, if any."""
+    return session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+def create_user(session: Session, *, email: str, password: str | None, name: str = "") -> User:
+    """A new user; the email must be unused."""
+    email = normalize_email(email)
+    if session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise Conflict(f"email: a user with email {email} already exists", details={"field": "email"})
+    if password is not None:
+        check_password_rules(password)
+    user = User(
+        email=email, name=name, password_hash=hash_password(password) if password else None
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def set_password(session: Session, *, user: User, password: str) -> None:
+    """Replace a user's password."""
+    check_password_rules(password)
+    user.password_hash = hash_password(password)
+    session.flush()
+
+
+def create_organization(session: Session, *, name: str, owner: User) -> Organization:
+    """A new organization whose first member is ``owner``."""
+    name = name.strip()
+    if not name:
+        raise Invalid("name: must not be empty", details={"field": "name"})
+    org = Organization(name=name)
+    session.add(org)
+    session.flush()
+    session.add(Membership(organization_id=org.id, user_id=owner.id, role=Role.OWNER))
+    session.flush()
+    return org
+
+
+def list_memberships(session: Session, *, user: User) -> list[tuple[Membership, Organization]]:
+    """The user's memberships with their organizations, oldest first."""
+    rows = session.execute(
+        select(Membership, Organization)
+        .join(Organization, Organization.id == Membership.organization_id)
+        .where(Membership.user_id == user.id)
+        .order_by(Membership.id)
+    )
+    return [(m, o) for m, o in rows]
+
+
+def get_membership_or_raise(session: Session, *, organization_id: int, user: User) -> Membership:
+    """The caller's membership in an organization; NotFound for organizations they are not in."""
+    membership = session.scalar(
+        select(Membership).where(
+            Membership.organization_id == organization_id, Membership.user_id == user.id
+        )
+    )
+    if membership is None:
+        raise NotFound(f"organization {organization_id} not found")
+    return membership
+
+
+def list_members(session: Session, *, organization_id: int) -> list[tuple[Membership, User]]:
+    """Members of an organization with their users."""
+    rows = session.execute(
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.organization_id == organization_id)
+        .order_by(Membership.id)
+    )
+    return [(m, u) for m, u in rows]
+
+
+def _check_role_grant(actor_role: str, role: str) -> None:
+    if role not in {r.value for r in Role}:
+        raise Invalid(
+            f"role: {role!r} is not a role; expected one of: "
+            + ", ".join(r.value for r in Role),
+            details={"field": "role"},
+        )
+    if role == Role.OWNER and actor_role != Role.OWNER:
+        raise Invalid("role: only an owner can make someone an owner", details={"field": "role"})
+
+
+def add_member(
+    session: Session,
+    *,
+    actor: Membership,
+    email: str,
+    role: str,
+    name: str = "",
+    password: str | None = None,
+) -> tuple[Membership, User]:
+    """Add a user (created when the email is new) to the actor's organization with ``role``."""
+    authorize(actor.role, Action.MEMBER_MANAGE)
+    _check_role_grant(actor.role, role)
+    user = get_user_by_email(session, email)
+    if user is None:
+        user = create_user(session, email=email, password=password, name=name)
+    elif session.scalar(
+        select(Membership.id).where(
+            Membership.organization_id == actor.organization_id, Membership.user_id == user.id
+        )
+    ):
+        raise Conflict(f"email: {user.email} is already a member", details={"field": "email"})
+    membership = Membership(organization_id=actor.organization_id, user_id=user.id, role=role)
+    session.add(membership)
+    session.flush()
+    return membership, user
+
+
+def _get_member_or_raise(session: Session, organization_id: int, user_id: int) -> Membership:
+    membership = session.scalar(
+        select(Membership).where(
+            Membership.organization_id == organization_id, Membership.user_id == user_id
+        )
+    )
+    if membership is None:
+        raise NotFound(f"member {user_id} not found")
+    return membership
+
+
+def _count_owners(session: Session, organization_id: int) -> int:
+    return session.scalar(
+        select(func.count()).where(
+            Membership.organization_id == organization_id, Membership.role == Role.OWNER
+        )
+    ) or 0
+
+
+def change_member_role(
+    session: Session, *, actor: Membership, user_id: int, role: str
+) -> Membership:
+    """Change a member's role; the last owner cannot be demoted."""
+    authorize(actor.role, Action.MEMBER_MANAGE)
+    _check_role_grant(actor.role, role)
+    target = _get_member_or_raise(session, actor.organization_id, user_id)
+    if target.role == Role.OWNER and actor.role != Role.OWNER:
+        raise Invalid("role: only an owner can change an owner's role", details={"field": "role"})
+    if target.role == Role.OWNER and role != Role.OWNER:
+        if _count_owners(session, actor.organization_id) <= 1:
+            raise Conflict("role: the organization's last owner cannot be demoted")
+    target.role = role
+    session.flush()
+    return target
+
+
+def remove_member(session: Session, *, actor: Membership, user_id: int) -> None:
+    """Remove a member; the last owner cannot be removed."""
+    authorize(actor.role, Action.MEMBER_MANAGE)
+    target = _get_member_or_raise(session, actor.organization_id, user_id)
+    if target.role == Role.OWNER:
+        if actor.role != Role.OWNER:
+            raise Forbidden("only an owner can remove an owner")
+        if _count_owners(session, actor.organization_id) <= 1:
+            raise Conflict("the organization's last owner cannot be removed")
+    session.delete(target)
+    session.flush()
+

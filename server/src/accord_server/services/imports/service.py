@@ -1,0 +1,66 @@
+"""Starting imports: check the request, record the job; the job does the reading and writing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from accord_server.adapters.storage import SourcePathError, safe_relative_path
+from accord_server.db.models import Job, Membership, Project, User
+from accord_server.services import jobs
+from accord_server.services.errors import Invalid
+from accord_server.services.permissions import Action, authorize
+
+
+def check_upload_name(name: str | None, index: int) -> str:
+    """An uploaded file's relative name, refused when it tries to escape (``../``)."""
+    try:
+        return safe_relative_path(name or "")
+    except SourcePathError as exc:
+        raise Invalid(f"files[{index}]: {exc}", details={"field": f"files[{index}]"}) from None
+
+
+def check_source(source: dict[str, Any] | None, import_roots: list[Path]) -> None:
+    """Refuse a folder source outside the configured roots before queueing anything."""
+    if not source or source.get("type") != "folder":
+        return
+    if not import_roots:
+        raise Invalid("source: folder imports are off; set ACCORD_IMPORT_ROOTS on the server",
+                      details={"field": "source"})
+    root = int(source.get("root", 0))
+    if root >= len(import_roots):
+        raise Invalid(f"source.root: no import root {root}", details={"field": "source.root"})
+    path = str(source.get("path", ""))
+    try:
+        safe_relative_path(path or ".")
+    except SourcePathError as exc:
+        if path not in ("", "."):
+            raise Invalid(f"source.path: {exc}", details={"field": "source.path"}) from None
+    if not (import_roots[root] / path).resolve().is_relative_to(import_roots[root].resolve()):
+        raise Invalid(f"source.path: {path} is outside the import root",
+                      details={"field": "source.path"})
+
+
+def create_import_job(
+    session: Session,
+    *,
+    project: Project,
+    membership: Membership,
+    user: User,
+    files: list[dict[str, Any]],
+    source: dict[str, Any] | None,
+    batch: str | None,
+    skip_invalid: bool,
+    import_roots: list[Path],
+) -> Job:
+    """Record an import of stored files and/or a source folder / S3 prefix as a queued job."""
+    authorize(membership.role, Action.TASK_IMPORT)
+    if not files and not source:
+        raise Invalid("files: give tasks, files or a source to import", details={"field": "files"})
+    check_source(source, import_roots)
+    params: dict[str, Any] = {"files": files, "source": source, "batch": batch,
+                              "skip_invalid": skip_invalid, "total_files": len(files)}
+    return jobs.create_job(session, organization_id=project.organization_id, kind="import",
+                           params=params, user=user, project_id=project.id)

@@ -1,0 +1,127 @@
+"""Background jobs as rows: state, progress, counts, errors, cancellation."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from accord_server.db.base import utcnow
+from accord_server.db.models import Job, Membership, User
+from accord_server.services.errors import Conflict, NotFound
+from accord_server.services.permissions import Action, can
+
+FINISHED = ("succeeded", "failed", "cancelled")
+MAX_ERRORS_KEPT = 1000
+
+
+def create_job(
+    session: Session,
+    *,
+    organization_id: int,
+    kind: str,
+    params: dict[str, Any],
+    user: User | None,
+    project_id: int | None = None,
+) -> Job:
+    """A queued job; the caller enqueues it after commit."""
+    job = Job(
+        organization_id=organization_id, project_id=project_id, kind=kind, state="queued",
+        params=params, counts={}, errors=[], created_by=user.id if user else None,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get_job_or_raise(session: Session, *, job_id: int, user: User) -> tuple[Job, Membership]:
+    """A job the user may see: their own, or any in their organization for managers and up."""
+    row = session.execute(
+        select(Job, Membership)
+        .join(Membership, Membership.organization_id == Job.organization_id)
+        .where(Job.id == job_id, Membership.user_id == user.id)
+    ).first()
+    if row is None:
+        raise NotFound(f"job {job_id} not found")
+    job, membership = row
+    if job.created_by != user.id and not can(membership.role, Action.JOB_READ_ANY):
+        raise NotFound(f"job {job_id} not found")
+    return job, membership
+
+
+def request_cancel(session: Session, *, job: Job) -> Job:
+    """Cancel a queued job at once, or ask a running one to stop at its next checkpoint."""
+    if job.state in FINISHED:
+        raise Conflict(f"job {job.id} already {job.state}", details={"state": job.state})
+    job.cancel_requested = True
+    if job.state == "queued":
+        job.state = "cancelled"
+        job.finished_at = utcnow()
+        job.message = "cancelled before it started"
+    session.flush()
+    return job
+
+
+def cancel_requested(session: Session, *, job_id: int) -> bool:
+    """Whether someone asked this job to stop."""
+    return bool(session.scalar(select(Job.cancel_requested).where(Job.id == job_id)))
+
+
+def start_job(session: Session, *, job_id: int) -> Job | None:
+    """Mark a queued job running; None when it is finished or was cancelled meanwhile."""
+    job = session.get(Job, job_id)
+    if job is None or job.state in FINISHED:
+        return None
+    now = utcnow()
+    if job.cancel_requested:
+        job.state, job.finished_at, job.message = "cancelled", now, "cancelled"
+        session.flush()
+        return None
+    job.state = "running"
+    job.started_at = job.started_at or now
+    job.heartbeat_at = now
+    job.counts = {**(job.counts or {}), "attempts": int((job.counts or {}).get("attempts", 0)) + 1}
+    session.flush()
+    return job
+
+
+def report_progress(
+    session: Session, *, job_id: int, progress: float, phase: str,
+    counts: dict[str, Any] | None = None,
+) -> None:
+    """Record how far a running job got."""
+    values: dict[str, Any] = {"progress": max(0.0, min(1.0, progress)), "phase": phase,
+                              "heartbeat_at": utcnow()}
+    if counts is not None:
+        values["counts"] = counts
+    session.execute(update(Job).where(Job.id == job_id).values(**values))
+
+
+def finish_job(
+    session: Session, *, job_id: int, state: str, message: str = "",
+    counts: dict[str, Any] | None = None, errors: list[dict[str, Any]] | None = None,
+) -> None:
+    """Record a job's end: succeeded, failed or cancelled, with its counts and error report."""
+    assert state in FINISHED
+    values: dict[str, Any] = {"state": state, "message": message[:2000],
+                              "finished_at": utcnow(), "heartbeat_at": utcnow()}
+    if state == "succeeded":
+        values["progress"] = 1.0
+    if counts is not None:
+        values["counts"] = counts
+    if errors is not None:
+        values["errors"] = errors[:MAX_ERRORS_KEPT]
+    session.execute(update(Job).where(Job.id == job_id).values(**values))
+
+
+def stale_running_jobs(session: Session, *, older_than: timedelta) -> list[int]:
+    """Running jobs whose worker stopped reporting (killed mid-job): ids to run again."""
+    limit: datetime = utcnow() - older_than
+    ids = list(session.scalars(
+        select(Job.id).where(Job.state == "running", Job.heartbeat_at < limit)
+    ))
+    if ids:
+        session.execute(update(Job).where(Job.id.in_(ids)).values(state="queued"))
+    return ids

@@ -1,0 +1,172 @@
+"""The annotation queue: hand out the highest-priority eligible task under a lease.
+
+Invariant kept by every writer: ``Task.open_slots = overlap - live annotations - live leases``.
+A task is eligible for a user when it has an open slot and the user has no assignment on it
+(so nobody gets a task twice, skipped and expired ones included).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from accord_server.db.base import utcnow
+from accord_server.db.models import Assignment, Project, Task, User
+from accord_server.services.errors import Conflict, NotFound
+from accord_server.services.permissions import Action, authorize
+
+RECLAIM_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A task handed to a user until ``expires_at``."""
+
+    task: Task
+    assignment: Assignment
+    resumed: bool
+
+
+def reclaim_expired_leases(session: Session, *, project_id: int, now: datetime) -> int:
+    """Return expired leases' slots to the pool; returns how many were reclaimed."""
+    query = (
+        select(Assignment.id, Assignment.task_id)
+        .where(
+            Assignment.project_id == project_id,
+            Assignment.state == "leased",
+            Assignment.lease_expires_at <= now,
+        )
+        .limit(RECLAIM_LIMIT)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    rows = session.execute(query).all()
+    if not rows:
+        return 0
+    session.execute(
+        update(Assignment)
+        .where(Assignment.id.in_([r.id for r in rows]), Assignment.state == "leased")
+        .values(state="expired", finished_at=now)
+    )
+    for task_id, n in Counter(r.task_id for r in rows).items():
+        session.execute(
+            update(Task).where(Task.id == task_id).values(open_slots=Task.open_slots + n)
+        )
+    return len(rows)
+
+
+def _current_lease(
+    session: Session, project: Project, user: User, now: datetime
+) -> Assignment | None:
+    return session.scalar(
+        select(Assignment)
+        .where(
+            Assignment.user_id == user.id,
+            Assignment.project_id == project.id,
+            Assignment.state == "leased",
+            Assignment.lease_expires_at > now,
+        )
+        .order_by(Assignment.id)
+        .limit(1)
+    )
+
+
+def _pick_task_id(session: Session, project: Project, user: User) -> int | None:
+    taken = exists().where(Assignment.task_id == Task.id, Assignment.user_id == user.id)
+    query = (
+        select(Task.id)
+        .where(Task.project_id == project.id, Task.open_slots > 0, ~taken)
+        .order_by(Task.priority.desc(), Task.id)
+        .limit(1)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Concurrent callers skip each other's candidate instead of queueing behind it.
+        query = query.with_for_update(skip_locked=True, of=Task)
+    return session.scalar(query)
+
+
+def next_task(session: Session, *, project: Project, role: str, user: User) -> Lease | None:
+    """The caller's current lease, or a new lease on the best eligible task, or None."""
+    authorize(role, Action.QUEUE_NEXT)
+    now = utcnow()
+    current = _current_lease(session, project, user, now)
+    if current is not None:
+        task = session.get(Task, current.task_id)
+        assert task is not None
+        return Lease(task=task, assignment=current, resumed=True)
+    reclaim_expired_leases(session, project_id=project.id, now=now)
+    task_id = _pick_task_id(session, project, user)
+    if task_id is None:
+        return None
+    session.execute(
+        update(Task).where(Task.id == task_id).values(open_slots=Task.open_slots - 1)
+    )
+    expires = now + timedelta(minutes=project.lease_minutes)
+    assignment = Assignment(
+        task_id=task_id, project_id=project.id, user_id=user.id, state="leased",
+        leased_at=now, lease_expires_at=expires,
+    )
+    session.add(assignment)
+    session.flush()
+    task = session.get(Task, task_id)
+    assert task is not None
+    session.refresh(task)
+    return Lease(task=task, assignment=assignment, resumed=False)
+
+
+def get_assignment(session: Session, *, task_id: int, user: User) -> Assignment | None:
+    """The user's assignment on a task, if any."""
+    return session.scalar(
+        select(Assignment).where(Assignment.task_id == task_id, Assignment.user_id == user.id)
+    )
+
+
+def transition(session: Session, assignment: Assignment, from_state: str, to_state: str) -> bool:
+    """Move an assignment between states only if it is still in ``from_state`` (race-safe)."""
+    now = utcnow()
+    result = session.execute(
+        update(Assignment)
+        .where(Assignment.id == assignment.id, Assignment.state == from_state)
+        .values(state=to_state, finished_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if not result.rowcount:  # type: ignore[attr-defined]
+        session.refresh(assignment)
+        return False
+    set_committed_value(assignment, "state", to_state)
+    set_committed_value(assignment, "finished_at", now)
+    return True
+
+
+def skip_task(session: Session, *, project: Project, task_id: int, user: User) -> Assignment:
+    """Give a leased task back; the user will not get it again."""
+    assignment = get_assignment(session, task_id=task_id, user=user)
+    if assignment is None or assignment.project_id != project.id:
+        raise NotFound(f"task {task_id} is not assigned to you")
+    if assignment.state == "skipped":
+        return assignment
+    if assignment.state != "leased":
+        raise Conflict(f"task {task_id} cannot be skipped: it is {assignment.state}")
+    if not transition(session, assignment, "leased", "skipped"):
+        raise Conflict(f"task {task_id} cannot be skipped now; try again")
+    session.execute(update(Task).where(Task.id == task_id).values(open_slots=Task.open_slots + 1))
+    session.flush()
+    return assignment
+
+
+def save_draft(
+    session: Session, *, task_id: int, user: User, draft: object
+) -> Assignment:
+    """Keep the user's work in progress on a task they hold."""
+    assignment = get_assignment(session, task_id=task_id, user=user)
+    if assignment is None:
+        raise NotFound(f"task {task_id} is not assigned to you")
+    assignment.draft = draft
+    assignment.draft_updated_at = utcnow()
+    session.flush()
+    return assignment

@@ -1,0 +1,155 @@
+"""Logins: password sessions with CSRF tokens, personal API tokens, login rate limiting."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from accord_server.db.base import utcnow
+from accord_server.db.models import ApiToken, LoginFailure, User, UserSession
+from accord_server.services.accounts import normalize_email
+from accord_server.services.errors import (
+    Invalid,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+)
+from accord_server.services.security import hash_secret, new_secret, verify_password
+
+SESSION_PREFIX = "accs_"
+TOKEN_PREFIX = "acc_"
+RATE_WINDOW = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class NewSession:
+    """A login's secrets, known only at creation: the cookie value and its CSRF token."""
+
+    user: User
+    session_token: str
+    csrf_token: str
+    expires_at: datetime
+
+
+def _check_rate(session: Session, keys: list[str], limit: int, now: datetime) -> None:
+    since = now - RATE_WINDOW
+    for key in keys:
+        failures = session.scalar(
+            select(func.count()).where(LoginFailure.key == key, LoginFailure.at > since)
+        )
+        if (failures or 0) >= limit:
+            raise RateLimited(
+                "too many failed logins; wait a minute and try again",
+                details={"retry_after_seconds": int(RATE_WINDOW.total_seconds())},
+            )
+
+
+def record_login_failure(session: Session, *, email: str, client: str) -> None:
+    """Count one failed login against the account and the client address."""
+    now = utcnow()
+    session.execute(delete(LoginFailure).where(LoginFailure.at < now - RATE_WINDOW * 10))
+    session.add_all([LoginFailure(key=f"email:{email.lower()}", at=now),
+                     LoginFailure(key=f"ip:{client}", at=now)])
+    session.flush()
+
+
+def login(
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    client: str,
+    days: int,
+    attempts_per_minute: int,
+) -> NewSession:
+    """Check a password and open a session; Unauthenticated on a wrong email or password.
+
+    The caller commits a failure too (``record_login_failure``) so guessing is rate-limited.
+    """
+    now = utcnow()
+    try:
+        email = normalize_email(email)
+    except Invalid:
+        email = email.strip().lower()
+    _check_rate(session, [f"email:{email}", f"ip:{client}"], attempts_per_minute, now)
+    user = session.scalar(select(User).where(User.email == email))
+    ok = verify_password(user.password_hash if user else None, password)
+    if user is None or not ok or not user.is_active:
+        raise Unauthenticated("wrong email or password")
+    token = new_secret(SESSION_PREFIX)
+    csrf = secrets.token_urlsafe(24)
+    expires = now + timedelta(days=days)
+    session.add(
+        UserSession(user_id=user.id, token_hash=hash_secret(token), csrf_token=csrf,
+                    expires_at=expires)
+    )
+    session.flush()
+    return NewSession(user=user, session_token=token, csrf_token=csrf, expires_at=expires)
+
+
+def logout(session: Session, *, session_token: str) -> None:
+    """End a session."""
+    session.execute(delete(UserSession).where(UserSession.token_hash == hash_secret(session_token)))
+    session.flush()
+
+
+def user_for_session(session: Session, token: str) -> tuple[User, UserSession] | None:
+    """The user of a live session cookie, or None."""
+    row = session.execute(
+        select(User, UserSession)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == hash_secret(token), UserSession.expires_at > utcnow())
+    ).first()
+    if row is None or not row[0].is_active:
+        return None
+    return row[0], row[1]
+
+
+def user_for_api_token(session: Session, token: str) -> User | None:
+    """The user of a live API token, or None."""
+    row = session.execute(
+        select(User, ApiToken)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_secret(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None or not row[0].is_active:
+        return None
+    return row[0]
+
+
+def create_api_token(session: Session, *, user: User, name: str) -> tuple[ApiToken, str]:
+    """A new API token; the secret is returned once and only its hash is kept."""
+    name = name.strip()
+    if not name:
+        raise Invalid("name: must not be empty", details={"field": "name"})
+    secret = new_secret(TOKEN_PREFIX)
+    token = ApiToken(
+        user_id=user.id, name=name, prefix=secret[: len(TOKEN_PREFIX) + 6],
+        token_hash=hash_secret(secret),
+    )
+    session.add(token)
+    session.flush()
+    return token, secret
+
+
+def list_api_tokens(session: Session, *, user: User) -> list[ApiToken]:
+    """The user's tokens, revoked ones included."""
+    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
+                                .order_by(ApiToken.id)))
+
+
+def revoke_api_token(session: Session, *, user: User, token_id: int) -> ApiToken:
+    """Revoke one of the user's tokens (idempotent)."""
+    token = session.scalar(
+        select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)
+    )
+    if token is None:
+        raise NotFound(f"token {token_id} not found")
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        session.flush()
+    return token

@@ -1,0 +1,178 @@
+"""Tasks: listing with keyset pagination, lookup, deletion, predictions, bulk insertion."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from accord_server.db.base import utcnow
+from accord_server.db.models import (
+    Annotation,
+    Assignment,
+    Membership,
+    Prediction,
+    Project,
+    Task,
+    User,
+)
+from accord_server.services.errors import Invalid, NotFound
+from accord_server.services.permissions import Action, authorize, can
+
+TASK_STATES = ("new", "in_progress", "completed")
+
+
+def task_state(task: Task, overlap: int) -> str:
+    """Derived state: new (no annotation), in_progress, completed (annotations >= overlap)."""
+    if task.annotation_count >= overlap:
+        return "completed"
+    return "in_progress" if task.annotation_count > 0 else "new"
+
+
+def _state_filter(state: str, overlap: int) -> ColumnElement[bool]:
+    if state == "new":
+        return Task.annotation_count == 0
+    if state == "completed":
+        return Task.annotation_count >= overlap
+    if state == "in_progress":
+        return (Task.annotation_count > 0) & (Task.annotation_count < overlap)
+    raise Invalid(
+        f"state: {state!r} is not a task state; expected one of: {', '.join(TASK_STATES)}",
+        details={"field": "state"},
+    )
+
+
+def list_tasks(
+    session: Session,
+    *,
+    project: Project,
+    state: str | None = None,
+    after_id: int | None = None,
+    limit: int = 100,
+) -> list[Task]:
+    """A page of a project's tasks in id order, after ``after_id`` (keyset pagination)."""
+    query = select(Task).where(Task.project_id == project.id).order_by(Task.id).limit(limit)
+    if state:
+        query = query.where(_state_filter(state, project.overlap))
+    if after_id is not None:
+        query = query.where(Task.id > after_id)
+    return list(session.scalars(query))
+
+
+def count_tasks(session: Session, *, project: Project) -> int:
+    """Number of tasks in a project."""
+    return session.scalar(select(func.count()).where(Task.project_id == project.id)) or 0
+
+
+def get_task_or_raise(
+    session: Session, *, task_id: int, user: User
+) -> tuple[Task, Project, Membership]:
+    """A task the user may see: any in their organizations for reviewers and up, else only
+    tasks handed to them. NotFound otherwise."""
+    row = session.execute(
+        select(Task, Project, Membership)
+        .join(Project, Project.id == Task.project_id)
+        .join(Membership, Membership.organization_id == Project.organization_id)
+        .where(Task.id == task_id, Membership.user_id == user.id)
+    ).first()
+    if row is None:
+        raise NotFound(f"task {task_id} not found")
+    task, project, membership = row
+    if not can(membership.role, Action.TASK_LIST) and not session.scalar(
+        select(Assignment.id).where(Assignment.task_id == task.id, Assignment.user_id == user.id)
+    ):
+        raise NotFound(f"task {task_id} not found")
+    return task, project, membership
+
+
+def delete_tasks(
+    session: Session, *, project: Project, membership: Membership, task_ids: Sequence[int]
+) -> int:
+    """Delete tasks of a project (with their annotations); returns how many went."""
+    authorize(membership.role, Action.TASK_DELETE)
+    result = session.execute(
+        delete(Task).where(Task.project_id == project.id, Task.id.in_(list(task_ids)))
+    )
+    session.flush()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def set_task_priority(
+    session: Session, *, project: Project, membership: Membership, task_ids: Sequence[int],
+    priority: int,
+) -> int:
+    """Set the priority of tasks of a project; returns how many changed."""
+    authorize(membership.role, Action.TASK_UPDATE)
+    result = session.execute(
+        update(Task)
+        .where(Task.project_id == project.id, Task.id.in_(list(task_ids)))
+        .values(priority=priority)
+    )
+    session.flush()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def list_predictions(session: Session, *, task: Task) -> list[Prediction]:
+    """Model predictions on a task, newest first."""
+    return list(
+        session.scalars(
+            select(Prediction).where(Prediction.task_id == task.id).order_by(Prediction.id.desc())
+        )
+    )
+
+
+def list_task_annotations(
+    session: Session, *, task: Task, project: Project, membership: Membership, user: User
+) -> list[Annotation]:
+    """Live annotations on a task the caller may see (only their own in blind mode)."""
+    query = select(Annotation).where(
+        Annotation.task_id == task.id, Annotation.deleted_at.is_(None)
+    ).order_by(Annotation.id)
+    if not can(membership.role, Action.ANNOTATION_READ_ANY) and project.blind:
+        query = query.where(Annotation.user_id == user.id)
+    return list(session.scalars(query))
+
+
+def insert_tasks(
+    session: Session,
+    *,
+    project: Project,
+    rows: Iterable[dict[str, Any]],
+    import_job_id: int | None = None,
+) -> list[int]:
+    """Bulk-insert task rows (dicts with data, meta, media_key, priority, batch_id, is_gold);
+    returns the new ids in order. One multi-row INSERT per call."""
+    now = utcnow()
+    values = [
+        {
+            "project_id": project.id,
+            "batch_id": row.get("batch_id"),
+            "import_job_id": import_job_id,
+            "data": row["data"],
+            "meta": row.get("meta") or {},
+            "media_key": row.get("media_key"),
+            "priority": row.get("priority", 0),
+            "is_gold": row.get("is_gold", False),
+            "annotation_count": 0,
+            "open_slots": project.overlap,
+            "created_at": now,
+        }
+        for row in rows
+    ]
+    if not values:
+        return []
+    ids = session.scalars(insert(Task).returning(Task.id, sort_by_parameter_order=True), values)
+    return list(ids)
+
+
+def insert_predictions(
+    session: Session, *, project: Project, rows: Iterable[dict[str, Any]]
+) -> int:
+    """Bulk-insert predictions (dicts with task_id, result, score, model_version)."""
+    now = utcnow()
+    values = [{**row, "project_id": project.id, "created_at": now} for row in rows]
+    if values:
+        session.execute(insert(Prediction), values)
+    return len(values)

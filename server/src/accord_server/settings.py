@@ -1,0 +1,83 @@
+"""Runtime configuration: every field is read from an ``ACCORD_*`` environment variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Accord's settings; build one explicitly in tests instead of patching the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="ACCORD_", extra="ignore")
+
+    data_dir: Path = Field(
+        Path("./accord-data"),
+        description="Folder for the embedded SQLite database, the job queue and local media.",
+    )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the database; default: SQLite file in data_dir. "
+        "Example: postgresql+psycopg://accord@127.0.0.1:5432/accord",
+    )
+    redis_url: str | None = Field(
+        None,
+        description="When set, background jobs go through Redis (RedisHuey) instead of "
+        "the SQLite queue; run `accord-server worker` processes next to the API.",
+    )
+    storage_url: str | None = Field(
+        None,
+        description="Where media is stored: default a folder in data_dir; "
+        "`s3://bucket/prefix` for S3 or any S3-compatible store.",
+    )
+    s3_endpoint_url: str | None = Field(None, description="Endpoint of an S3-compatible store.")
+    s3_region: str | None = Field(None, description="Region for S3.")
+    import_roots: list[Path] = Field(
+        default_factory=list,
+        description="Server folders that imports may read from (`source folder` imports); "
+        "a path outside these is refused.",
+    )
+    secret_key: str | None = Field(
+        None,
+        description="Secret for signing; required outside the embedded default "
+        "(a random one is kept in data_dir otherwise).",
+    )
+    session_days: int = Field(14, description="Lifetime of a login session, in days.")
+    cookie_secure: bool = Field(
+        False, description="Mark cookies Secure (set this behind HTTPS)."
+    )
+    max_upload_bytes: int = Field(
+        512 * 1024 * 1024, description="Largest accepted upload, in bytes."
+    )
+    max_image_pixels: int = Field(
+        178_956_970,
+        description="Images with more pixels are refused as possible decompression bombs.",
+    )
+    import_batch_size: int = Field(
+        20_000, description="Tasks written per database round trip during an import."
+    )
+    login_attempts_per_minute: int = Field(
+        10, description="Failed logins allowed per account and per client address a minute."
+    )
+    embedded_worker: bool = Field(
+        True,
+        description="`serve` starts a job worker as a child process (the embedded default). "
+        "Turn off when separate `accord-server worker` processes run.",
+    )
+    web_dir: Path | None = Field(
+        None, description="Built web app to serve at `/` (default: web/dist when present)."
+    )
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL in force: explicit, or the SQLite file in ``data_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'accord.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the database in force is SQLite."""
+        return self.resolved_database_url.startswith("sqlite")

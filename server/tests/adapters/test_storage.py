@@ -1,0 +1,317 @@
+"""Content-addressed storage (local and S3 over moto's real HTTP server) and import sources."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from moto.server import ThreadedMotoServer
+
+from accord_server.adapters.storage import (
+    InvalidKeyError,
+    KeyNotFoundError,
+    LocalStorage,
+    S3Storage,
+    SourcePathError,
+    iter_local_source,
+    iter_s3_source,
+    key_for_bytes,
+    safe_relative_path,
+)
+
+BAD_KEYS = [
+    "",
+    "../etc/passwd",
+    "sha256/ab/../../../etc/passwd",
+    "/sha256/ab/" + "ab" + "0" * 62,
+    "sha256/00/" + "ab" + "0" * 62,  # directory does not match the digest
+    "sha256/AB/" + "AB" + "0" * 62,  # upper case
+    "sha256/ab/" + "ab" + "0" * 61,  # one digit short
+    "sha256/ab/" + "ab" + "0" * 62 + "\n",
+    "md5/ab/" + "ab" + "0" * 62,
+]
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+# --- local -----------------------------------------------------------------------------------
+
+
+def test_local_round_trip(tmp_path: Path) -> None:
+    store = LocalStorage(tmp_path / "media")
+    data = b"hello accord"
+    key = store.put_bytes(data, content_type="text/plain")
+    digest = _digest(data)
+    assert key == f"sha256/{digest[:2]}/{digest}"
+    assert (tmp_path / "media" / key).read_bytes() == data
+    assert store.exists(key)
+    assert store.read(key) == data
+    assert store.size(key) == len(data)
+    with store.open(key) as fh:
+        assert fh.read(5) == b"hello"
+    store.delete(key)
+    assert not store.exists(key)
+    store.delete(key)  # deleting again is not an error
+
+
+def test_local_put_is_idempotent_and_does_not_rewrite(tmp_path: Path) -> None:
+    store = LocalStorage(tmp_path)
+    key = store.put_bytes(b"same bytes")
+    before = (tmp_path / key).stat()
+    assert store.put_bytes(b"same bytes") == key
+    after = (tmp_path / key).stat()
+    # os.replace of a fresh temp file would give a new inode.
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert store.put_bytes(b"other bytes") != key
+
+
+def test_local_put_file_streams_large_file(tmp_path: Path) -> None:
+    data = os.urandom(2 * 1024 * 1024 + 123)  # more than one chunk
+    source = tmp_path / "big.bin"
+    source.write_bytes(data)
+    store = LocalStorage(tmp_path / "media")
+    key = store.put_file(source)
+    assert key == key_for_bytes(data)
+    assert store.read(key) == data
+    assert store.put_file(source) == key
+    assert list((tmp_path / "media" / ".incoming").iterdir()) == []
+
+
+@pytest.mark.parametrize("key", BAD_KEYS)
+def test_local_refuses_bad_keys(tmp_path: Path, key: str) -> None:
+    store = LocalStorage(tmp_path)
+    for call in (store.read, store.exists, store.delete, store.size, store.open):
+        with pytest.raises(InvalidKeyError):
+            call(key)
+
+
+def test_local_missing_key(tmp_path: Path) -> None:
+    store = LocalStorage(tmp_path)
+    key = key_for_bytes(b"never stored")
+    assert not store.exists(key)
+    with pytest.raises(KeyNotFoundError):
+        store.read(key)
+    with pytest.raises(KeyNotFoundError):
+        store.size(key)
+
+
+def test_local_write_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = LocalStorage(tmp_path)
+    data = b"half written?"
+    key = key_for_bytes(data)
+
+    def fail_replace(src: Any, dst: Any) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail_replace)
+    with pytest.raises(OSError, match="disk full"):
+        store.put_bytes(data)
+    assert not store.exists(key)
+    assert list((tmp_path / key).parent.iterdir()) == []  # the temp file was removed too
+    monkeypatch.undo()
+    assert store.put_bytes(data) == key
+    assert [p.name for p in (tmp_path / key).parent.iterdir()] == [key.rsplit("/", 1)[1]]
+
+
+# --- local import sources --------------------------------------------------------------------
+
+
+@pytest.fixture
+def source_root(tmp_path: Path) -> Path:
+    root = tmp_path / "imports"
+    (root / "batch" / "a" / "deep").mkdir(parents=True)
+    (root / "batch" / "a.txt").write_bytes(b"top")
+    (root / "batch" / "a" / "b.jpg").write_bytes(b"bb")
+    (root / "batch" / "a" / "deep" / "c.png").write_bytes(b"ccc")
+    (root / "batch" / "Z.txt").write_bytes(b"z")
+    (tmp_path / "secret.txt").write_bytes(b"outside")
+    return root
+
+
+def test_iter_local_source_is_recursive_and_sorted(source_root: Path) -> None:
+    files = list(iter_local_source(source_root, "batch"))
+    names = [f.name for f in files]
+    assert names == ["Z.txt", "a.txt", "a/b.jpg", "a/deep/c.png"]
+    assert names == sorted(names)
+    assert [f.size for f in files] == [1, 3, 2, 3]
+    assert files[3].read() == b"ccc"
+
+
+def test_iter_local_source_follows_symlinks_inside_root(source_root: Path) -> None:
+    (source_root / "batch" / "link.jpg").symlink_to(source_root / "batch" / "a" / "b.jpg")
+    files = {f.name: f for f in iter_local_source(source_root, "./batch/")}
+    assert files["link.jpg"].read() == b"bb"
+
+
+@pytest.mark.parametrize(
+    "folder", ["..", "../imports", "batch/../..", "/etc", "C:\\Windows", "..\\..\\etc", "a\x00b"]
+)
+def test_iter_local_source_refuses_escaping_folders(source_root: Path, folder: str) -> None:
+    with pytest.raises(SourcePathError) as info:
+        list(iter_local_source(source_root, folder))
+    assert info.value.path == folder
+
+
+def test_iter_local_source_refuses_symlinked_folder_outside(
+    source_root: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "x.jpg").write_bytes(b"x")
+    (source_root / "escape").symlink_to(outside)
+    with pytest.raises(SourcePathError, match="outside the allowed root"):
+        list(iter_local_source(source_root, "escape"))
+
+
+def test_iter_local_source_refuses_symlinked_file_outside(
+    source_root: Path, tmp_path: Path
+) -> None:
+    (source_root / "batch" / "a" / "leak.txt").symlink_to(tmp_path / "secret.txt")
+    with pytest.raises(SourcePathError) as info:
+        list(iter_local_source(source_root, "batch"))
+    assert info.value.path == "a/leak.txt"
+
+
+def test_iter_local_source_needs_a_directory(source_root: Path) -> None:
+    with pytest.raises(SourcePathError, match="not a directory"):
+        list(iter_local_source(source_root, "batch/a.txt"))
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("dir/sub/a.jpg", "dir/sub/a.jpg"),
+        ("./dir//a.jpg", "dir/a.jpg"),
+        ("dir\\sub\\a.jpg", "dir/sub/a.jpg"),
+        ("a.jpg", "a.jpg"),
+    ],
+)
+def test_safe_relative_path_normalizes(name: str, expected: str) -> None:
+    assert safe_relative_path(name) == expected
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "",
+        ".",
+        "../a.jpg",
+        "dir/../../a.jpg",
+        "dir/..",
+        "/etc/passwd",
+        "C:/Windows/a.jpg",
+        "c:a.jpg",
+        "..\\..\\a.jpg",
+        "\\\\server\\share\\a.jpg",
+        "a\x00.jpg",
+    ],
+)
+def test_safe_relative_path_refuses(name: str) -> None:
+    with pytest.raises(SourcePathError) as info:
+        safe_relative_path(name)
+    assert info.value.path == name
+
+
+# --- S3 over moto's HTTP server --------------------------------------------------------------
+
+CREDENTIALS = {"region": "us-east-1", "access_key": "testing", "secret_key": "testing"}
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint() -> Iterator[str]:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def bucket(s3_endpoint: str) -> str:
+    name = f"accord-{uuid.uuid4().hex[:12]}"
+    _client(s3_endpoint).create_bucket(Bucket=name)
+    return name
+
+
+def _client(endpoint: str) -> Any:
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+def test_s3_round_trip_and_idempotence(s3_endpoint: str, bucket: str) -> None:
+    store = S3Storage(bucket, prefix="media/", endpoint_url=s3_endpoint, **CREDENTIALS)
+    data = b"\x89PNG fake"
+    key = store.put_bytes(data, content_type="image/png")
+    assert key == key_for_bytes(data)
+    client = _client(s3_endpoint)
+    head = client.head_object(Bucket=bucket, Key=f"media/{key}")
+    assert head["ContentType"] == "image/png"
+    assert store.exists(key)
+    assert store.read(key) == data
+    assert store.size(key) == len(data)
+    with store.open(key) as body:
+        assert body.read() == data
+
+    calls: list[str] = []
+    client_events = store.client.meta.events
+    client_events.register("before-call.s3.PutObject", lambda **kw: calls.append("put"))
+    assert store.put_bytes(data) == key
+    assert calls == []  # present already: not uploaded again
+
+    store.delete(key)
+    assert not store.exists(key)
+    with pytest.raises(KeyNotFoundError):
+        store.read(key)
+    with pytest.raises(KeyNotFoundError):
+        store.size(key)
+
+
+def test_s3_put_file_and_bad_keys(s3_endpoint: str, bucket: str, tmp_path: Path) -> None:
+    store = S3Storage(bucket, endpoint_url=s3_endpoint, **CREDENTIALS)
+    data = os.urandom(1024 * 1024 + 7)
+    path = tmp_path / "clip.bin"
+    path.write_bytes(data)
+    key = store.put_file(path, content_type="application/octet-stream")
+    assert key == key_for_bytes(data)
+    assert _client(s3_endpoint).get_object(Bucket=bucket, Key=key)["Body"].read() == data
+    for bad in BAD_KEYS:
+        with pytest.raises(InvalidKeyError):
+            store.exists(bad)
+
+
+def test_iter_s3_source_paginates(s3_endpoint: str, bucket: str) -> None:
+    client = _client(s3_endpoint)
+    names = [f"img/{i:02d}.jpg" for i in range(7)] + ["img/sub/x.png"]
+    for name in names:
+        client.put_object(Bucket=bucket, Key=f"upload/{name}", Body=name.encode())
+    client.put_object(Bucket=bucket, Key="upload/img/", Body=b"")  # console "folder"
+    client.put_object(Bucket=bucket, Key="upload2/other.jpg", Body=b"not under the prefix")
+
+    pages: list[int] = []
+    client.meta.events.register("before-call.s3.ListObjectsV2", lambda **kw: pages.append(1))
+    files = list(iter_s3_source(client, bucket, "upload", page_size=3))
+
+    assert [f.name for f in files] == names
+    assert len(pages) == 3  # 9 keys under the prefix, 3 per page
+    assert [f.size for f in files] == [len(n) for n in names]
+    assert files[-1].read() == b"img/sub/x.png"
+
+
+def test_iter_s3_source_refuses_unsafe_key(s3_endpoint: str, bucket: str) -> None:
+    client = _client(s3_endpoint)
+    client.put_object(Bucket=bucket, Key="in/../escape.jpg", Body=b"x")
+    with pytest.raises(SourcePathError):
+        list(iter_s3_source(client, bucket, "in/"))

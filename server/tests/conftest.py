@@ -1,0 +1,155 @@
+"""Test fixtures: a real database per test (SQLite file and PostgreSQL), a real HTTP server.
+
+PostgreSQL tests skip loudly when no server answers, and fail instead under
+ACCORD_TEST_POSTGRES=required (as in CI). Likewise Redis with ACCORD_TEST_REDIS=required.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from support import Factory, Stack, free_port
+
+from accord_server.app import create_app, make_runtime
+from accord_server.db.base import Base
+from accord_server.db.migrate import upgrade
+from accord_server.settings import Settings
+
+POSTGRES_URL = os.environ.get(
+    "ACCORD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("ACCORD_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _required(name: str) -> bool:
+    return os.environ.get(name, "").lower() == "required"
+
+
+def _postgres_reachable() -> str | None:
+    try:
+        engine = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return f"{type(exc).__name__}: {exc}".splitlines()[0]
+
+
+def skip_or_fail(reason: str, env: str) -> None:
+    """Skip loudly, or fail when the environment says the service is required."""
+    if _required(env):
+        pytest.fail(f"{reason} (required because {env}=required)")
+    pytest.skip(f"SKIPPED LOUDLY: {reason}; set {env}=required to make this a failure")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite file, copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "accord.db"
+    engine = create_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[str]:
+    """A migrated PostgreSQL database for this test process (tables emptied per test)."""
+    problem = _postgres_reachable()
+    if problem:
+        skip_or_fail(f"PostgreSQL not reachable at {POSTGRES_URL} ({problem})",
+                     "ACCORD_TEST_POSTGRES")
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"accord_test_{worker}_{os.getpid()}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Each test that uses the database runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path / "data" / "accord.db"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    url = request.getfixturevalue("postgres_database")
+    yield url
+    _truncate_postgres(url)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """Settings for one test: its own data folder and database."""
+    (tmp_path / "imports").mkdir()
+    return Settings(data_dir=tmp_path / "data", database_url=database_url,
+                    import_roots=[tmp_path / "imports"], embedded_worker=False)
+
+
+@pytest.fixture
+def stack(settings: Settings) -> Iterator[Stack]:
+    """The app served by uvicorn on a free port in a background thread."""
+    runtime, huey = make_runtime(settings)
+    app = create_app(settings, runtime=runtime)
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                            lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.01)
+    yield Stack(settings=settings, runtime=runtime, huey=huey, url=f"http://127.0.0.1:{port}")
+    server.should_exit = True
+    thread.join(timeout=10)
+    runtime.close()
+
+
+@pytest.fixture
+def factory(stack: Stack) -> Factory:
+    """Factories bound to this test's stack."""
+    return Factory(stack)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A Redis database for queue tests (skips loudly, or fails when required)."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as exc:  # noqa: BLE001
+        skip_or_fail(f"Redis not reachable at {REDIS_URL} ({exc})", "ACCORD_TEST_REDIS")
+    return REDIS_URL
