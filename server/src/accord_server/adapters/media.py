@@ -156,7 +156,10 @@ def _header_size(data: bytes) -> tuple[int, int] | None:
     prefix = data[:16]
     for fmt in _IMAGE_FORMATS:
         factory, accept = Image.OPEN.get(fmt, (None, None))
-        if factory is None or (accept is not None and accept(prefix) is not True):
+        if factory is None:
+            continue
+        accepted = accept(prefix) if accept is not None else True
+        if not accepted or isinstance(accepted, str):  # a str is Pillow's "almost" warning
             continue
         try:
             with factory(io.BytesIO(data), "") as im:

@@ -114,6 +114,20 @@ def worker(data_dir: str | None, threads: int, once: bool) -> None:
     Consumer(huey, workers=threads, worker_type="thread").run()
 
 
+@main.command()
+def openapi() -> None:
+    """Print the OpenAPI document of the API (what openapi.json at the repo root holds)."""
+    import json
+
+    from accord_server.app import create_app
+    from accord_server.runtime import Runtime
+
+    # A runtime that is never used: the document needs no database and no queue.
+    settings = Settings(data_dir=Path("/nonexistent-accord-openapi"))
+    app = create_app(settings, runtime=Runtime(settings=settings))
+    click.echo(json.dumps(app.openapi(), indent=2, sort_keys=True))
+
+
 @main.group()
 def user() -> None:
     """Manage users."""

@@ -94,10 +94,15 @@ def _add_task_file(plan: Plan, project: Project, name: str, data: bytes) -> None
     for err in parsed.errors:
         plan.error(name, err.row, err.field, err.message)
     schema = project_schema(project)
+    relation_tool = next((t.name for t in schema.tools if t.type == "relation"), None)
     for task in parsed.tasks:
         row = _task_row(task, project)
         preds = []
         for i, pred in enumerate(task.predictions):
+            for region in pred.result:
+                # Label Studio relations name no tool: they belong to the schema's relation tool.
+                if isinstance(region, dict) and region.get("type") == "relation":
+                    region.setdefault("tool", relation_tool)
             try:
                 media = MediaInfo(kind=project.media, width=None, height=None,
                                   text_length=row["meta"].get("text_length"), frame_count=None)

@@ -227,7 +227,6 @@ def test_label_studio_predictions_are_converted_to_pixels() -> None:
         "type": "bbox",
         "label": "car",
         "geometry": {"x": 64.0, "y": 120.0, "width": 320.0, "height": 60.0, "rotation": 0.0},
-        "image": {"width": 640.0, "height": 480.0},
         "score": 0.87,
     }
     assert region_poly["id"] == "r1"  # generated from the index when Label Studio has none
@@ -282,9 +281,7 @@ def test_convert_other_label_studio_types() -> None:
     assert relation == {
         "id": "r4",
         "type": "relation",
-        "from_id": "k",
-        "to_id": "s",
-        "direction": "right",
+        "geometry": {"from": "k", "to": "s"},
         "label": "of",
     }
     assert own is items[5]

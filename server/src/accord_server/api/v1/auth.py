@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
 
 from accord_server.api.deps import (
     CSRF_COOKIE,
@@ -12,6 +13,7 @@ from accord_server.api.deps import (
     RuntimeDep,
     SessionDep,
 )
+from accord_server.api.errors import error_body
 from accord_server.schemas.accounts import (
     ApiTokenCreate,
     ApiTokenCreated,
@@ -21,6 +23,7 @@ from accord_server.schemas.accounts import (
     MeRead,
     UserRead,
 )
+from accord_server.schemas.common import ErrorRead
 from accord_server.services import accounts, sessions
 from accord_server.services.errors import Unauthenticated
 
@@ -37,9 +40,10 @@ def _me(session: SessionDep, user: CurrentUser, csrf: str | None) -> MeRead:
     )
 
 
-@router.post("/login", response_model=MeRead)
+@router.post("/login", response_model=MeRead,
+             responses={401: {"model": ErrorRead}, 429: {"model": ErrorRead}})
 def login(body: LoginCreate, request: Request, response: Response, session: SessionDep,
-          runtime: RuntimeDep) -> MeRead:
+          runtime: RuntimeDep) -> MeRead | JSONResponse:
     """Log in with email and password: sets the session cookie and returns the CSRF token."""
     settings = runtime.settings
     client = request.client.host if request.client else "unknown"
@@ -47,11 +51,10 @@ def login(body: LoginCreate, request: Request, response: Response, session: Sess
         new = sessions.login(session, email=body.email, password=body.password, client=client,
                              days=settings.session_days,
                              attempts_per_minute=settings.login_attempts_per_minute)
-    except Unauthenticated:
-        # Record the failure in its own transaction: this request's one rolls back.
-        with runtime.db.transaction() as failures:
-            sessions.record_login_failure(failures, email=body.email, client=client)
-        raise
+    except Unauthenticated as exc:
+        # Answer without raising so that this transaction commits the recorded failure.
+        sessions.record_login_failure(session, email=body.email, client=client)
+        return JSONResponse(error_body(exc.code, exc.message), status_code=401)
     max_age = settings.session_days * 86400
     response.set_cookie(SESSION_COOKIE, new.session_token, max_age=max_age, httponly=True,
                         samesite="lax", secure=settings.cookie_secure, path="/")

@@ -330,7 +330,7 @@ def parse_tasks(
     data: bytes, filename: str, *, fmt: str | None = None, max_rows: int | None = None
 ) -> ParseResult:
     """Parse a task file; bad rows go to ``errors``, too many rows raise ``TooLarge``."""
-    resolved = _FORMATS.get(fmt.lower()) if fmt is not None else infer_format(filename)
+    resolved = _FORMATS.get(fmt.lower().lstrip(".")) if fmt is not None else infer_format(filename)
     if resolved is None:
         given = fmt if fmt is not None else filename
         raise Invalid(
@@ -383,10 +383,10 @@ def _labels(region: dict[str, Any], labels: Any, path: str) -> None:
         return
     if type(labels) is not list or not all(type(label) is str for label in labels):
         raise LabelStudioResultError(path, "expected an array of strings")
+    if len(labels) > 1:
+        raise LabelStudioResultError(path, "Accord regions carry one label; got several")
     if labels:
         region["label"] = labels[0]
-    if len(labels) > 1:
-        region["labels"] = labels
 
 
 def _bbox(value: dict[str, Any], width: float, height: float, path: str) -> dict[str, Any]:
@@ -443,17 +443,18 @@ _GEOMETRY = {
 
 def _relation(item: dict[str, Any], index: int) -> dict[str, Any]:
     path = f"[{index}]"
+    if "from_id" not in item and "geometry" in item:
+        return item  # already Accord's shape
+    # Label Studio relations name no control tag: the import fills in the schema's relation tool.
     region: dict[str, Any] = {"id": str(item.get("id") or f"r{index}"), "type": "relation"}
-    for key in ("from_id", "to_id"):
+    ends = {}
+    for key, end in (("from_id", "from"), ("to_id", "to")):
         ref = item.get(key)
         if type(ref) is not str or not ref:
             raise LabelStudioResultError(f"{path}.{key}", "expected a region id")
-        region[key] = ref
-    if "direction" in item:
-        region["direction"] = item["direction"]
-    if "label" in item:  # already Accord's shape
-        region["label"] = item["label"]
+        ends[end] = ref
     _labels(region, item.get("labels"), f"{path}.labels")
+    region["geometry"] = ends
     return region
 
 
@@ -478,7 +479,6 @@ def _convert_item(item: Any, index: int) -> dict[str, Any]:
         width, height = _image_size(item, path)
         _labels(region, value.get(kind), f"{vpath}.{kind}")
         region["geometry"] = build(value, width, height, vpath)
-        region["image"] = {"width": width, "height": height}
     elif kind == "labels":
         region["type"] = "span"
         _labels(region, value.get("labels"), f"{vpath}.labels")

@@ -1,0 +1,111 @@
+"""``accord``: a small command line client (reads ACCORD_URL and ACCORD_TOKEN).
+
+    accord projects list
+    accord import PROJECT_ID FILE_OR_FOLDER... [--batch NAME] [--skip-invalid] [--no-wait]
+    accord progress PROJECT_ID
+    accord next PROJECT_ID
+
+Results are printed as JSON on stdout; errors as one line on stderr with exit status 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from accord._client import TOKEN_ENV, URL_ENV, Client
+from accord._exceptions import AccordError, ImportFailed
+from accord._resources.imports import folder_entries
+from accord._version import __version__
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="accord", description="Accord command line client.")
+    parser.add_argument("--version", action="version", version=f"accord {__version__}")
+    parser.add_argument("--url", help=f"server URL (default: ${URL_ENV})")
+    parser.add_argument("--token", help=f"API token (default: ${TOKEN_ENV})")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    projects = commands.add_parser("projects", help="projects")
+    projects_cmds = projects.add_subparsers(dest="action", required=True, metavar="ACTION")
+    listing = projects_cmds.add_parser("list", help="list your projects")
+    listing.add_argument("--organization", type=int, help="only this organization")
+
+    imp = commands.add_parser("import", help="upload task files, media files or folders")
+    imp.add_argument("project_id", type=int)
+    imp.add_argument("paths", nargs="+", type=Path, metavar="FILE_OR_FOLDER")
+    imp.add_argument("--batch", help="put the tasks in this batch")
+    imp.add_argument("--skip-invalid", action="store_true",
+                     help="import the valid rows and report the rest")
+    imp.add_argument("--no-wait", action="store_true", help="print the queued job and exit")
+    imp.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    progress = commands.add_parser("progress", help="a project's progress")
+    progress.add_argument("project_id", type=int)
+
+    nxt = commands.add_parser("next", help="take the next task of a project's queue")
+    nxt.add_argument("project_id", type=int)
+    return parser
+
+
+def _print(value: Any) -> None:
+    if isinstance(value, BaseModel):
+        value = value.model_dump(mode="json")
+    elif isinstance(value, list):
+        value = [v.model_dump(mode="json") if isinstance(v, BaseModel) else v for v in value]
+    print(json.dumps(value, indent=2, ensure_ascii=False))
+
+
+def _import_entries(paths: Sequence[Path]) -> list[tuple[str, Path]]:
+    # A folder's files keep their path below it; a file given by itself keeps its name.
+    entries: list[tuple[str, Path]] = []
+    for path in paths:
+        if path.is_dir():
+            entries.extend(folder_entries(path))
+        elif path.is_file():
+            entries.append((path.name, path))
+        else:
+            raise FileNotFoundError(f"{path}: no such file or folder")
+    return entries
+
+
+def _run(client: Client, args: argparse.Namespace) -> int:
+    if args.command == "projects":
+        _print(client.projects.list(organization_id=args.organization))
+    elif args.command == "import":
+        job = client.imports.upload(args.project_id, _import_entries(args.paths),
+                                    batch=args.batch, skip_invalid=args.skip_invalid,
+                                    wait=not args.no_wait, progress=not args.no_progress)
+        _print(job)
+    elif args.command == "progress":
+        _print(client.projects.progress(args.project_id))
+    elif args.command == "next":
+        lease = client.queue.next(args.project_id)
+        _print(lease)
+        return 0 if lease is not None else 3
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status (0 ok, 1 error, 2 usage, 3 queue empty)."""
+    args = _parser().parse_args(argv)
+    try:
+        with Client(args.url, args.token) as client:
+            return _run(client, args)
+    except ImportFailed as exc:
+        _print(exc.job)
+        print(f"accord: {exc}", file=sys.stderr)
+        return 1
+    except (AccordError, OSError, ValueError) as exc:
+        print(f"accord: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""``Client``: the entry point; holds the connection and the sub-APIs."""
+
+from __future__ import annotations
+
+import os
+from types import TracebackType
+
+import httpx
+
+from accord._http import HTTP
+from accord._models import Me
+from accord._resources.annotations import Annotations
+from accord._resources.imports import Imports
+from accord._resources.jobs import Jobs
+from accord._resources.organizations import Organizations
+from accord._resources.projects import Projects
+from accord._resources.queue import Queue
+from accord._resources.tasks import Tasks
+from accord._resources.tokens import Tokens
+
+URL_ENV = "ACCORD_URL"
+TOKEN_ENV = "ACCORD_TOKEN"
+
+
+class Client:
+    """A connection to one Accord server as one user.
+
+    ``url`` and ``token`` default to the ``ACCORD_URL`` and ``ACCORD_TOKEN`` environment
+    variables. ``max_retries`` applies to reads and to calls that are safe to repeat
+    (``annotations.submit``, ``queue.save_draft``), on network errors and 502/503/504.
+    Use it as a context manager, or call ``close()``.
+    """
+
+    def __init__(self, url: str | None = None, token: str | None = None, *,
+                 timeout: float = 30.0, transport: httpx.BaseTransport | None = None,
+                 max_retries: int = 3, retry_backoff: float = 0.5) -> None:
+        url = url if url is not None else os.environ.get(URL_ENV)
+        token = token if token is not None else os.environ.get(TOKEN_ENV)
+        if not url:
+            raise ValueError(f"url: give the server's URL or set {URL_ENV}")
+        self._http = HTTP(url, token or None, timeout=timeout, transport=transport,
+                          max_retries=max_retries, retry_backoff=retry_backoff)
+        self.organizations = Organizations(self._http)
+        self.projects = Projects(self._http)
+        self.tasks = Tasks(self._http)
+        self.jobs = Jobs(self._http)
+        self.imports = Imports(self._http, self.jobs)
+        self.queue = Queue(self._http)
+        self.annotations = Annotations(self._http)
+        self.tokens = Tokens(self._http)
+
+    @property
+    def url(self) -> str:
+        """The server's base URL."""
+        return self._http.base_url
+
+    def me(self) -> Me:
+        """The current user and their organizations."""
+        return self._http.get_model(Me, "/auth/me")
+
+    def close(self) -> None:
+        """Close the connections."""
+        self._http.close()
+
+    def __enter__(self) -> Client:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Client(url={self.url!r})"

@@ -1,0 +1,1 @@
+"""The sub-APIs hung on ``Client`` (``client.projects``, ``client.tasks``...)."""

@@ -1,0 +1,129 @@
+"""``client.imports``: tasks, files, a local folder, a server folder or an S3 prefix."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import mimetypes
+import tempfile
+from collections.abc import Iterable, Sequence
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Any
+
+from accord._http import HTTP
+from accord._models import Job
+from accord._resources.jobs import Jobs
+
+# Up to this many tasks go as one JSON body; more are streamed as a JSON-lines file upload,
+# which the server stores without building one giant request object in memory.
+JSON_BODY_MAX_TASKS = 1000
+_SPOOL_BYTES = 16 * 1024 * 1024
+
+
+def folder_entries(root: Path) -> list[tuple[str, Path]]:
+    """Every file under ``root`` with its relative POSIX name (``sub/a.jpg``), hidden ones left out.
+
+    Hidden files and folders (``.DS_Store``, ``.git/``) are skipped: they are never tasks.
+    """
+    if not root.is_dir():
+        raise NotADirectoryError(f"{root}: not a folder")
+    entries = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if path.is_file() and not any(part.startswith(".") for part in rel.parts):
+            entries.append((rel.as_posix(), path))
+    if not entries:
+        raise FileNotFoundError(f"{root}: no files to import")
+    return entries
+
+
+class Imports:
+    """Start imports; each returns the ``Job``, finished when ``wait=True`` (the default)."""
+
+    def __init__(self, http: HTTP, jobs: Jobs) -> None:
+        self._http = http
+        self._jobs = jobs
+
+    def tasks(self, project_id: int, tasks: Iterable[dict[str, Any]], *,
+              batch: str | None = None, skip_invalid: bool = False, wait: bool = True,
+              progress: bool = True) -> Job:
+        """Import tasks given as dicts (Label Studio task JSON or plain data objects).
+
+        More than ``JSON_BODY_MAX_TASKS`` tasks are uploaded as a ``tasks.jsonl`` file; the
+        iterable is read once and may be a generator.
+        """
+        iterator = iter(tasks)
+        head = list(itertools.islice(iterator, JSON_BODY_MAX_TASKS + 1))
+        if len(head) <= JSON_BODY_MAX_TASKS:
+            body: dict[str, Any] = {"tasks": head, "skip_invalid": skip_invalid}
+            return self._start_json(project_id, body, batch, wait, progress)
+        with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
+            for task in itertools.chain(head, iterator):
+                spool.write(json.dumps(task, separators=(",", ":")).encode())
+                spool.write(b"\n")
+            spool.seek(0)
+            files = [("files", ("tasks.jsonl", spool, "application/x-ndjson"))]
+            job = self._upload(project_id, files, batch, skip_invalid)
+        return self._finish(job, wait, progress)
+
+    def files(self, project_id: int, paths: Sequence[Path | str], *, batch: str | None = None,
+              skip_invalid: bool = False, wait: bool = True, progress: bool = True) -> Job:
+        """Upload files as one import: task files (.json, .jsonl, .csv, .tsv) or media files."""
+        entries = [(Path(p).name, Path(p)) for p in paths]
+        return self.upload(project_id, entries, batch=batch, skip_invalid=skip_invalid,
+                           wait=wait, progress=progress)
+
+    def folder(self, project_id: int, local_path: Path | str, *, batch: str | None = None,
+               skip_invalid: bool = False, wait: bool = True, progress: bool = True) -> Job:
+        """Upload every file of a local folder, recursively, named relative to it."""
+        return self.upload(project_id, folder_entries(Path(local_path)), batch=batch,
+                           skip_invalid=skip_invalid, wait=wait, progress=progress)
+
+    def upload(self, project_id: int, entries: Sequence[tuple[str, Path]], *,
+               batch: str | None = None, skip_invalid: bool = False, wait: bool = True,
+               progress: bool = True) -> Job:
+        """Upload ``(name, path)`` pairs as one import; ``name`` may hold folders (``a/b.jpg``)."""
+        if not entries:
+            raise ValueError("paths: nothing to upload")
+        with ExitStack() as stack:
+            files: list[tuple[str, tuple[str, IO[bytes], str]]] = []
+            for name, path in entries:
+                kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+                files.append(("files", (name, stack.enter_context(path.open("rb")), kind)))
+            job = self._upload(project_id, files, batch, skip_invalid)
+        return self._finish(job, wait, progress)
+
+    def source_folder(self, project_id: int, server_path: str, *, root: int = 0,
+                      batch: str | None = None, skip_invalid: bool = False, wait: bool = True,
+                      progress: bool = True) -> Job:
+        """Import a folder on the server, relative to its import root number ``root``."""
+        body = {"source": {"type": "folder", "path": server_path, "root": root},
+                "skip_invalid": skip_invalid}
+        return self._start_json(project_id, body, batch, wait, progress)
+
+    def s3(self, project_id: int, bucket: str, prefix: str = "", *, batch: str | None = None,
+           skip_invalid: bool = False, wait: bool = True, progress: bool = True) -> Job:
+        """Import every object under an S3 prefix (read with the server's credentials)."""
+        body = {"source": {"type": "s3", "bucket": bucket, "prefix": prefix},
+                "skip_invalid": skip_invalid}
+        return self._start_json(project_id, body, batch, wait, progress)
+
+    def _start_json(self, project_id: int, body: dict[str, Any], batch: str | None,
+                    wait: bool, progress: bool) -> Job:
+        if batch is not None:
+            body["batch"] = batch
+        job = self._http.send_model(Job, "POST", f"/projects/{project_id}/imports", body)
+        return self._finish(job, wait, progress)
+
+    def _upload(self, project_id: int, files: Any, batch: str | None,
+                skip_invalid: bool) -> Job:
+        data = {"skip_invalid": "true" if skip_invalid else "false"}
+        if batch is not None:
+            data["batch"] = batch
+        response = self._http.request("POST", f"/projects/{project_id}/imports/files",
+                                      files=files, data=data)
+        return Job.model_validate(response.json())
+
+    def _finish(self, job: Job, wait: bool, progress: bool) -> Job:
+        return self._jobs.wait(job.id, progress=progress) if wait else job

@@ -1,0 +1,50 @@
+"""``client.organizations``: organizations and their members."""
+
+from __future__ import annotations
+
+import builtins
+
+from accord._http import HTTP
+from accord._models import Member, Organization
+
+
+class Organizations:
+    """Organizations you belong to, and their members."""
+
+    def __init__(self, http: HTTP) -> None:
+        self._http = http
+
+    def list(self) -> builtins.list[Organization]:
+        """Organizations you belong to, with your role in each."""
+        return self._http.get_models(Organization, "/organizations")
+
+    def get(self, organization_id: int) -> Organization:
+        """One of your organizations."""
+        return self._http.get_model(Organization, f"/organizations/{organization_id}")
+
+    def create(self, name: str) -> Organization:
+        """A new organization with you as its owner."""
+        return self._http.send_model(Organization, "POST", "/organizations", {"name": name})
+
+    def members(self, organization_id: int) -> builtins.list[Member]:
+        """Members of an organization with their roles."""
+        return self._http.get_models(Member, f"/organizations/{organization_id}/members")
+
+    def add_member(self, organization_id: int, email: str, role: str, *, name: str = "",
+                   password: str | None = None) -> Member:
+        """Add a member by email; an unknown email creates the user (with ``password``)."""
+        body: dict[str, object] = {"email": email, "role": role, "name": name}
+        if password is not None:
+            body["password"] = password
+        return self._http.send_model(Member, "POST", f"/organizations/{organization_id}/members",
+                                     body)
+
+    def set_role(self, organization_id: int, user_id: int, role: str) -> Member:
+        """Change a member's role."""
+        return self._http.send_model(
+            Member, "PATCH", f"/organizations/{organization_id}/members/{user_id}",
+            {"role": role})
+
+    def remove_member(self, organization_id: int, user_id: int) -> None:
+        """Remove a member from the organization."""
+        self._http.request("DELETE", f"/organizations/{organization_id}/members/{user_id}")

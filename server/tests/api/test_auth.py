@@ -1,0 +1,97 @@
+"""Password login with session cookie and CSRF, API tokens, rate limiting."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from accord_server.db.models import ApiToken, UserSession
+from support import Factory, Stack
+
+
+def test_login_sets_httponly_samesite_cookie_and_csrf_protects_writes(
+    stack: Stack, factory: Factory
+) -> None:
+    owner = factory.owner()
+    with stack.client() as client:
+        response = client.post("/api/v1/auth/login",
+                               json={"email": owner.email.upper(), "password": owner.password})
+        assert response.status_code == 200, response.text
+        cookies = response.headers.get_list("set-cookie")
+        session_cookie = next(c for c in cookies if c.startswith("accord_session="))
+        assert "HttpOnly" in session_cookie and "SameSite=lax" in session_cookie
+        csrf = response.json()["csrf_token"]
+        assert csrf and response.json()["user"]["email"] == owner.email
+        assert client.get("/api/v1/auth/me").status_code == 200
+        body = {"name": "P", "label_schema": {"media": "text", "tools": [
+            {"name": "t", "type": "classification", "choices": ["a", "b"]}]}}
+        refused = client.post("/api/v1/projects", json=body)
+        assert refused.status_code == 403
+        assert refused.json()["details"] == {"reason": "csrf"}
+        wrong = client.post("/api/v1/projects", json=body, headers={"X-CSRF-Token": "nope"})
+        assert wrong.status_code == 403
+        ok = client.post("/api/v1/projects", json=body, headers={"X-CSRF-Token": csrf})
+        assert ok.status_code == 201, ok.text
+        assert client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf}).status_code == 204
+        assert client.get("/api/v1/auth/me").status_code == 401
+
+
+def test_session_secret_is_stored_hashed(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    with stack.client() as client:
+        client.post("/api/v1/auth/login", json={"email": owner.email, "password": owner.password})
+        cookie = client.cookies["accord_session"]
+    with stack.runtime.db.session() as session:
+        stored = session.scalars(select(UserSession.token_hash)).all()
+    assert stored and cookie not in stored
+
+
+def test_wrong_password_and_unknown_email_look_the_same(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    with stack.client() as client:
+        a = client.post("/api/v1/auth/login", json={"email": owner.email, "password": "wrong!!!"})
+        b = client.post("/api/v1/auth/login", json={"email": "nobody@x.io", "password": "x"})
+    assert a.status_code == b.status_code == 401
+    assert a.json() == b.json() == {"code": "unauthenticated", "message": "wrong email or password",
+                                    "details": {}}
+
+
+def test_login_is_rate_limited(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    limit = stack.settings.login_attempts_per_minute
+    with stack.client() as client:
+        for _ in range(limit):
+            r = client.post("/api/v1/auth/login", json={"email": owner.email, "password": "bad"})
+            assert r.status_code == 401
+        blocked = client.post("/api/v1/auth/login",
+                              json={"email": owner.email, "password": owner.password})
+    assert blocked.status_code == 429
+    assert blocked.json()["code"] == "rate_limited"
+    assert blocked.headers["retry-after"] == "60"
+
+
+def test_api_token_shown_once_stored_hashed_and_revocable(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    with stack.client(owner.token) as client:
+        created = client.post("/api/v1/auth/tokens", json={"name": "ci"})
+        assert created.status_code == 201
+        secret = created.json()["token"]
+        assert secret.startswith("acc_")
+        listed = client.get("/api/v1/auth/tokens").json()
+        assert all("token" not in t for t in listed)
+        assert {t["name"] for t in listed} == {"test", "ci"}
+    with stack.runtime.db.session() as session:
+        hashes = session.scalars(select(ApiToken.token_hash)).all()
+    assert secret not in hashes
+    with stack.client(secret) as client:
+        assert client.get("/api/v1/auth/me").json()["user"]["email"] == owner.email
+        token_id = created.json()["id"]
+        assert client.delete(f"/api/v1/auth/tokens/{token_id}").json()["revoked_at"]
+        after = client.get("/api/v1/auth/me")
+    assert after.status_code == 401
+    assert after.json()["message"] == "invalid or revoked API token"
+
+
+def test_no_credentials_is_401(stack: Stack) -> None:
+    with stack.client() as client:
+        r = client.get("/api/v1/projects")
+    assert r.status_code == 401 and r.json()["code"] == "unauthenticated"
