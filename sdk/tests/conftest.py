@@ -91,9 +91,10 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
     _truncate(url)
 
 
-def _drain_loop(huey: Huey, stop: threading.Event) -> None:
+def _drain_loop(huey: Huey, stop: threading.Event, paused: threading.Event) -> None:
     while not stop.is_set():
-        drain(huey)
+        if not paused.is_set():
+            drain(huey)
         stop.wait(0.05)
 
 
@@ -117,11 +118,11 @@ def stack(tmp_path: Path, database_url: str | None) -> Iterator[Stack]:
         if time.monotonic() > deadline:
             raise RuntimeError("test server did not start")
         time.sleep(0.01)
-    stop = threading.Event()
-    worker = threading.Thread(target=_drain_loop, args=(huey, stop), daemon=True)
+    stop, paused = threading.Event(), threading.Event()
+    worker = threading.Thread(target=_drain_loop, args=(huey, stop, paused), daemon=True)
     worker.start()
     yield Stack(url=f"http://127.0.0.1:{port}", runtime=runtime, huey=huey,
-                import_root=import_root)
+                import_root=import_root, worker_paused=paused)
     stop.set()
     worker.join(timeout=30)
     server.should_exit = True

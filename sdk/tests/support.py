@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ class Stack:
     runtime: Runtime
     huey: Huey
     import_root: Path
+    worker_paused: threading.Event
 
     def token_for(self, email: str, name: str = "test") -> str:
         """A new API token for an existing user, made through the services."""
@@ -29,7 +31,7 @@ class Stack:
             user = accounts.get_user_by_email(session, email)
             assert user is not None, email
             _, token = sessions.create_api_token(session, user=user, name=name)
-        return token
+        return str(token)
 
     def client(self, token: str) -> Client:
         """An SDK client for this server (fast retries: tests should not sleep)."""

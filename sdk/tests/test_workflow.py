@@ -11,12 +11,12 @@ from accord import Client
 
 
 def _work_queue(client: Client, project_id: int, seen: list[int],
-                errors: list[BaseException]) -> None:
+                errors: list[Exception]) -> None:
     try:
         while (lease := client.queue.next(project_id)) is not None:
             seen.append(lease.task.id)
             client.annotations.submit(lease.task.id, [BOX], lead_time=1.5)
-    except BaseException as exc:  # handed to the test thread, which fails with it
+    except Exception as exc:  # noqa: BLE001 - handed to the test thread, which fails with it
         errors.append(exc)
 
 
@@ -36,7 +36,7 @@ def test_labeling_round_with_overlap_two(stack: Stack, owner: Owner, client: Cli
         annotators[email] = stack.client(stack.token_for(email))
 
     seen: dict[str, list[int]] = {email: [] for email in annotators}
-    errors: list[BaseException] = []
+    errors: list[Exception] = []
     threads = [threading.Thread(target=_work_queue, args=(c, project.id, seen[e], errors))
                for e, c in annotators.items()]
     for t in threads:

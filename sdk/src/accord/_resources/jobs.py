@@ -63,18 +63,22 @@ class _Bar:
     """A tqdm bar in percent, with the job's phase and counts."""
 
     def __init__(self, job_id: int) -> None:
-        self.bar: Any = tqdm(total=100, unit="%", desc=f"job {job_id}", leave=True,
-                             bar_format="{desc}: {percentage:3.0f}%|{bar}| {elapsed}{postfix}")
+        # set_description() appends ": " itself, hence "{desc}" without one in the format.
+        self.bar: Any = tqdm(total=100, unit="%", desc=f"job {job_id}: ", leave=True,
+                             bar_format="{desc}{percentage:3.0f}%|{bar}| {elapsed}{postfix}")
         self.shown = 0
 
     def show(self, job: Job) -> None:
+        phase = job.state if job.finished else (job.phase or job.state)
+        self.bar.set_description(f"job {job.id} {phase}", refresh=False)
+        self.bar.set_postfix(tasks=job.counts.tasks, rows=job.counts.rows,
+                             errors=job.counts.errors, refresh=False)
         done = 100 if job.state == "succeeded" else round(job.progress * 100)
         if done > self.shown:
             self.bar.update(done - self.shown)
             self.shown = done
-        self.bar.set_description(f"job {job.id} {job.phase or job.state}", refresh=False)
-        self.bar.set_postfix(tasks=job.counts.tasks, rows=job.counts.rows,
-                             errors=job.counts.errors)
+        else:
+            self.bar.refresh()
 
     def close(self) -> None:
         self.bar.close()

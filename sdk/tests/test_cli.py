@@ -1,0 +1,94 @@
+"""The ``accord`` CLI, called as ``main([...])`` and once as the installed console script."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from support import SCHEMA, Owner, Stack
+
+from accord import Client
+from accord._cli import main
+
+
+@pytest.fixture
+def env(stack: Stack, owner: Owner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACCORD_URL", stack.url)
+    monkeypatch.setenv("ACCORD_TOKEN", owner.token)
+
+
+def _json(capsys: pytest.CaptureFixture[str]) -> object:
+    return json.loads(capsys.readouterr().out)
+
+
+def test_projects_list(env: None, client: Client, capsys: pytest.CaptureFixture[str]) -> None:
+    project = client.projects.create("Listed", SCHEMA)
+    assert main(["projects", "list"]) == 0
+    out = _json(capsys)
+    assert isinstance(out, list) and [p["id"] for p in out] == [project.id]
+
+
+def test_import_files_and_folders_then_progress_and_next(
+        env: None, client: Client, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = client.projects.create("P", SCHEMA)
+    (tmp_path / "one.json").write_text(json.dumps([{"image": "https://x/1.jpg"}]))
+    folder = tmp_path / "more"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "two.jsonl").write_text('{"image": "https://x/2.jpg"}\n'
+                                              '{"image": "https://x/3.jpg"}\n')
+    code = main(["import", str(project.id), str(tmp_path / "one.json"), str(folder),
+                 "--batch", "cli", "--no-progress"])
+    assert code == 0
+    job = _json(capsys)
+    assert isinstance(job, dict)
+    assert (job["state"], job["counts"]["tasks"], job["counts"]["files"]) == ("succeeded", 3, 2)
+
+    assert main(["progress", str(project.id)]) == 0
+    progress = _json(capsys)
+    assert isinstance(progress, dict) and progress["tasks"] == 3
+
+    assert main(["next", str(project.id)]) == 0
+    lease = _json(capsys)
+    assert isinstance(lease, dict) and lease["task"]["project_id"] == project.id
+
+
+def test_next_on_an_empty_queue_prints_null(env: None, client: Client,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    project = client.projects.create("P", SCHEMA)
+    assert main(["next", str(project.id)]) == 3
+    assert _json(capsys) is None
+
+
+def test_failed_import_prints_the_job_and_exits_1(
+        env: None, client: Client, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    project = client.projects.create("P", SCHEMA)
+    (tmp_path / "bad.jsonl").write_text("{nope\n")
+    assert main(["import", str(project.id), str(tmp_path / "bad.jsonl"), "--no-progress"]) == 1
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["errors"][0]["row"] == 1
+    assert captured.err.startswith("accord: job ")
+
+
+def test_api_error_exits_1(env: None, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["progress", "999"]) == 1
+    assert "404 not_found" in capsys.readouterr().err
+
+
+def test_missing_url(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("ACCORD_URL", raising=False)
+    assert main(["projects", "list"]) == 1
+    assert "ACCORD_URL" in capsys.readouterr().err
+
+
+def test_console_script(stack: Stack, owner: Owner, client: Client) -> None:
+    client.projects.create("From a subprocess", SCHEMA)
+    script = Path(sys.executable).with_name("accord")
+    environ = {**os.environ, "ACCORD_URL": stack.url, "ACCORD_TOKEN": owner.token}
+    done = subprocess.run([str(script), "projects", "list"], env=environ, capture_output=True,
+                          text=True, timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)[0]["name"] == "From a subprocess"

@@ -1,0 +1,142 @@
+"""client.imports: inline tasks, the large-import path, files, folders, server folders."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from support import SCHEMA, Owner, Stack
+from transports import Recorder
+
+from accord import Client, ImportFailed, InvalidRequest, JobFailed
+from accord._resources.imports import JSON_BODY_MAX_TASKS
+
+
+def _png(path: Path, size: tuple[int, int] = (8, 6)) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buf, format="PNG")
+    path.write_bytes(buf.getvalue())
+
+
+def test_small_import_is_one_json_body(stack: Stack, owner: Owner) -> None:
+    recorder = Recorder()
+    with Client(stack.url, owner.token, transport=recorder) as c:
+        project = c.projects.create("P", SCHEMA)
+        job = c.imports.tasks(project.id, [{"image": "https://x/1.jpg"}], batch="first",
+                              progress=False)
+    assert (job.state, job.counts.tasks) == ("succeeded", 1)
+    assert f"/api/v1/projects/{project.id}/imports" in recorder.paths("POST")
+    assert not any(p.endswith("/imports/files") for p in recorder.paths("POST"))
+
+
+def test_large_import_goes_through_a_file_upload(stack: Stack, owner: Owner) -> None:
+    recorder = Recorder()
+    n = 5000
+    with Client(stack.url, owner.token, transport=recorder) as c:
+        project = c.projects.create("P", SCHEMA)
+        job = c.imports.tasks(project.id, ({"data": {"image": f"https://x/{i}.jpg"},
+                                            "priority": i % 3} for i in range(n)),
+                              progress=False)
+        assert (job.state, job.counts.tasks, job.counts.files) == ("succeeded", n, 1)
+        assert c.projects.progress(project.id).tasks == n
+        assert sum(1 for _ in c.tasks.list(project.id, page_size=1000)) == n
+    posts = [r for r in recorder.requests if r.method == "POST" and "/imports" in r.url.path]
+    assert [r.url.path for r in posts] == [f"/api/v1/projects/{project.id}/imports/files"]
+    assert posts[0].headers["Content-Type"].startswith("multipart/form-data")
+
+
+def test_threshold_boundary(client: Client) -> None:
+    project = client.projects.create("P", SCHEMA)
+    tasks = [{"image": f"https://x/{i}.jpg"} for i in range(JSON_BODY_MAX_TASKS + 1)]
+    job = client.imports.tasks(project.id, tasks, progress=False)
+    assert job.counts.tasks == JSON_BODY_MAX_TASKS + 1
+
+
+def test_malformed_jsonl_raises_import_failed_with_row_errors(client: Client,
+                                                             tmp_path: Path) -> None:
+    project = client.projects.create("P", SCHEMA)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"image": "https://x/1.jpg"}\n{"image": \n[1, 2]\n'
+                   '{"data": "not an object"}\n')
+    with pytest.raises(ImportFailed) as info:
+        client.imports.files(project.id, [bad], progress=False)
+    err = info.value
+    assert isinstance(err, JobFailed)
+    assert err.job.state == "failed" and err.job.counts.tasks == 0
+    rows = {(e.file, e.row, e.field) for e in err.errors}
+    assert rows == {("bad.jsonl", 2, None), ("bad.jsonl", 3, None), ("bad.jsonl", 4, "data")}
+    assert "nothing imported" in str(err)
+    assert client.projects.progress(project.id).tasks == 0
+
+
+def test_skip_invalid_imports_the_valid_rows(client: Client, tmp_path: Path) -> None:
+    project = client.projects.create("P", SCHEMA)
+    path = tmp_path / "mixed.jsonl"
+    path.write_text('{"image": "https://x/1.jpg"}\n"oops"\n{"image": "https://x/2.jpg"}\n')
+    job = client.imports.files(project.id, [path], skip_invalid=True, progress=False)
+    assert (job.state, job.counts.tasks, job.counts.errors) == ("succeeded", 2, 1)
+    assert job.errors[0].row == 2
+
+
+def test_folder_upload_keeps_subfolder_names(client: Client, tmp_path: Path) -> None:
+    project = client.projects.create("P", SCHEMA)
+    folder = tmp_path / "shots"
+    for name in ("a.png", "sub/b.png", "sub/deeper/c.png"):
+        _png(folder / name)
+    (folder / ".DS_Store").write_bytes(b"\0junk")
+    _png(folder / ".cache" / "skip.png")
+    job = client.imports.folder(project.id, folder, progress=False)
+    assert (job.state, job.counts.files, job.counts.tasks) == ("succeeded", 3, 3)
+    tasks = list(client.tasks.list(project.id))
+    assert sorted(t.meta["filename"] for t in tasks) == ["a.png", "sub/b.png",
+                                                         "sub/deeper/c.png"]
+    assert all(t.meta["width"] == 8 and t.meta["height"] == 6 for t in tasks)
+
+
+def test_files_mix_task_files_and_media(client: Client, tmp_path: Path) -> None:
+    project = client.projects.create("P", SCHEMA)
+    _png(tmp_path / "photo.png")
+    (tmp_path / "tasks.json").write_text(json.dumps([{"image": "https://x/1.jpg"}]))
+    job = client.imports.files(project.id, [tmp_path / "photo.png", str(tmp_path / "tasks.json")],
+                               batch="mixed", progress=False)
+    assert job.counts.tasks == 2
+
+
+def test_no_wait_returns_the_queued_job(client: Client) -> None:
+    project = client.projects.create("P", SCHEMA)
+    job = client.imports.tasks(project.id, [{"image": "https://x/1.jpg"}], wait=False)
+    assert job.state in ("queued", "running", "succeeded")
+    done = client.jobs.wait(job.id, timeout=30)
+    assert done.state == "succeeded" and done.counts.tasks == 1
+
+
+def test_server_folder_source(stack: Stack, client: Client) -> None:
+    project = client.projects.create("P", SCHEMA)
+    (stack.import_root / "batch1").mkdir()
+    (stack.import_root / "batch1" / "t.json").write_text(
+        json.dumps([{"image": "https://x/1.jpg"}, {"image": "https://x/2.jpg"}]))
+    job = client.imports.source_folder(project.id, "batch1", progress=False)
+    assert job.counts.tasks == 2
+    with pytest.raises(InvalidRequest) as info:
+        client.imports.source_folder(project.id, "../../etc", progress=False)
+    assert info.value.details["field"] == "source.path"
+
+
+def test_progress_bar_goes_to_stderr(client: Client, capsys: pytest.CaptureFixture[str]) -> None:
+    project = client.projects.create("P", SCHEMA)
+    client.imports.tasks(project.id, [{"image": "https://x/1.jpg"}])
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "100%" in captured.err
+
+
+def test_empty_folder_is_refused_before_any_request(client: Client, tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    (empty / ".hidden").mkdir(parents=True)
+    (empty / ".hidden" / "x.png").write_bytes(b"")
+    with pytest.raises(FileNotFoundError):
+        client.imports.folder(1, empty)

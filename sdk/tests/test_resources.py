@@ -1,0 +1,99 @@
+"""Organizations, members, projects, tokens, queue and jobs through the SDK."""
+
+from __future__ import annotations
+
+import pytest
+from support import BOX, PASSWORD, SCHEMA, SCHEMA_YAML, Owner, Stack
+
+from accord import Client, Conflict, ImportFailed, NotFound, Unauthenticated, WaitTimeout
+
+
+def test_organizations_and_members(client: Client, owner: Owner) -> None:
+    orgs = client.organizations.list()
+    assert [(o.id, o.role) for o in orgs] == [(owner.organization_id, "owner")]
+    new = client.organizations.create("Second")
+    assert new.role == "owner"
+    assert client.organizations.get(new.id).name == "Second"
+    member = client.organizations.add_member(new.id, "rev@example.com", "reviewer",
+                                             name="Rev", password=PASSWORD)
+    assert (member.email, member.name, member.role) == ("rev@example.com", "Rev", "reviewer")
+    changed = client.organizations.set_role(new.id, member.user_id, "manager")
+    assert changed.role == "manager"
+    roles = {m.email: m.role for m in client.organizations.members(new.id)}
+    assert roles == {owner.email: "owner", "rev@example.com": "manager"}
+    client.organizations.remove_member(new.id, member.user_id)
+    assert [m.email for m in client.organizations.members(new.id)] == [owner.email]
+
+
+def test_project_crud(client: Client, owner: Owner, tmp_path: object) -> None:
+    project = client.projects.create("P", SCHEMA_YAML, organization_id=owner.organization_id,
+                                     overlap=3, description="d", instructions="be careful")
+    assert project.media == "image" and project.overlap == 3
+    assert project.label_schema["tools"][0]["name"] == "objects"
+    assert client.projects.get(project.id).instructions == "be careful"
+    updated = client.projects.update(project.id, name="Renamed", overlap=1)
+    assert (updated.name, updated.overlap, updated.description) == ("Renamed", 1, "d")
+    assert [p.id for p in client.projects.list()] == [project.id]
+    assert client.projects.list(organization_id=owner.organization_id)[0].name == "Renamed"
+    client.projects.delete(project.id)
+    with pytest.raises(NotFound):
+        client.projects.get(project.id)
+
+
+def test_project_schema_from_a_file(client: Client, tmp_path: pytest.TempPathFactory) -> None:
+    from pathlib import Path
+
+    path = Path(str(tmp_path)) / "schema.yaml"
+    path.write_text(SCHEMA_YAML)
+    assert client.projects.create("P", path).schema_source == SCHEMA_YAML
+
+
+def test_tokens(stack: Stack, client: Client) -> None:
+    created = client.tokens.create("ci")
+    assert created.token.startswith("acc_")
+    assert "ci" in [t.name for t in client.tokens.list()]
+    with stack.client(created.token) as ci:
+        assert ci.me().user.email == "owner@example.com"
+    revoked = client.tokens.revoke(created.id)
+    assert revoked.revoked_at is not None
+    with stack.client(created.token) as ci, pytest.raises(Unauthenticated):
+        ci.me()
+
+
+def test_queue_skip_and_draft(client: Client) -> None:
+    project = client.projects.create("P", SCHEMA)
+    client.imports.tasks(project.id, [{"image": "https://x/1.jpg"},
+                                      {"image": "https://x/2.jpg"}], progress=False)
+    lease = client.queue.next(project.id)
+    assert lease is not None and not lease.resumed
+    client.queue.save_draft(lease.task.id, {"result": [BOX]})
+    again = client.queue.next(project.id)
+    assert again is not None and again.resumed and again.task.id == lease.task.id
+    assert again.draft == {"result": [BOX]}
+    client.queue.skip(lease.task.id)
+    following = client.queue.next(project.id)
+    assert following is not None and following.task.id != lease.task.id
+    client.annotations.submit(following.task.id, [BOX])
+    assert client.queue.next(project.id) is None
+    assert client.projects.progress(project.id).skipped == 1
+
+
+def test_jobs_get_and_cancel(stack: Stack, client: Client) -> None:
+    project = client.projects.create("P", SCHEMA)
+    done = client.imports.tasks(project.id, [{"image": "https://x/1.jpg"}], progress=False)
+    assert client.jobs.get(done.id).state == "succeeded"
+    with pytest.raises(Conflict):
+        client.jobs.cancel(done.id)
+
+    stack.worker_paused.set()
+    queued = client.imports.tasks(project.id, [{"image": "https://x/2.jpg"}], wait=False)
+    assert queued.state == "queued"
+    with pytest.raises(WaitTimeout) as timeout:
+        client.jobs.wait(queued.id, timeout=0.3)
+    assert timeout.value.job.state == "queued"
+    assert client.jobs.cancel(queued.id).state == "cancelled"
+    stack.worker_paused.clear()
+    with pytest.raises(ImportFailed) as info:
+        client.jobs.wait(queued.id)
+    assert info.value.job.state == "cancelled"
+    assert client.projects.progress(project.id).tasks == 1

@@ -1,0 +1,233 @@
+"""Imports: every source kind, the per-row error report, all-or-nothing, hostile input."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+from pathlib import Path
+from typing import Any
+
+import orjson
+from PIL import Image
+from sqlalchemy import func, select
+
+from accord_server.db.models import Batch, Prediction, Task
+from support import TEXT_SCHEMA, Factory, Member, Stack
+
+
+def _png(width: int = 32, height: int = 24) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), "green").save(out, format="PNG")
+    return out.getvalue()
+
+
+def _bomb_png(width: int = 30000, height: int = 30000) -> bytes:
+    """A tiny PNG whose header claims a huge image."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+
+
+def _upload(stack: Stack, member: Member, project_id: int,
+            files: list[tuple[str, bytes]], **form: Any) -> dict[str, Any]:
+    with stack.client(member.token) as client:
+        r = client.post(f"/api/v1/projects/{project_id}/imports/files",
+                        files=[("files", (name, data)) for name, data in files],
+                        data={k: str(v).lower() for k, v in form.items()})
+        assert r.status_code == 202, r.text
+        stack.run_jobs()
+        return dict(client.get(f"/api/v1/jobs/{r.json()['id']}").json())
+
+
+def _task_count(stack: Stack) -> int:
+    with stack.runtime.db.session() as session:
+        return int(session.scalar(select(func.count()).select_from(Task)) or 0)
+
+
+def test_json_jsonl_csv_files_with_predictions_and_batches(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    project = factory.project(owner)
+    tasks_json = orjson.dumps([
+        {"data": {"image": "https://x/1.jpg"}, "predictions": [{
+            "model_version": "yolo-1", "score": 0.8, "result": [{
+                "id": "p1", "from_name": "objects", "to_name": "image",
+                "type": "rectanglelabels", "original_width": 200, "original_height": 100,
+                "value": {"x": 10, "y": 20, "width": 50, "height": 50,
+                          "rectanglelabels": ["car"]}}]}]},
+        {"image": "https://x/2.jpg"},
+    ])
+    jsonl = b'{"image": "https://x/3.jpg"}\n\n{"data": {"image": "https://x/4.jpg"}, "batch": "b2"}'
+    csv = b"image,priority,batch\nhttps://x/5.jpg,7,b1\nhttps://x/6.jpg,0,\n"
+    job = _upload(stack, owner, project["id"], [("a.json", tasks_json), ("b.jsonl", jsonl),
+                                                 ("c.csv", csv)], batch="default")
+    assert job["state"] == "succeeded", job
+    assert job["counts"] == {"files": 3, "rows": 6, "errors": 0, "tasks": 6, "predictions": 1}
+    assert job["progress"] == 1.0
+    with stack.runtime.db.session() as session:
+        prediction = session.scalars(select(Prediction)).one()
+        assert prediction.model_version == "yolo-1" and prediction.score == 0.8
+        region = prediction.result[0]
+        assert region["geometry"]["x"] == 20 and region["geometry"]["width"] == 100
+        assert region["geometry"]["y"] == 20 and region["geometry"]["height"] == 50
+        batches = {b.id: b.name for b in session.scalars(select(Batch))}
+        by_image = {t.data["image"]: (t.priority, batches.get(t.batch_id))
+                    for t in session.scalars(select(Task))}
+    assert by_image["https://x/5.jpg"] == (7, "b1")
+    assert by_image["https://x/4.jpg"] == (0, "b2")
+    assert by_image["https://x/6.jpg"] == (0, "default")
+    with stack.client(owner.token) as client:
+        task_id = client.get(f"/api/v1/projects/{project['id']}/tasks").json()["items"][0]["id"]
+        preds = client.get(f"/api/v1/tasks/{task_id}/predictions").json()
+        assert preds[0]["model_version"] == "yolo-1"
+
+
+def test_malformed_jsonl_line_fails_the_whole_import(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    project = factory.project(owner)
+    good = b"\n".join(orjson.dumps({"image": f"https://x/{i}"}) for i in range(50))
+    bad = b'{"image": "a"}\n{"image": \n{"image": "c"}\n'
+    job = _upload(stack, owner, project["id"], [("good.jsonl", good), ("bad.jsonl", bad)])
+    assert job["state"] == "failed"
+    assert job["counts"]["tasks"] == 0 and job["counts"]["errors"] == 1
+    error = job["errors"][0]
+    assert error["file"] == "bad.jsonl" and error["row"] == 2
+    assert job["message"].startswith("nothing imported: 1 error(s); first: bad.jsonl row 2")
+    assert _task_count(stack) == 0
+
+
+def test_skip_invalid_imports_the_valid_rows(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    project = factory.project(owner)
+    csv = b"image,priority\nhttps://x/1,1\nhttps://x/2,high\nhttps://x/3,2,extra\n"
+    job = _upload(stack, owner, project["id"], [("t.csv", csv)], skip_invalid=True)
+    assert job["state"] == "succeeded"
+    assert job["counts"]["tasks"] == 1 and job["counts"]["errors"] == 2
+    assert [(e["row"], e["field"]) for e in job["errors"]] == [(3, "priority"), (4, None)]
+    assert _task_count(stack) == 1
+
+
+def test_media_files_are_probed_and_bad_ones_named(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    project = factory.project(owner)
+    truncated = _png(400, 300)[:200]
+    job = _upload(stack, owner, project["id"], [
+        ("ok.png", _png(32, 24)), ("corrupt.png", truncated), ("bomb.png", _bomb_png()),
+        ("notes.jpg", b"just some text, not an image"),
+    ])
+    assert job["state"] == "failed"
+    messages = {e["file"]: e["message"] for e in job["errors"]}
+    assert set(messages) == {"corrupt.png", "bomb.png", "notes.jpg"}
+    assert "decompression bomb" in messages["bomb.png"]
+    assert messages["notes.jpg"] == "notes.jpg: content is text, not an image"
+    assert messages["corrupt.png"].startswith("corrupt.png: ")
+    assert _task_count(stack) == 0
+    job = _upload(stack, owner, project["id"], [("dir/ok.png", _png(32, 24))])
+    assert job["state"] == "succeeded"
+    with stack.client(owner.token) as client:
+        task = client.get(f"/api/v1/projects/{project['id']}/tasks").json()["items"][0]
+        assert task["meta"]["width"] == 32 and task["meta"]["height"] == 24
+        assert task["data"]["filename"] == "ok.png"
+        media = client.get(task["data"]["image"])
+        assert media.status_code == 200 and media.content == _png(32, 24)
+        assert media.headers["content-type"] == "image/png"
+
+
+def test_text_files_become_text_tasks(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    project = factory.project(owner, schema=TEXT_SCHEMA)
+    job = _upload(stack, owner, project["id"], [("a.txt", "Héllo wörld 🎉".encode()),
+                                                 ("b.png", _png())])
+    assert job["state"] == "failed"
+    assert job["errors"][0]["message"] == ("b.png: a image file cannot be a task of a text "
+                                           "project")
+    job = _upload(stack, owner, project["id"], [("a.txt", "Héllo wörld 🎉".encode())])
+    assert job["state"] == "succeeded"
+    with stack.runtime.db.session() as session:
+        task = session.scalars(select(Task)).one()
+    assert task.data["text"] == "Héllo wörld 🎉" and task.meta["text_length"] == 13
+
+
+def test_path_tricks_are_refused(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    project = factory.project(owner)
+    with stack.client(owner.token) as client:
+        r = client.post(f"/api/v1/projects/{project['id']}/imports/files",
+                        files=[("files", ("ok.png", _png())),
+                               ("files", ("../../etc/passwd.png", _png()))])
+        assert r.status_code == 422
+        assert r.json()["message"].startswith("files[1]: ")
+        assert "'..' is not allowed" in r.json()["message"]
+        r = client.post(f"/api/v1/projects/{project['id']}/imports",
+                        json={"source": {"type": "folder", "path": "../"}})
+        assert r.status_code == 422 and r.json()["details"]["field"] == "source.path"
+        r = client.post(f"/api/v1/projects/{project['id']}/imports",
+                        json={"source": {"type": "folder", "path": "/etc"}})
+        assert r.status_code == 422
+    assert _task_count(stack) == 0
+
+
+def test_symlink_escaping_the_folder_fails_the_import(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    project = factory.project(owner)
+    root = stack.settings.import_roots[0]
+    (root / "set").mkdir()
+    (root / "set" / "a.png").write_bytes(_png())
+    outside = root.parent / "secret.png"
+    outside.write_bytes(_png())
+    (root / "set" / "link.png").symlink_to(outside)
+    with stack.client(owner.token) as client:
+        r = client.post(f"/api/v1/projects/{project['id']}/imports",
+                        json={"source": {"type": "folder", "path": "set"}})
+        stack.run_jobs()
+        job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
+    assert job["state"] == "failed"
+    assert "outside" in job["errors"][0]["message"]
+    assert _task_count(stack) == 0
+
+
+def test_folder_import(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    project = factory.project(owner)
+    root: Path = stack.settings.import_roots[0]
+    for sub in ("x", "x/y"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+        (root / sub / "img.png").write_bytes(_png(10 + len(sub), 10))
+    with stack.client(owner.token) as client:
+        r = client.post(f"/api/v1/projects/{project['id']}/imports",
+                        json={"source": {"type": "folder", "path": "x"}})
+        assert r.status_code == 202
+        stack.run_jobs()
+        job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
+    assert job["state"] == "succeeded", job
+    with stack.runtime.db.session() as session:
+        names = sorted(t.meta["filename"] for t in session.scalars(select(Task)))
+    assert names == ["img.png", "y/img.png"]
+
+
+def test_cancel_a_queued_import(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    project = factory.project(owner)
+    with stack.client(owner.token) as client:
+        r = client.post(f"/api/v1/projects/{project['id']}/imports",
+                        json={"tasks": [{"image": "a"}]})
+        cancelled = client.post(f"/api/v1/jobs/{r.json()['id']}/cancel")
+        assert cancelled.json()["state"] == "cancelled"
+        stack.run_jobs()
+        assert client.get(f"/api/v1/jobs/{r.json()['id']}").json()["state"] == "cancelled"
+        again = client.post(f"/api/v1/jobs/{r.json()['id']}/cancel")
+        assert again.status_code == 409
+    assert _task_count(stack) == 0
+
+
+def test_annotator_cannot_import(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    project = factory.project(owner)
+    annotator = factory.member(owner, "annotator")
+    with stack.client(annotator.token) as client:
+        r = client.post(f"/api/v1/projects/{project['id']}/imports",
+                        json={"tasks": [{"image": "a"}]})
+    assert r.status_code == 403
