@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+import threading
 from typing import Any
+
+import orjson
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,25 +32,57 @@ def _sqlite_pragmas() -> Any:
     return on_connect
 
 
-def _sqlite_begin(immediate: bool) -> Any:
-    def on_begin(conn: Any) -> None:
-        # Writers take the lock up front: a deferred transaction that reads, then writes,
-        # fails at once with "database is locked" when another writer got in between.
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+_HELD = "accord_write_lock"
 
-    return on_begin
+
+def _install_sqlite_writer(engine: Engine) -> None:
+    """Writers take SQLite's lock up front (BEGIN IMMEDIATE): a deferred transaction that reads,
+    then writes, fails at once with "database is locked" when another writer got in between.
+
+    Within this process writers also queue on a lock first, so they wait their turn instead
+    of polling in SQLite's busy handler (which sleeps up to 100 ms between tries)."""
+    lock = threading.Lock()
+
+    def on_begin(conn: Any) -> None:
+        lock.acquire()
+        conn.info[_HELD] = True
+        try:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            conn.info.pop(_HELD, None)
+            lock.release()
+            raise
+
+    def on_end(conn: Any) -> None:
+        if conn.info.pop(_HELD, None):
+            lock.release()
+
+    event.listen(engine, "begin", on_begin)
+    event.listen(engine, "commit", on_end)
+    event.listen(engine, "rollback", on_end)
+
+
+def _install_sqlite_reader(engine: Engine) -> None:
+    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
 
 
 def _make_engine(url: str, *, immediate: bool) -> Engine:
+    json_options: dict[str, Any] = {
+        "json_serializer": lambda value: orjson.dumps(value).decode(),
+        "json_deserializer": orjson.loads,
+    }
     if url.startswith("sqlite"):
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, pool_size=20,
-            max_overflow=20,
+            max_overflow=20, **json_options,
         )
         event.listen(engine, "connect", _sqlite_pragmas())
-        event.listen(engine, "begin", _sqlite_begin(immediate))
+        if immediate:
+            _install_sqlite_writer(engine)
+        else:
+            _install_sqlite_reader(engine)
         return engine
-    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True)
+    return create_engine(url, pool_size=20, max_overflow=20, pool_pre_ping=True, **json_options)
 
 
 @dataclass
