@@ -103,14 +103,19 @@ def stack(tmp_path: Path, database_url: str | None) -> Iterator[Stack]:
     """The real app on a free port, with a job worker thread."""
     import_root = tmp_path / "imports"
     import_root.mkdir()
-    settings = Settings(data_dir=tmp_path / "data", database_url=database_url,
-                        import_roots=[import_root], embedded_worker=False)
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        import_roots=[import_root],
+        embedded_worker=False,
+    )
     runtime, huey = make_runtime(settings)
     upgrade(runtime.db.write_engine)
     app = create_app(settings, runtime=runtime)
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
     serving = threading.Thread(target=server.run, daemon=True)
     serving.start()
     deadline = time.monotonic() + 10
@@ -121,8 +126,13 @@ def stack(tmp_path: Path, database_url: str | None) -> Iterator[Stack]:
     stop, paused = threading.Event(), threading.Event()
     worker = threading.Thread(target=_drain_loop, args=(huey, stop, paused), daemon=True)
     worker.start()
-    yield Stack(url=f"http://127.0.0.1:{port}", runtime=runtime, huey=huey,
-                import_root=import_root, worker_paused=paused)
+    yield Stack(
+        url=f"http://127.0.0.1:{port}",
+        runtime=runtime,
+        huey=huey,
+        import_root=import_root,
+        worker_paused=paused,
+    )
     stop.set()
     worker.join(timeout=30)
     server.should_exit = True

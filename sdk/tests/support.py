@@ -63,7 +63,14 @@ tools:
     type: bbox
     labels: [car, person]
 """
-SCHEMA = {"media": "image",
-          "tools": [{"name": "objects", "type": "bbox", "labels": ["car", "person"]}]}
-BOX = {"id": "r1", "tool": "objects", "type": "bbox", "label": "car",
-       "geometry": {"x": 1, "y": 2, "width": 3, "height": 4}}
+SCHEMA = {
+    "media": "image",
+    "tools": [{"name": "objects", "type": "bbox", "labels": ["car", "person"]}],
+}
+BOX = {
+    "id": "r1",
+    "tool": "objects",
+    "type": "bbox",
+    "label": "car",
+    "geometry": {"x": 1, "y": 2, "width": 3, "height": 4},
+}

@@ -10,8 +10,11 @@ from accord import Client, ServerError
 
 def _lease_task(client: Client) -> tuple[int, int]:
     project = client.projects.create("P", SCHEMA)
-    client.imports.tasks(project.id, [{"image": "https://img.example/a.jpg"},
-                                      {"image": "https://img.example/b.jpg"}], progress=False)
+    client.imports.tasks(
+        project.id,
+        [{"image": "https://img.example/a.jpg"}, {"image": "https://img.example/b.jpg"}],
+        progress=False,
+    )
     lease = client.queue.next(project.id)
     assert lease is not None
     return project.id, lease.task.id
@@ -33,8 +36,9 @@ def test_generated_ids_are_uuid4_hex(client: Client) -> None:
     int(annotation.client_id, 16)
 
 
-def test_lost_answer_is_retried_with_the_same_id(stack: Stack, owner: Owner,
-                                                 client: Client) -> None:
+def test_lost_answer_is_retried_with_the_same_id(
+    stack: Stack, owner: Owner, client: Client
+) -> None:
     project_id, task_id = _lease_task(client)
     transport = LoseAnswers("/annotations", times=2)
     with Client(stack.url, owner.token, transport=transport, retry_backoff=0.01) as flaky:
@@ -57,8 +61,9 @@ def test_proxy_503_is_retried(stack: Stack, owner: Owner, client: Client) -> Non
 def test_retries_give_up_with_server_error(stack: Stack, owner: Owner, client: Client) -> None:
     _, task_id = _lease_task(client)
     transport = ProxyErrors("/annotations", status=502, times=10)
-    with Client(stack.url, owner.token, transport=transport, max_retries=2,
-                retry_backoff=0.01) as flaky:
+    with Client(
+        stack.url, owner.token, transport=transport, max_retries=2, retry_backoff=0.01
+    ) as flaky:
         try:
             flaky.annotations.submit(task_id, [BOX])
             raise AssertionError("expected ServerError")
@@ -84,8 +89,9 @@ def test_update_revisions_get_delete(client: Client) -> None:
 
 def test_list_pages(client: Client) -> None:
     project = client.projects.create("P", SCHEMA, overlap=1)
-    client.imports.tasks(project.id, [{"image": f"https://img.example/{i}.jpg"}
-                                      for i in range(7)], progress=False)
+    client.imports.tasks(
+        project.id, [{"image": f"https://img.example/{i}.jpg"} for i in range(7)], progress=False
+    )
     while (lease := client.queue.next(project.id)) is not None:
         client.annotations.submit(lease.task.id, [BOX])
     annotations = list(client.annotations.list(project.id, page_size=3))

@@ -33,15 +33,26 @@ def test_projects_list(env: None, client: Client, capsys: pytest.CaptureFixture[
 
 
 def test_import_files_and_folders_then_progress_and_next(
-        env: None, client: Client, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    env: None, client: Client, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     project = client.projects.create("P", SCHEMA)
     (tmp_path / "one.json").write_text(json.dumps([{"image": "https://x/1.jpg"}]))
     folder = tmp_path / "more"
     (folder / "sub").mkdir(parents=True)
-    (folder / "sub" / "two.jsonl").write_text('{"image": "https://x/2.jpg"}\n'
-                                              '{"image": "https://x/3.jpg"}\n')
-    code = main(["import", str(project.id), str(tmp_path / "one.json"), str(folder),
-                 "--batch", "cli", "--no-progress"])
+    (folder / "sub" / "two.jsonl").write_text(
+        '{"image": "https://x/2.jpg"}\n{"image": "https://x/3.jpg"}\n'
+    )
+    code = main(
+        [
+            "import",
+            str(project.id),
+            str(tmp_path / "one.json"),
+            str(folder),
+            "--batch",
+            "cli",
+            "--no-progress",
+        ]
+    )
     assert code == 0
     job = _json(capsys)
     assert isinstance(job, dict)
@@ -56,15 +67,17 @@ def test_import_files_and_folders_then_progress_and_next(
     assert isinstance(lease, dict) and lease["task"]["project_id"] == project.id
 
 
-def test_next_on_an_empty_queue_prints_null(env: None, client: Client,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_next_on_an_empty_queue_prints_null(
+    env: None, client: Client, capsys: pytest.CaptureFixture[str]
+) -> None:
     project = client.projects.create("P", SCHEMA)
     assert main(["next", str(project.id)]) == 3
     assert _json(capsys) is None
 
 
 def test_failed_import_prints_the_job_and_exits_1(
-        env: None, client: Client, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    env: None, client: Client, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     project = client.projects.create("P", SCHEMA)
     (tmp_path / "bad.jsonl").write_text("{nope\n")
     assert main(["import", str(project.id), str(tmp_path / "bad.jsonl"), "--no-progress"]) == 1
@@ -88,7 +101,13 @@ def test_console_script(stack: Stack, owner: Owner, client: Client) -> None:
     client.projects.create("From a subprocess", SCHEMA)
     script = Path(sys.executable).with_name("accord")
     environ = {**os.environ, "ACCORD_URL": stack.url, "ACCORD_TOKEN": owner.token}
-    done = subprocess.run([str(script), "projects", "list"], env=environ, capture_output=True,
-                          text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [str(script), "projects", "list"],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)[0]["name"] == "From a subprocess"

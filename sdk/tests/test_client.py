@@ -9,8 +9,9 @@ from support import Owner, Stack
 from accord import Client
 
 
-def test_reads_url_and_token_from_the_environment(stack: Stack, owner: Owner,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_reads_url_and_token_from_the_environment(
+    stack: Stack, owner: Owner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ACCORD_URL", stack.url + "/api/v1/")
     monkeypatch.setenv("ACCORD_TOKEN", owner.token)
     with Client() as client:
@@ -20,8 +21,9 @@ def test_reads_url_and_token_from_the_environment(stack: Stack, owner: Owner,
     assert [m.organization_id for m in me.memberships] == [owner.organization_id]
 
 
-def test_arguments_win_over_the_environment(stack: Stack, owner: Owner,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_arguments_win_over_the_environment(
+    stack: Stack, owner: Owner, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("ACCORD_URL", "http://127.0.0.1:1")
     monkeypatch.setenv("ACCORD_TOKEN", "acc_wrong")
     with Client(stack.url, owner.token) as client:
@@ -49,9 +51,13 @@ def test_custom_transport_is_used(stack: Stack, owner: Owner) -> None:
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request.headers["Authorization"])
-        return httpx.Response(200, json={"user": {"id": 7, "email": "mock@example.com",
-                                                  "name": "", "future_field": 1},
-                                         "memberships": []})
+        return httpx.Response(
+            200,
+            json={
+                "user": {"id": 7, "email": "mock@example.com", "name": "", "future_field": 1},
+                "memberships": [],
+            },
+        )
 
     with Client("http://mock.invalid", "acc_token", transport=httpx.MockTransport(handler)) as c:
         me = c.me()

@@ -57,17 +57,21 @@ def test_bad_token_is_unauthenticated(stack: Stack) -> None:
 
 
 def test_annotator_cannot_create_projects(stack: Stack, owner: Owner, client: Client) -> None:
-    client.organizations.add_member(owner.organization_id, "ann@example.com", "annotator",
-                                    password=PASSWORD)
-    with stack.client(stack.token_for("ann@example.com")) as annotator, \
-            pytest.raises(Forbidden) as info:
+    client.organizations.add_member(
+        owner.organization_id, "ann@example.com", "annotator", password=PASSWORD
+    )
+    with (
+        stack.client(stack.token_for("ann@example.com")) as annotator,
+        pytest.raises(Forbidden) as info,
+    ):
         annotator.projects.create("P", SCHEMA)
     assert info.value.code == "forbidden"
 
 
 def test_conflict(client: Client, owner: Owner) -> None:
-    client.organizations.add_member(owner.organization_id, "ann@example.com", "annotator",
-                                    password=PASSWORD)
+    client.organizations.add_member(
+        owner.organization_id, "ann@example.com", "annotator", password=PASSWORD
+    )
     with pytest.raises(Conflict) as info:
         client.organizations.add_member(owner.organization_id, "ann@example.com", "reviewer")
     assert info.value.status_code == 409
@@ -77,8 +81,10 @@ def test_nobody_listening_is_a_transport_error() -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    with Client(f"http://127.0.0.1:{port}", "acc_x", max_retries=1, retry_backoff=0.01) as c, \
-            pytest.raises(TransportError) as info:
+    with (
+        Client(f"http://127.0.0.1:{port}", "acc_x", max_retries=1, retry_backoff=0.01) as c,
+        pytest.raises(TransportError) as info,
+    ):
         c.me()
     assert info.value.status_code is None
     assert info.value.code == "transport"
@@ -87,7 +93,9 @@ def test_nobody_listening_is_a_transport_error() -> None:
 
 def test_non_json_5xx_is_a_server_error(stack: Stack, owner: Owner) -> None:
     transport = ProxyErrors("/projects", status=500, times=1)
-    with Client(stack.url, owner.token, transport=transport) as c, \
-            pytest.raises(ServerError) as info:
+    with (
+        Client(stack.url, owner.token, transport=transport) as c,
+        pytest.raises(ServerError) as info,
+    ):
         c.projects.create("P", SCHEMA)
     assert (info.value.status_code, info.value.code) == (500, "internal")

@@ -26,8 +26,9 @@ def test_small_import_is_one_json_body(stack: Stack, owner: Owner) -> None:
     recorder = Recorder()
     with Client(stack.url, owner.token, transport=recorder) as c:
         project = c.projects.create("P", SCHEMA)
-        job = c.imports.tasks(project.id, [{"image": "https://x/1.jpg"}], batch="first",
-                              progress=False)
+        job = c.imports.tasks(
+            project.id, [{"image": "https://x/1.jpg"}], batch="first", progress=False
+        )
     assert (job.state, job.counts.tasks) == ("succeeded", 1)
     assert f"/api/v1/projects/{project.id}/imports" in recorder.paths("POST")
     assert not any(p.endswith("/imports/files") for p in recorder.paths("POST"))
@@ -38,9 +39,11 @@ def test_large_import_goes_through_a_file_upload(stack: Stack, owner: Owner) -> 
     n = 5000
     with Client(stack.url, owner.token, transport=recorder) as c:
         project = c.projects.create("P", SCHEMA)
-        job = c.imports.tasks(project.id, ({"data": {"image": f"https://x/{i}.jpg"},
-                                            "priority": i % 3} for i in range(n)),
-                              progress=False)
+        job = c.imports.tasks(
+            project.id,
+            ({"data": {"image": f"https://x/{i}.jpg"}, "priority": i % 3} for i in range(n)),
+            progress=False,
+        )
         assert (job.state, job.counts.tasks, job.counts.files) == ("succeeded", n, 1)
         assert c.projects.progress(project.id).tasks == n
         assert sum(1 for _ in c.tasks.list(project.id, page_size=1000)) == n
@@ -56,12 +59,12 @@ def test_threshold_boundary(client: Client) -> None:
     assert job.counts.tasks == JSON_BODY_MAX_TASKS + 1
 
 
-def test_malformed_jsonl_raises_import_failed_with_row_errors(client: Client,
-                                                             tmp_path: Path) -> None:
+def test_malformed_jsonl_raises_import_failed_with_row_errors(
+    client: Client, tmp_path: Path
+) -> None:
     project = client.projects.create("P", SCHEMA)
     bad = tmp_path / "bad.jsonl"
-    bad.write_text('{"image": "https://x/1.jpg"}\n{"image": \n[1, 2]\n'
-                   '{"data": "not an object"}\n')
+    bad.write_text('{"image": "https://x/1.jpg"}\n{"image": \n[1, 2]\n{"data": "not an object"}\n')
     with pytest.raises(ImportFailed) as info:
         client.imports.files(project.id, [bad], progress=False)
     err = info.value
@@ -92,8 +95,7 @@ def test_folder_upload_keeps_subfolder_names(client: Client, tmp_path: Path) -> 
     job = client.imports.folder(project.id, folder, progress=False)
     assert (job.state, job.counts.files, job.counts.tasks) == ("succeeded", 3, 3)
     tasks = list(client.tasks.list(project.id))
-    assert sorted(t.meta["filename"] for t in tasks) == ["a.png", "sub/b.png",
-                                                         "sub/deeper/c.png"]
+    assert sorted(t.meta["filename"] for t in tasks) == ["a.png", "sub/b.png", "sub/deeper/c.png"]
     assert all(t.meta["width"] == 8 and t.meta["height"] == 6 for t in tasks)
 
 
@@ -101,8 +103,12 @@ def test_files_mix_task_files_and_media(client: Client, tmp_path: Path) -> None:
     project = client.projects.create("P", SCHEMA)
     _png(tmp_path / "photo.png")
     (tmp_path / "tasks.json").write_text(json.dumps([{"image": "https://x/1.jpg"}]))
-    job = client.imports.files(project.id, [tmp_path / "photo.png", str(tmp_path / "tasks.json")],
-                               batch="mixed", progress=False)
+    job = client.imports.files(
+        project.id,
+        [tmp_path / "photo.png", str(tmp_path / "tasks.json")],
+        batch="mixed",
+        progress=False,
+    )
     assert job.counts.tasks == 2
 
 
@@ -118,7 +124,8 @@ def test_server_folder_source(stack: Stack, client: Client) -> None:
     project = client.projects.create("P", SCHEMA)
     (stack.import_root / "batch1").mkdir()
     (stack.import_root / "batch1" / "t.json").write_text(
-        json.dumps([{"image": "https://x/1.jpg"}, {"image": "https://x/2.jpg"}]))
+        json.dumps([{"image": "https://x/1.jpg"}, {"image": "https://x/2.jpg"}])
+    )
     job = client.imports.source_folder(project.id, "batch1", progress=False)
     assert job.counts.tasks == 2
     with pytest.raises(InvalidRequest) as info:

@@ -5,15 +5,42 @@ from __future__ import annotations
 import accord
 
 EXPECTED = {
-    "Client", "__version__",
+    "Client",
+    "__version__",
     # models
-    "Annotation", "AnnotationRevision", "AnnotatorProgress", "ApiToken", "ApiTokenCreated",
-    "Job", "JobCounts", "JobError", "Lease", "Me", "Member", "Membership", "Organization",
-    "Prediction", "Progress", "Project", "Task", "User",
+    "Annotation",
+    "AnnotationRevision",
+    "AnnotatorProgress",
+    "ApiToken",
+    "ApiTokenCreated",
+    "Job",
+    "JobCounts",
+    "JobError",
+    "Lease",
+    "Me",
+    "Member",
+    "Membership",
+    "Organization",
+    "Prediction",
+    "Progress",
+    "Project",
+    "Task",
+    "User",
     # exceptions
-    "AccordError", "APIError", "InvalidRequest", "NotFound", "Conflict", "Forbidden",
-    "Unauthenticated", "TooLarge", "RateLimited", "ServerError", "TransportError",
-    "JobFailed", "ImportFailed", "WaitTimeout",
+    "AccordError",
+    "APIError",
+    "InvalidRequest",
+    "NotFound",
+    "Conflict",
+    "Forbidden",
+    "Unauthenticated",
+    "TooLarge",
+    "RateLimited",
+    "ServerError",
+    "TransportError",
+    "JobFailed",
+    "ImportFailed",
+    "WaitTimeout",
 }
 
 
@@ -31,8 +58,16 @@ def test_every_public_name_exists_and_says_accord() -> None:
 
 
 def test_exception_tree() -> None:
-    for name in ("InvalidRequest", "NotFound", "Conflict", "Forbidden", "Unauthenticated",
-                 "TooLarge", "RateLimited", "ServerError"):
+    for name in (
+        "InvalidRequest",
+        "NotFound",
+        "Conflict",
+        "Forbidden",
+        "Unauthenticated",
+        "TooLarge",
+        "RateLimited",
+        "ServerError",
+    ):
         assert issubclass(getattr(accord, name), accord.APIError)
     for name in ("APIError", "TransportError", "JobFailed", "WaitTimeout"):
         assert issubclass(getattr(accord, name), accord.AccordError)

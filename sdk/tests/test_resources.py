@@ -14,8 +14,9 @@ def test_organizations_and_members(client: Client, owner: Owner) -> None:
     new = client.organizations.create("Second")
     assert new.role == "owner"
     assert client.organizations.get(new.id).name == "Second"
-    member = client.organizations.add_member(new.id, "rev@example.com", "reviewer",
-                                             name="Rev", password=PASSWORD)
+    member = client.organizations.add_member(
+        new.id, "rev@example.com", "reviewer", name="Rev", password=PASSWORD
+    )
     assert (member.email, member.name, member.role) == ("rev@example.com", "Rev", "reviewer")
     changed = client.organizations.set_role(new.id, member.user_id, "manager")
     assert changed.role == "manager"
@@ -26,8 +27,14 @@ def test_organizations_and_members(client: Client, owner: Owner) -> None:
 
 
 def test_project_crud(client: Client, owner: Owner, tmp_path: object) -> None:
-    project = client.projects.create("P", SCHEMA_YAML, organization_id=owner.organization_id,
-                                     overlap=3, description="d", instructions="be careful")
+    project = client.projects.create(
+        "P",
+        SCHEMA_YAML,
+        organization_id=owner.organization_id,
+        overlap=3,
+        description="d",
+        instructions="be careful",
+    )
     assert project.media == "image" and project.overlap == 3
     assert project.label_schema["tools"][0]["name"] == "objects"
     assert client.projects.get(project.id).instructions == "be careful"
@@ -62,8 +69,9 @@ def test_tokens(stack: Stack, client: Client) -> None:
 
 def test_queue_skip_and_draft(client: Client) -> None:
     project = client.projects.create("P", SCHEMA)
-    client.imports.tasks(project.id, [{"image": "https://x/1.jpg"},
-                                      {"image": "https://x/2.jpg"}], progress=False)
+    client.imports.tasks(
+        project.id, [{"image": "https://x/1.jpg"}, {"image": "https://x/2.jpg"}], progress=False
+    )
     lease = client.queue.next(project.id)
     assert lease is not None and not lease.resumed
     client.queue.save_draft(lease.task.id, {"result": [BOX]})

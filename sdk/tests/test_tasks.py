@@ -10,8 +10,11 @@ from accord import Client, NotFound
 
 def _project_with_tasks(client: Client, n: int) -> int:
     project = client.projects.create("P", SCHEMA)
-    client.imports.tasks(project.id, [{"image": f"https://img.example/{i}.jpg", "i": i}
-                                      for i in range(n)], progress=False)
+    client.imports.tasks(
+        project.id,
+        [{"image": f"https://img.example/{i}.jpg", "i": i} for i in range(n)],
+        progress=False,
+    )
     return project.id
 
 

@@ -10,8 +10,7 @@ from support import BOX, PASSWORD, SCHEMA_YAML, Owner, Stack
 from accord import Client
 
 
-def _work_queue(client: Client, project_id: int, seen: list[int],
-                errors: list[Exception]) -> None:
+def _work_queue(client: Client, project_id: int, seen: list[int], errors: list[Exception]) -> None:
     try:
         while (lease := client.queue.next(project_id)) is not None:
             seen.append(lease.task.id)
@@ -21,24 +20,29 @@ def _work_queue(client: Client, project_id: int, seen: list[int],
 
 
 def test_labeling_round_with_overlap_two(stack: Stack, owner: Owner, client: Client) -> None:
-    project = client.projects.create("Street scenes", SCHEMA_YAML,
-                                     organization_id=owner.organization_id, overlap=2)
-    job = client.imports.tasks(project.id, ({"image": f"https://img.example/{i}.jpg"}
-                                            for i in range(300)), progress=False)
+    project = client.projects.create(
+        "Street scenes", SCHEMA_YAML, organization_id=owner.organization_id, overlap=2
+    )
+    job = client.imports.tasks(
+        project.id, ({"image": f"https://img.example/{i}.jpg"} for i in range(300)), progress=False
+    )
     assert (job.state, job.counts.tasks, job.counts.errors) == ("succeeded", 300, 0)
 
     annotators: dict[str, Client] = {}
     for n in range(3):
         email = f"annotator{n}@example.com"
-        member = client.organizations.add_member(owner.organization_id, email, "annotator",
-                                                 password=PASSWORD)
+        member = client.organizations.add_member(
+            owner.organization_id, email, "annotator", password=PASSWORD
+        )
         assert member.role == "annotator"
         annotators[email] = stack.client(stack.token_for(email))
 
     seen: dict[str, list[int]] = {email: [] for email in annotators}
     errors: list[Exception] = []
-    threads = [threading.Thread(target=_work_queue, args=(c, project.id, seen[e], errors))
-               for e, c in annotators.items()]
+    threads = [
+        threading.Thread(target=_work_queue, args=(c, project.id, seen[e], errors))
+        for e, c in annotators.items()
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -60,7 +64,11 @@ def test_labeling_round_with_overlap_two(stack: Stack, owner: Owner, client: Cli
 
     progress = client.projects.progress(project.id)
     assert (progress.tasks, progress.completed, progress.new, progress.in_progress) == (
-        300, 300, 0, 0)
+        300,
+        300,
+        0,
+        0,
+    )
     assert progress.annotations == 600
     assert progress.percent_complete == 100
     by_email = {a.email: a.annotations for a in progress.annotators}

@@ -53,6 +53,7 @@ class ProxyErrors(Recorder):
         if self.left and request.url.path.endswith(self.path_suffix):
             self.left -= 1
             self.requests.append(request)
-            return httpx.Response(self.status, text="<html>Bad gateway</html>",
-                                  headers={"Content-Type": "text/html"})
+            return httpx.Response(
+                self.status, text="<html>Bad gateway</html>", headers={"Content-Type": "text/html"}
+            )
         return super().handle_request(request)

@@ -8,21 +8,17 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from support import Factory, Stack, free_port
 
-from accord_server.app import create_app, make_runtime
 from accord_server.db.base import Base
 from accord_server.db.migrate import upgrade
 from accord_server.settings import Settings
+from support import Factory, Stack, running_stack
 
 POSTGRES_URL = os.environ.get(
     "ACCORD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -67,8 +63,9 @@ def postgres_database() -> Iterator[str]:
     """A migrated PostgreSQL database for this test process (tables emptied per test)."""
     problem = _postgres_reachable()
     if problem:
-        skip_or_fail(f"PostgreSQL not reachable at {POSTGRES_URL} ({problem})",
-                     "ACCORD_TEST_POSTGRES")
+        skip_or_fail(
+            f"PostgreSQL not reachable at {POSTGRES_URL} ({problem})", "ACCORD_TEST_POSTGRES"
+        )
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     name = f"accord_test_{worker}_{os.getpid()}"
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
@@ -111,30 +108,19 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def settings(tmp_path: Path, database_url: str) -> Settings:
     """Settings for one test: its own data folder and database."""
     (tmp_path / "imports").mkdir()
-    return Settings(data_dir=tmp_path / "data", database_url=database_url,
-                    import_roots=[tmp_path / "imports"], embedded_worker=False)
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        import_roots=[tmp_path / "imports"],
+        embedded_worker=False,
+    )
 
 
 @pytest.fixture
 def stack(settings: Settings) -> Iterator[Stack]:
     """The app served by uvicorn on a free port in a background thread."""
-    runtime, huey = make_runtime(settings)
-    app = create_app(settings, runtime=runtime)
-    port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                            lifespan="on")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("test server did not start")
-        time.sleep(0.01)
-    yield Stack(settings=settings, runtime=runtime, huey=huey, url=f"http://127.0.0.1:{port}")
-    server.should_exit = True
-    thread.join(timeout=10)
-    runtime.close()
+    with running_stack(settings) as running:
+        yield running
 
 
 @pytest.fixture
@@ -153,3 +139,15 @@ def redis_url() -> str:
     except Exception as exc:  # noqa: BLE001
         skip_or_fail(f"Redis not reachable at {REDIS_URL} ({exc})", "ACCORD_TEST_REDIS")
     return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """moto's S3 in server mode, over real HTTP on a free local port."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()

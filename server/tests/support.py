@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import uvicorn
 from huey import Huey
 
+from accord_server.app import create_app, make_runtime
 from accord_server.db.models import User
 from accord_server.jobs.queue import drain
 from accord_server.runtime import Runtime
@@ -33,6 +39,29 @@ class Stack:
         """An HTTP client, authenticated with an API token when given."""
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=60)
+
+
+@contextmanager
+def running_stack(settings: Settings) -> Iterator[Stack]:
+    """The app for ``settings`` served by uvicorn on a free port in a background thread."""
+    runtime, huey = make_runtime(settings)
+    app = create_app(settings, runtime=runtime)
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.01)
+    try:
+        yield Stack(settings=settings, runtime=runtime, huey=huey, url=f"http://127.0.0.1:{port}")
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        runtime.close()
 
 
 def free_port() -> int:
@@ -66,8 +95,9 @@ class Factory:
         email, password = f"owner{self.counter}@example.com", "correct horse 1"
         with self.stack.runtime.db.transaction() as session:
             user = accounts.create_user(session, email=email, password=password)
-            org = accounts.create_organization(session, name=f"{org_name} {self.counter}",
-                                               owner=user)
+            org = accounts.create_organization(
+                session, name=f"{org_name} {self.counter}", owner=user
+            )
             _, token = sessions.create_api_token(session, user=user, name="test")
         return Member(user, org.id, "owner", token, email, password)
 
@@ -77,28 +107,37 @@ class Factory:
         email, password = f"{role}{self.counter}@example.com", "correct horse 2"
         with self.stack.runtime.db.transaction() as session:
             actor = accounts.get_membership_or_raise(
-                session, organization_id=owner.organization_id, user=owner.user)
-            _, user = accounts.add_member(session, actor=actor, email=email, role=role,
-                                          password=password)
+                session, organization_id=owner.organization_id, user=owner.user
+            )
+            _, user = accounts.add_member(
+                session, actor=actor, email=email, role=role, password=password
+            )
             _, token = sessions.create_api_token(session, user=user, name="test")
         return Member(user, owner.organization_id, role, token, email, password)
 
-    def project(self, owner: Member, schema: str | dict[str, Any] | None = None,
-                **fields: Any) -> dict[str, Any]:
+    def project(
+        self, owner: Member, schema: str | dict[str, Any] | None = None, **fields: Any
+    ) -> dict[str, Any]:
         """A project created through the API."""
         with self.stack.client(owner.token) as client:
-            response = client.post("/api/v1/projects", json={
-                "organization_id": owner.organization_id, "name": "Project",
-                "label_schema": schema or IMAGE_SCHEMA, **fields})
+            response = client.post(
+                "/api/v1/projects",
+                json={
+                    "organization_id": owner.organization_id,
+                    "name": "Project",
+                    "label_schema": schema or IMAGE_SCHEMA,
+                    **fields,
+                },
+            )
         assert response.status_code == 201, response.text
         return dict(response.json())
 
-    def import_tasks(self, owner: Member, project_id: int,
-                     tasks: list[dict[str, Any]]) -> dict[str, Any]:
+    def import_tasks(
+        self, owner: Member, project_id: int, tasks: list[dict[str, Any]]
+    ) -> dict[str, Any]:
         """Import tasks through the API and run the job; returns the finished job."""
         with self.stack.client(owner.token) as client:
-            response = client.post(f"/api/v1/projects/{project_id}/imports",
-                                   json={"tasks": tasks})
+            response = client.post(f"/api/v1/projects/{project_id}/imports", json={"tasks": tasks})
             assert response.status_code == 202, response.text
             self.stack.run_jobs()
             job = client.get(f"/api/v1/jobs/{response.json()['id']}").json()

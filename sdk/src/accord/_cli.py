@@ -41,8 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("project_id", type=int)
     imp.add_argument("paths", nargs="+", type=Path, metavar="FILE_OR_FOLDER")
     imp.add_argument("--batch", help="put the tasks in this batch")
-    imp.add_argument("--skip-invalid", action="store_true",
-                     help="import the valid rows and report the rest")
+    imp.add_argument(
+        "--skip-invalid", action="store_true", help="import the valid rows and report the rest"
+    )
     imp.add_argument("--no-wait", action="store_true", help="print the queued job and exit")
     imp.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -79,9 +80,14 @@ def _run(client: Client, args: argparse.Namespace) -> int:
     if args.command == "projects":
         _print(client.projects.list(organization_id=args.organization))
     elif args.command == "import":
-        job = client.imports.upload(args.project_id, _import_entries(args.paths),
-                                    batch=args.batch, skip_invalid=args.skip_invalid,
-                                    wait=not args.no_wait, progress=not args.no_progress)
+        job = client.imports.upload(
+            args.project_id,
+            _import_entries(args.paths),
+            batch=args.batch,
+            skip_invalid=args.skip_invalid,
+            wait=not args.no_wait,
+            progress=not args.no_progress,
+        )
         _print(job)
     elif args.command == "progress":
         _print(client.projects.progress(args.project_id))

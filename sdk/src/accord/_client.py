@@ -31,15 +31,28 @@ class Client:
     Use it as a context manager, or call ``close()``.
     """
 
-    def __init__(self, url: str | None = None, token: str | None = None, *,
-                 timeout: float = 30.0, transport: httpx.BaseTransport | None = None,
-                 max_retries: int = 3, retry_backoff: float = 0.5) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+        max_retries: int = 3,
+        retry_backoff: float = 0.5,
+    ) -> None:
         url = url if url is not None else os.environ.get(URL_ENV)
         token = token if token is not None else os.environ.get(TOKEN_ENV)
         if not url:
             raise ValueError(f"url: give the server's URL or set {URL_ENV}")
-        self._http = HTTP(url, token or None, timeout=timeout, transport=transport,
-                          max_retries=max_retries, retry_backoff=retry_backoff)
+        self._http = HTTP(
+            url,
+            token or None,
+            timeout=timeout,
+            transport=transport,
+            max_retries=max_retries,
+            retry_backoff=retry_backoff,
+        )
         self.organizations = Organizations(self._http)
         self.projects = Projects(self._http)
         self.tasks = Tasks(self._http)
@@ -65,8 +78,12 @@ class Client:
     def __enter__(self) -> Client:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.close()
 
     def __repr__(self) -> str:

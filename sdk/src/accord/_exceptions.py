@@ -46,8 +46,14 @@ __all__ = [
 class AccordError(Exception):
     """Base of every SDK error; ``status_code`` is None when no HTTP answer is involved."""
 
-    def __init__(self, message: str, *, status_code: int | None = None,
-                 code: str = "error", details: Any = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        code: str = "error",
+        details: Any = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.status_code = status_code
@@ -65,8 +71,7 @@ class APIError(AccordError):
 
     status_code: int
 
-    def __init__(self, message: str, *, status_code: int, code: str,
-                 details: Any = None) -> None:
+    def __init__(self, message: str, *, status_code: int, code: str, details: Any = None) -> None:
         super().__init__(message, status_code=status_code, code=code, details=details)
 
 
@@ -97,8 +102,15 @@ class TooLarge(APIError):
 class RateLimited(APIError):
     """Too many requests; ``retry_after`` is the server's hint in seconds, when given."""
 
-    def __init__(self, message: str, *, status_code: int, code: str, details: Any = None,
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        code: str,
+        details: Any = None,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message, status_code=status_code, code=code, details=details)
         self.retry_after = retry_after
 
@@ -155,18 +167,33 @@ _BY_CODE: dict[str, type[APIError]] = {
     "unavailable": ServerError,
 }
 _BY_STATUS: dict[int, type[APIError]] = {
-    400: InvalidRequest, 401: Unauthenticated, 403: Forbidden, 404: NotFound, 409: Conflict,
-    413: TooLarge, 422: InvalidRequest, 429: RateLimited,
+    400: InvalidRequest,
+    401: Unauthenticated,
+    403: Forbidden,
+    404: NotFound,
+    409: Conflict,
+    413: TooLarge,
+    422: InvalidRequest,
+    429: RateLimited,
 }
 _CODE_OF_STATUS = {
-    400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid",
-    429: "rate_limited", 500: "internal", 503: "unavailable",
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    422: "invalid",
+    429: "rate_limited",
+    500: "internal",
+    503: "unavailable",
 }
 
 
-def error_from_response(status_code: int, body: Any, *, retry_after: float | None = None,
-                        text: str = "") -> APIError:
+def error_from_response(
+    status_code: int, body: Any, *, retry_after: float | None = None, text: str = ""
+) -> APIError:
     """The exception for an error response: by the body's ``code``, else by the status."""
     if isinstance(body, dict) and isinstance(body.get("code"), str):
         code = body["code"]
@@ -181,6 +208,7 @@ def error_from_response(status_code: int, body: Any, *, retry_after: float | Non
     if cls is None:
         cls = ServerError if status_code >= 500 else APIError
     if cls is RateLimited:
-        return RateLimited(message, status_code=status_code, code=code, details=details,
-                           retry_after=retry_after)
+        return RateLimited(
+            message, status_code=status_code, code=code, details=details, retry_after=retry_after
+        )
     return cls(message, status_code=status_code, code=code, details=details)

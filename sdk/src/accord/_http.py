@@ -32,26 +32,45 @@ def normalize_url(url: str) -> str:
 class HTTP:
     """An httpx client bound to one server and token, mapping errors to the exception tree."""
 
-    def __init__(self, url: str, token: str | None, *, timeout: float,
-                 transport: httpx.BaseTransport | None, max_retries: int,
-                 retry_backoff: float) -> None:
+    def __init__(
+        self,
+        url: str,
+        token: str | None,
+        *,
+        timeout: float,
+        transport: httpx.BaseTransport | None,
+        max_retries: int,
+        retry_backoff: float,
+    ) -> None:
         headers = {"User-Agent": f"accord-python/{__version__}", "Accept": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
         self.base_url = normalize_url(url)
         self.max_retries = max_retries
         self.retry_backoff = retry_backoff
-        self.client = httpx.Client(base_url=self.base_url + API_PREFIX, headers=headers,
-                                   timeout=timeout, transport=transport)
+        self.client = httpx.Client(
+            base_url=self.base_url + API_PREFIX,
+            headers=headers,
+            timeout=timeout,
+            transport=transport,
+        )
 
     def close(self) -> None:
         """Close the connection pool."""
         self.client.close()
 
-    def request(self, method: str, path: str, *, json: Any = None,
-                params: Mapping[str, Any] | None = None, files: Any = None,
-                data: Mapping[str, Any] | None = None, retry: bool | None = None,
-                timeout: float | None = None) -> httpx.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, Any] | None = None,
+        files: Any = None,
+        data: Mapping[str, Any] | None = None,
+        retry: bool | None = None,
+        timeout: float | None = None,
+    ) -> httpx.Response:
         """Send one request; error answers raise, ``retry`` repeats transient failures.
 
         ``retry`` defaults to True for GET only: other calls are repeated only when the caller
@@ -67,16 +86,16 @@ class HTTP:
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                response = self.client.request(method, path, json=json, params=clean,
-                                               files=files, data=data, **extra)
+                response = self.client.request(
+                    method, path, json=json, params=clean, files=files, data=data, **extra
+                )
             except httpx.TransportError as exc:
                 if last:
-                    raise TransportError(f"{method} {path}: {type(exc).__name__}: {exc}"
-                                         ) from exc
+                    raise TransportError(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
             else:
                 if response.status_code not in RETRY_STATUSES or last:
                     return self._check(response)
-            time.sleep(self.retry_backoff * 2 ** attempt)
+            time.sleep(self.retry_backoff * 2**attempt)
         raise AssertionError("unreachable")
 
     @staticmethod
@@ -94,8 +113,12 @@ class HTTP:
                 retry_after = float(header)
             except ValueError:
                 retry_after = None
-        raise error_from_response(response.status_code, body, retry_after=retry_after,
-                                  text=response.text if body is None else "")
+        raise error_from_response(
+            response.status_code,
+            body,
+            retry_after=retry_after,
+            text=response.text if body is None else "",
+        )
 
     def get_model(self, model: type[M], path: str, **params: Any) -> M:
         """GET one object."""
@@ -109,16 +132,15 @@ class HTTP:
         """POST/PATCH/PUT/DELETE a JSON body; the answer is one object."""
         return model.model_validate(self.request(method, path, json=body).json())
 
-    def paginate(self, model: type[M], path: str, *, page_size: int,
-                 **params: Any) -> Iterator[M]:
+    def paginate(self, model: type[M], path: str, *, page_size: int, **params: Any) -> Iterator[M]:
         """Every item of a cursor-paginated list, fetching pages as the iteration needs them."""
         cursor: int | None = None
         while True:
-            page = self.request("GET", path, params={**params, "cursor": cursor,
-                                                     "limit": page_size}).json()
+            page = self.request(
+                "GET", path, params={**params, "cursor": cursor, "limit": page_size}
+            ).json()
             for item in page["items"]:
                 yield model.model_validate(item)
             cursor = page.get("next_cursor")
             if cursor is None or not page["items"]:
                 return
-

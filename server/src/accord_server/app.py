@@ -43,7 +43,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         title="Accord",
         version=__version__,
         description="Accord data labeling platform API. Errors are always "
-                    '`{"code", "message", "details"}`.',
+        '`{"code", "message", "details"}`.',
         lifespan=lifespan,
     )
     app.state.runtime = runtime
@@ -63,9 +63,15 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     if (web_dir / "index.html").is_file():
         app.mount("/", StaticFiles(directory=web_dir, html=True), name="web")
     else:
+
         @app.get("/", include_in_schema=False)
         def root() -> dict[str, Any]:
-            return {"name": "Accord", "version": __version__, "api": "/api/v1",
-                    "docs": "/docs", "openapi": "/openapi.json"}
+            return {
+                "name": "Accord",
+                "version": __version__,
+                "api": "/api/v1",
+                "docs": "/docs",
+                "openapi": "/openapi.json",
+            }
 
     return app

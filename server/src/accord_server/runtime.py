@@ -19,7 +19,9 @@ def make_storage(settings: Settings) -> Storage:
     url = urlparse(settings.storage_url)
     if url.scheme == "s3":
         return S3Storage(
-            url.netloc, url.path.strip("/"), endpoint_url=settings.s3_endpoint_url,
+            url.netloc,
+            url.path.strip("/"),
+            endpoint_url=settings.s3_endpoint_url,
             region=settings.s3_region,
         )
     if url.scheme in ("", "file"):

@@ -45,9 +45,7 @@ class Settings(BaseSettings):
         "(a random one is kept in data_dir otherwise).",
     )
     session_days: int = Field(14, description="Lifetime of a login session, in days.")
-    cookie_secure: bool = Field(
-        False, description="Mark cookies Secure (set this behind HTTPS)."
-    )
+    cookie_secure: bool = Field(False, description="Mark cookies Secure (set this behind HTTPS).")
     max_upload_bytes: int = Field(
         512 * 1024 * 1024, description="Largest accepted upload, in bytes."
     )

@@ -5,13 +5,11 @@ from __future__ import annotations
 import hashlib
 import os
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 from accord_server.adapters.storage import (
     InvalidKeyError,
@@ -223,15 +221,6 @@ def test_safe_relative_path_refuses(name: str) -> None:
 # --- S3 over moto's HTTP server --------------------------------------------------------------
 
 CREDENTIALS = {"region": "us-east-1", "access_key": "testing", "secret_key": "testing"}
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint() -> Iterator[str]:
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
 
 
 @pytest.fixture

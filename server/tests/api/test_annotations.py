@@ -23,8 +23,10 @@ def _image_task(stack: Stack, factory: Factory) -> tuple[Any, int]:
     owner = factory.owner()
     project = factory.project(owner)
     with stack.client(owner.token) as client:
-        r = client.post(f"/api/v1/projects/{project['id']}/imports/files",
-                        files=[("files", ("photo.png", _png(640, 480), "image/png"))])
+        r = client.post(
+            f"/api/v1/projects/{project['id']}/imports/files",
+            files=[("files", ("photo.png", _png(640, 480), "image/png"))],
+        )
         assert r.status_code == 202
         stack.run_jobs()
         lease = client.post(f"/api/v1/projects/{project['id']}/next").json()
@@ -33,25 +35,52 @@ def _image_task(stack: Stack, factory: Factory) -> tuple[Any, int]:
 
 
 def box(x: float, y: float, w: float, h: float, label: str = "car") -> dict[str, Any]:
-    return {"id": "b1", "tool": "objects", "type": "bbox", "label": label,
-            "geometry": {"x": x, "y": y, "width": w, "height": h}}
+    return {
+        "id": "b1",
+        "tool": "objects",
+        "type": "bbox",
+        "label": label,
+        "geometry": {"x": x, "y": y, "width": w, "height": h},
+    }
 
 
-@pytest.mark.parametrize(("region", "path", "fragment"), [
-    (box(10, 10, 20, 20, label="truck"), "result[0].label", 'unknown label "truck"'),
-    (box(630, 10, 20, 20), "result[0].geometry", "outside the image"),
-    ({"id": "p1", "tool": "outline", "type": "polygon", "label": "car",
-      "geometry": {"points": [[1, 1], [5, 5]]}}, "result[0].geometry.points", "3"),
-    ({"id": "q", "tool": "nope", "type": "bbox", "label": "car",
-      "geometry": {"x": 1, "y": 1, "width": 1, "height": 1}}, "result[0].tool", "nope"),
-])
+@pytest.mark.parametrize(
+    ("region", "path", "fragment"),
+    [
+        (box(10, 10, 20, 20, label="truck"), "result[0].label", 'unknown label "truck"'),
+        (box(630, 10, 20, 20), "result[0].geometry", "outside the image"),
+        (
+            {
+                "id": "p1",
+                "tool": "outline",
+                "type": "polygon",
+                "label": "car",
+                "geometry": {"points": [[1, 1], [5, 5]]},
+            },
+            "result[0].geometry.points",
+            "3",
+        ),
+        (
+            {
+                "id": "q",
+                "tool": "nope",
+                "type": "bbox",
+                "label": "car",
+                "geometry": {"x": 1, "y": 1, "width": 1, "height": 1},
+            },
+            "result[0].tool",
+            "nope",
+        ),
+    ],
+)
 def test_invalid_regions_are_422_naming_region_and_field(
     stack: Stack, factory: Factory, region: dict[str, Any], path: str, fragment: str
 ) -> None:
     owner, task_id = _image_task(stack, factory)
     with stack.client(owner.token) as client:
-        r = client.post(f"/api/v1/tasks/{task_id}/annotations",
-                        json={"id": "x1", "result": [region]})
+        r = client.post(
+            f"/api/v1/tasks/{task_id}/annotations", json={"id": "x1", "result": [region]}
+        )
     assert r.status_code == 422, r.text
     body = r.json()
     assert body["code"] == "invalid"
@@ -71,15 +100,22 @@ def test_span_past_the_end_of_the_text(stack: Stack, factory: Factory) -> None:
     with stack.client(owner.token) as client:
         task = client.post(f"/api/v1/projects/{project['id']}/next").json()["task"]
         assert task["meta"]["text_length"] == 16  # code points, not UTF-16 units
-        span = {"id": "s1", "tool": "ner", "type": "span", "label": "LOC",
-                "geometry": {"start": 10, "end": 17}}
-        r = client.post(f"/api/v1/tasks/{task['id']}/annotations",
-                        json={"id": "x", "result": [span]})
+        span = {
+            "id": "s1",
+            "tool": "ner",
+            "type": "span",
+            "label": "LOC",
+            "geometry": {"start": 10, "end": 17},
+        }
+        r = client.post(
+            f"/api/v1/tasks/{task['id']}/annotations", json={"id": "x", "result": [span]}
+        )
         assert r.status_code == 422
         assert r.json()["details"]["errors"][0]["path"].startswith("result[0].geometry")
         span["geometry"]["end"] = 16
-        ok = client.post(f"/api/v1/tasks/{task['id']}/annotations",
-                         json={"id": "x", "result": [span]})
+        ok = client.post(
+            f"/api/v1/tasks/{task['id']}/annotations", json={"id": "x", "result": [span]}
+        )
         assert ok.status_code == 201, ok.text
 
 
@@ -89,14 +125,16 @@ def test_retried_submit_returns_the_first_result(stack: Stack, factory: Factory)
     with stack.client(owner.token) as client:
         first = client.post(f"/api/v1/tasks/{task_id}/annotations", json=body)
         retry = client.post(f"/api/v1/tasks/{task_id}/annotations", json=body)
-        other = client.post(f"/api/v1/tasks/{task_id}/annotations",
-                            json={**body, "id": "another-id"})
+        other = client.post(
+            f"/api/v1/tasks/{task_id}/annotations", json={**body, "id": "another-id"}
+        )
     assert first.status_code == 201 and retry.status_code == 200
     assert retry.json() == first.json()
     assert first.json()["lead_time"] == 4.5
     assert other.status_code == 409
-    assert other.json()["message"].endswith("you already submitted an annotation; update it "
-                                            "instead")
+    assert other.json()["message"].endswith(
+        "you already submitted an annotation; update it instead"
+    )
     with stack.runtime.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Annotation)) == 1
         assert session.scalar(select(Task.annotation_count)) == 1
@@ -105,14 +143,17 @@ def test_retried_submit_returns_the_first_result(stack: Stack, factory: Factory)
 def test_update_keeps_revisions_and_delete_reopens_the_task(stack: Stack, factory: Factory) -> None:
     owner, task_id = _image_task(stack, factory)
     with stack.client(owner.token) as client:
-        ann = client.post(f"/api/v1/tasks/{task_id}/annotations",
-                          json={"id": "a", "result": [box(1, 1, 10, 10)]}).json()
+        ann = client.post(
+            f"/api/v1/tasks/{task_id}/annotations", json={"id": "a", "result": [box(1, 1, 10, 10)]}
+        ).json()
         assert ann["lead_time"] is not None and ann["lead_time"] >= 0
-        r = client.patch(f"/api/v1/annotations/{ann['id']}",
-                         json={"result": [box(2, 2, 10, 10, "person")]})
+        r = client.patch(
+            f"/api/v1/annotations/{ann['id']}", json={"result": [box(2, 2, 10, 10, "person")]}
+        )
         assert r.status_code == 200 and r.json()["revision"] == 2
-        bad = client.patch(f"/api/v1/annotations/{ann['id']}",
-                           json={"result": [box(2, 2, 1000, 10)]})
+        bad = client.patch(
+            f"/api/v1/annotations/{ann['id']}", json={"result": [box(2, 2, 1000, 10)]}
+        )
         assert bad.status_code == 422
         revisions = client.get(f"/api/v1/annotations/{ann['id']}/revisions").json()
         assert [r["revision"] for r in revisions] == [1, 2]
@@ -129,8 +170,9 @@ def test_update_keeps_revisions_and_delete_reopens_the_task(stack: Stack, factor
 def test_annotator_cannot_touch_others_annotations(stack: Stack, factory: Factory) -> None:
     owner, task_id = _image_task(stack, factory)
     with stack.client(owner.token) as client:
-        ann = client.post(f"/api/v1/tasks/{task_id}/annotations",
-                          json={"id": "a", "result": [box(1, 1, 10, 10)]}).json()
+        ann = client.post(
+            f"/api/v1/tasks/{task_id}/annotations", json={"id": "a", "result": [box(1, 1, 10, 10)]}
+        ).json()
     annotator = factory.member(owner, "annotator")
     with stack.client(annotator.token) as client:
         assert client.get(f"/api/v1/annotations/{ann['id']}").status_code == 404

@@ -13,8 +13,9 @@ def test_login_sets_httponly_samesite_cookie_and_csrf_protects_writes(
 ) -> None:
     owner = factory.owner()
     with stack.client() as client:
-        response = client.post("/api/v1/auth/login",
-                               json={"email": owner.email.upper(), "password": owner.password})
+        response = client.post(
+            "/api/v1/auth/login", json={"email": owner.email.upper(), "password": owner.password}
+        )
         assert response.status_code == 200, response.text
         cookies = response.headers.get_list("set-cookie")
         session_cookie = next(c for c in cookies if c.startswith("accord_session="))
@@ -22,8 +23,13 @@ def test_login_sets_httponly_samesite_cookie_and_csrf_protects_writes(
         csrf = response.json()["csrf_token"]
         assert csrf and response.json()["user"]["email"] == owner.email
         assert client.get("/api/v1/auth/me").status_code == 200
-        body = {"name": "P", "label_schema": {"media": "text", "tools": [
-            {"name": "t", "type": "classification", "choices": ["a", "b"]}]}}
+        body = {
+            "name": "P",
+            "label_schema": {
+                "media": "text",
+                "tools": [{"name": "t", "type": "classification", "choices": ["a", "b"]}],
+            },
+        }
         refused = client.post("/api/v1/projects", json=body)
         assert refused.status_code == 403
         assert refused.json()["details"] == {"reason": "csrf"}
@@ -51,8 +57,11 @@ def test_wrong_password_and_unknown_email_look_the_same(stack: Stack, factory: F
         a = client.post("/api/v1/auth/login", json={"email": owner.email, "password": "wrong!!!"})
         b = client.post("/api/v1/auth/login", json={"email": "nobody@x.io", "password": "x"})
     assert a.status_code == b.status_code == 401
-    assert a.json() == b.json() == {"code": "unauthenticated", "message": "wrong email or password",
-                                    "details": {}}
+    assert (
+        a.json()
+        == b.json()
+        == {"code": "unauthenticated", "message": "wrong email or password", "details": {}}
+    )
 
 
 def test_login_is_rate_limited(stack: Stack, factory: Factory) -> None:
@@ -62,8 +71,9 @@ def test_login_is_rate_limited(stack: Stack, factory: Factory) -> None:
         for _ in range(limit):
             r = client.post("/api/v1/auth/login", json={"email": owner.email, "password": "bad"})
             assert r.status_code == 401
-        blocked = client.post("/api/v1/auth/login",
-                              json={"email": owner.email, "password": owner.password})
+        blocked = client.post(
+            "/api/v1/auth/login", json={"email": owner.email, "password": owner.password}
+        )
     assert blocked.status_code == 429
     assert blocked.json()["code"] == "rate_limited"
     assert blocked.headers["retry-after"] == "60"

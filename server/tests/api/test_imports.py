@@ -24,20 +24,29 @@ def _png(width: int = 32, height: int = 24) -> bytes:
 
 def _bomb_png(width: int = 30000, height: int = 30000) -> bytes:
     """A tiny PNG whose header claims a huge image."""
+
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
-            + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
 
 
-def _upload(stack: Stack, member: Member, project_id: int,
-            files: list[tuple[str, bytes]], **form: Any) -> dict[str, Any]:
+def _upload(
+    stack: Stack, member: Member, project_id: int, files: list[tuple[str, bytes]], **form: Any
+) -> dict[str, Any]:
     with stack.client(member.token) as client:
-        r = client.post(f"/api/v1/projects/{project_id}/imports/files",
-                        files=[("files", (name, data)) for name, data in files],
-                        data={k: str(v).lower() for k, v in form.items()})
+        r = client.post(
+            f"/api/v1/projects/{project_id}/imports/files",
+            files=[("files", (name, data)) for name, data in files],
+            data={k: str(v).lower() for k, v in form.items()},
+        )
         assert r.status_code == 202, r.text
         stack.run_jobs()
         return dict(client.get(f"/api/v1/jobs/{r.json()['id']}").json())
@@ -51,19 +60,46 @@ def _task_count(stack: Stack) -> int:
 def test_json_jsonl_csv_files_with_predictions_and_batches(stack: Stack, factory: Factory) -> None:
     owner = factory.owner()
     project = factory.project(owner)
-    tasks_json = orjson.dumps([
-        {"data": {"image": "https://x/1.jpg"}, "predictions": [{
-            "model_version": "yolo-1", "score": 0.8, "result": [{
-                "id": "p1", "from_name": "objects", "to_name": "image",
-                "type": "rectanglelabels", "original_width": 200, "original_height": 100,
-                "value": {"x": 10, "y": 20, "width": 50, "height": 50,
-                          "rectanglelabels": ["car"]}}]}]},
-        {"image": "https://x/2.jpg"},
-    ])
+    tasks_json = orjson.dumps(
+        [
+            {
+                "data": {"image": "https://x/1.jpg"},
+                "predictions": [
+                    {
+                        "model_version": "yolo-1",
+                        "score": 0.8,
+                        "result": [
+                            {
+                                "id": "p1",
+                                "from_name": "objects",
+                                "to_name": "image",
+                                "type": "rectanglelabels",
+                                "original_width": 200,
+                                "original_height": 100,
+                                "value": {
+                                    "x": 10,
+                                    "y": 20,
+                                    "width": 50,
+                                    "height": 50,
+                                    "rectanglelabels": ["car"],
+                                },
+                            }
+                        ],
+                    }
+                ],
+            },
+            {"image": "https://x/2.jpg"},
+        ]
+    )
     jsonl = b'{"image": "https://x/3.jpg"}\n\n{"data": {"image": "https://x/4.jpg"}, "batch": "b2"}'
     csv = b"image,priority,batch\nhttps://x/5.jpg,7,b1\nhttps://x/6.jpg,0,\n"
-    job = _upload(stack, owner, project["id"], [("a.json", tasks_json), ("b.jsonl", jsonl),
-                                                 ("c.csv", csv)], batch="default")
+    job = _upload(
+        stack,
+        owner,
+        project["id"],
+        [("a.json", tasks_json), ("b.jsonl", jsonl), ("c.csv", csv)],
+        batch="default",
+    )
     assert job["state"] == "succeeded", job
     assert job["counts"] == {"files": 3, "rows": 6, "errors": 0, "tasks": 6, "predictions": 1}
     assert job["progress"] == 1.0
@@ -74,8 +110,10 @@ def test_json_jsonl_csv_files_with_predictions_and_batches(stack: Stack, factory
         assert region["geometry"]["x"] == 20 and region["geometry"]["width"] == 100
         assert region["geometry"]["y"] == 20 and region["geometry"]["height"] == 50
         batches = {b.id: b.name for b in session.scalars(select(Batch))}
-        by_image = {t.data["image"]: (t.priority, batches.get(t.batch_id))
-                    for t in session.scalars(select(Task))}
+        by_image = {
+            t.data["image"]: (t.priority, batches.get(t.batch_id))
+            for t in session.scalars(select(Task))
+        }
     assert by_image["https://x/5.jpg"] == (7, "b1")
     assert by_image["https://x/4.jpg"] == (0, "b2")
     assert by_image["https://x/6.jpg"] == (0, "default")
@@ -114,10 +152,17 @@ def test_media_files_are_probed_and_bad_ones_named(stack: Stack, factory: Factor
     owner = factory.owner()
     project = factory.project(owner)
     truncated = _png(400, 300)[:200]
-    job = _upload(stack, owner, project["id"], [
-        ("ok.png", _png(32, 24)), ("corrupt.png", truncated), ("bomb.png", _bomb_png()),
-        ("notes.jpg", b"just some text, not an image"),
-    ])
+    job = _upload(
+        stack,
+        owner,
+        project["id"],
+        [
+            ("ok.png", _png(32, 24)),
+            ("corrupt.png", truncated),
+            ("bomb.png", _bomb_png()),
+            ("notes.jpg", b"just some text, not an image"),
+        ],
+    )
     assert job["state"] == "failed"
     messages = {e["file"]: e["message"] for e in job["errors"]}
     assert set(messages) == {"corrupt.png", "bomb.png", "notes.jpg"}
@@ -139,11 +184,11 @@ def test_media_files_are_probed_and_bad_ones_named(stack: Stack, factory: Factor
 def test_text_files_become_text_tasks(stack: Stack, factory: Factory) -> None:
     owner = factory.owner()
     project = factory.project(owner, schema=TEXT_SCHEMA)
-    job = _upload(stack, owner, project["id"], [("a.txt", "Héllo wörld 🎉".encode()),
-                                                 ("b.png", _png())])
+    job = _upload(
+        stack, owner, project["id"], [("a.txt", "Héllo wörld 🎉".encode()), ("b.png", _png())]
+    )
     assert job["state"] == "failed"
-    assert job["errors"][0]["message"] == ("b.png: a image file cannot be a task of a text "
-                                           "project")
+    assert job["errors"][0]["message"] == ("b.png: a image file cannot be a task of a text project")
     job = _upload(stack, owner, project["id"], [("a.txt", "Héllo wörld 🎉".encode())])
     assert job["state"] == "succeeded"
     with stack.runtime.db.session() as session:
@@ -155,17 +200,22 @@ def test_path_tricks_are_refused(stack: Stack, factory: Factory) -> None:
     owner = factory.owner()
     project = factory.project(owner)
     with stack.client(owner.token) as client:
-        r = client.post(f"/api/v1/projects/{project['id']}/imports/files",
-                        files=[("files", ("ok.png", _png())),
-                               ("files", ("../../etc/passwd.png", _png()))])
+        r = client.post(
+            f"/api/v1/projects/{project['id']}/imports/files",
+            files=[("files", ("ok.png", _png())), ("files", ("../../etc/passwd.png", _png()))],
+        )
         assert r.status_code == 422
         assert r.json()["message"].startswith("files[1]: ")
         assert "'..' is not allowed" in r.json()["message"]
-        r = client.post(f"/api/v1/projects/{project['id']}/imports",
-                        json={"source": {"type": "folder", "path": "../"}})
+        r = client.post(
+            f"/api/v1/projects/{project['id']}/imports",
+            json={"source": {"type": "folder", "path": "../"}},
+        )
         assert r.status_code == 422 and r.json()["details"]["field"] == "source.path"
-        r = client.post(f"/api/v1/projects/{project['id']}/imports",
-                        json={"source": {"type": "folder", "path": "/etc"}})
+        r = client.post(
+            f"/api/v1/projects/{project['id']}/imports",
+            json={"source": {"type": "folder", "path": "/etc"}},
+        )
         assert r.status_code == 422
     assert _task_count(stack) == 0
 
@@ -180,8 +230,10 @@ def test_symlink_escaping_the_folder_fails_the_import(stack: Stack, factory: Fac
     outside.write_bytes(_png())
     (root / "set" / "link.png").symlink_to(outside)
     with stack.client(owner.token) as client:
-        r = client.post(f"/api/v1/projects/{project['id']}/imports",
-                        json={"source": {"type": "folder", "path": "set"}})
+        r = client.post(
+            f"/api/v1/projects/{project['id']}/imports",
+            json={"source": {"type": "folder", "path": "set"}},
+        )
         stack.run_jobs()
         job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
     assert job["state"] == "failed"
@@ -197,8 +249,10 @@ def test_folder_import(stack: Stack, factory: Factory) -> None:
         (root / sub).mkdir(parents=True, exist_ok=True)
         (root / sub / "img.png").write_bytes(_png(10 + len(sub), 10))
     with stack.client(owner.token) as client:
-        r = client.post(f"/api/v1/projects/{project['id']}/imports",
-                        json={"source": {"type": "folder", "path": "x"}})
+        r = client.post(
+            f"/api/v1/projects/{project['id']}/imports",
+            json={"source": {"type": "folder", "path": "x"}},
+        )
         assert r.status_code == 202
         stack.run_jobs()
         job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
@@ -212,8 +266,9 @@ def test_cancel_a_queued_import(stack: Stack, factory: Factory) -> None:
     owner = factory.owner()
     project = factory.project(owner)
     with stack.client(owner.token) as client:
-        r = client.post(f"/api/v1/projects/{project['id']}/imports",
-                        json={"tasks": [{"image": "a"}]})
+        r = client.post(
+            f"/api/v1/projects/{project['id']}/imports", json={"tasks": [{"image": "a"}]}
+        )
         cancelled = client.post(f"/api/v1/jobs/{r.json()['id']}/cancel")
         assert cancelled.json()["state"] == "cancelled"
         stack.run_jobs()
@@ -228,6 +283,7 @@ def test_annotator_cannot_import(stack: Stack, factory: Factory) -> None:
     project = factory.project(owner)
     annotator = factory.member(owner, "annotator")
     with stack.client(annotator.token) as client:
-        r = client.post(f"/api/v1/projects/{project['id']}/imports",
-                        json={"tasks": [{"image": "a"}]})
+        r = client.post(
+            f"/api/v1/projects/{project['id']}/imports", json={"tasks": [{"image": "a"}]}
+        )
     assert r.status_code == 403

@@ -70,10 +70,21 @@ def test_roles_below_manager_cannot_create_or_change(stack: Stack, factory: Fact
 def _annotate(stack: Stack, token: str, project_id: int, label: str) -> None:
     with stack.client(token) as client:
         task = client.post(f"/api/v1/projects/{project_id}/next").json()["task"]
-        r = client.post(f"/api/v1/tasks/{task['id']}/annotations", json={
-            "id": f"c-{task['id']}", "result": [
-                {"id": "r1", "tool": "objects", "type": "bbox", "label": label,
-                 "geometry": {"x": 0, "y": 0, "width": 1, "height": 1}}]})
+        r = client.post(
+            f"/api/v1/tasks/{task['id']}/annotations",
+            json={
+                "id": f"c-{task['id']}",
+                "result": [
+                    {
+                        "id": "r1",
+                        "tool": "objects",
+                        "type": "bbox",
+                        "label": label,
+                        "geometry": {"x": 0, "y": 0, "width": 1, "height": 1},
+                    }
+                ],
+            },
+        )
         assert r.status_code == 201, r.text
 
 
@@ -83,27 +94,44 @@ def test_schema_change_that_orphans_used_labels_is_refused(stack: Stack, factory
     pid = project["id"]
     factory.import_tasks(owner, pid, [{"image": "a"}, {"image": "b"}])
     _annotate(stack, owner.token, pid, "car")
-    without_car = {"media": "image", "tools": [
-        {"name": "objects", "type": "bbox", "labels": ["person", "bike"]},
-        {"name": "outline", "type": "polygon", "labels": ["car", "person"]},
-        {"name": "quality", "type": "classification", "choices": ["sharp", "blurry"]}]}
+    without_car = {
+        "media": "image",
+        "tools": [
+            {"name": "objects", "type": "bbox", "labels": ["person", "bike"]},
+            {"name": "outline", "type": "polygon", "labels": ["car", "person"]},
+            {"name": "quality", "type": "classification", "choices": ["sharp", "blurry"]},
+        ],
+    }
     with stack.client(owner.token) as client:
         r = client.patch(f"/api/v1/projects/{pid}", json={"label_schema": without_car})
         assert r.status_code == 409
-        assert r.json()["message"] == ('label_schema: the change would orphan labels in use: '
-                                       'objects: "car" (1 annotations)')
-        assert client.get(f"/api/v1/projects/{pid}").json()["label_schema"]["tools"][0][
-            "labels"][0]["name"] == "car"
+        assert r.json()["message"] == (
+            'label_schema: the change would orphan labels in use: objects: "car" (1 annotations)'
+        )
+        assert (
+            client.get(f"/api/v1/projects/{pid}").json()["label_schema"]["tools"][0]["labels"][0][
+                "name"
+            ]
+            == "car"
+        )
         # Removing an unused label, or adding one, is fine.
-        unused_gone = {**without_car, "tools": [
-            {"name": "objects", "type": "bbox", "labels": ["car", "person", "truck"]},
-            *without_car["tools"][1:]]}
+        unused_gone = {
+            **without_car,
+            "tools": [
+                {"name": "objects", "type": "bbox", "labels": ["car", "person", "truck"]},
+                *without_car["tools"][1:],
+            ],
+        }
         ok = client.patch(f"/api/v1/projects/{pid}", json={"label_schema": unused_gone})
         assert ok.status_code == 200, ok.text
         # Changing the type of a tool in use is refused as well.
-        retyped = {**unused_gone, "tools": [
-            {"name": "objects", "type": "polygon", "labels": ["car", "person", "truck"]},
-            *unused_gone["tools"][1:]]}
+        retyped = {
+            **unused_gone,
+            "tools": [
+                {"name": "objects", "type": "polygon", "labels": ["car", "person", "truck"]},
+                *unused_gone["tools"][1:],
+            ],
+        }
         r = client.patch(f"/api/v1/projects/{pid}", json={"label_schema": retyped})
         assert r.status_code == 409 and 'tool "objects"' in r.json()["message"]
 
@@ -119,8 +147,9 @@ def test_overlap_change_moves_open_slots(stack: Stack, factory: Factory) -> None
         assert client.post(f"/api/v1/projects/{pid}/next").status_code == 204
     with stack.client(owner.token) as client:
         assert client.patch(f"/api/v1/projects/{pid}", json={"overlap": 2}).status_code == 200
-        assert client.get(f"/api/v1/projects/{pid}/tasks").json()["items"][0]["state"] == \
-            "in_progress"
+        assert (
+            client.get(f"/api/v1/projects/{pid}/tasks").json()["items"][0]["state"] == "in_progress"
+        )
     with stack.client(annotator.token) as client:
         assert client.post(f"/api/v1/projects/{pid}/next").status_code == 200
     with stack.runtime.db.session() as session:

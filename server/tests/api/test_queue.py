@@ -14,8 +14,10 @@ from accord_server.db.base import utcnow
 from accord_server.db.models import Annotation, Assignment, Task
 from support import Factory, Member, Stack
 
-TEXT = {"media": "text", "tools": [{"name": "c", "type": "classification",
-                                    "choices": ["yes", "no"]}]}
+TEXT = {
+    "media": "text",
+    "tools": [{"name": "c", "type": "classification", "choices": ["yes", "no"]}],
+}
 
 
 def _result() -> list[dict[str, Any]]:
@@ -25,12 +27,16 @@ def _result() -> list[dict[str, Any]]:
 def test_highest_priority_first_then_oldest(stack: Stack, factory: Factory) -> None:
     owner = factory.owner()
     project = factory.project(owner, schema=TEXT)
-    factory.import_tasks(owner, project["id"], [
-        {"data": {"text": "low"}, "priority": 0},
-        {"data": {"text": "high"}, "priority": 5},
-        {"data": {"text": "mid"}, "priority": 1},
-        {"data": {"text": "high2"}, "priority": 5},
-    ])
+    factory.import_tasks(
+        owner,
+        project["id"],
+        [
+            {"data": {"text": "low"}, "priority": 0},
+            {"data": {"text": "high"}, "priority": 5},
+            {"data": {"text": "mid"}, "priority": 1},
+            {"data": {"text": "high2"}, "priority": 5},
+        ],
+    )
     seen = []
     with stack.client(owner.token) as client:
         while (r := client.post(f"/api/v1/projects/{project['id']}/next")).status_code == 200:
@@ -38,8 +44,10 @@ def test_highest_priority_first_then_oldest(stack: Stack, factory: Factory) -> N
             again = client.post(f"/api/v1/projects/{project['id']}/next").json()
             assert again["resumed"] and again["task"]["id"] == task["id"]
             seen.append(task["data"]["text"])
-            client.post(f"/api/v1/tasks/{task['id']}/annotations",
-                        json={"id": str(task["id"]), "result": _result()})
+            client.post(
+                f"/api/v1/tasks/{task['id']}/annotations",
+                json={"id": str(task["id"]), "result": _result()},
+            )
     assert seen == ["high", "high2", "mid", "low"]
 
 
@@ -68,8 +76,12 @@ def test_expired_lease_returns_the_task_to_the_pool(stack: Stack, factory: Facto
     slow, fast = factory.member(owner, "annotator"), factory.member(owner, "annotator")
     with stack.client(slow.token) as client:
         task = client.post(f"/api/v1/projects/{pid}/next").json()["task"]
-        assert client.put(f"/api/v1/tasks/{task['id']}/draft",
-                          json={"draft": {"regions": 3}}).status_code == 204
+        assert (
+            client.put(
+                f"/api/v1/tasks/{task['id']}/draft", json={"draft": {"regions": 3}}
+            ).status_code
+            == 204
+        )
     with stack.client(fast.token) as client:
         assert client.post(f"/api/v1/projects/{pid}/next").status_code == 204
     with stack.runtime.db.transaction() as session:  # time passes: the lease runs out
@@ -77,11 +89,16 @@ def test_expired_lease_returns_the_task_to_the_pool(stack: Stack, factory: Facto
     with stack.client(fast.token) as client:
         lease = client.post(f"/api/v1/projects/{pid}/next")
         assert lease.status_code == 200 and lease.json()["task"]["id"] == task["id"]
-        assert client.post(f"/api/v1/tasks/{task['id']}/annotations",
-                           json={"id": "f", "result": _result()}).status_code == 201
+        assert (
+            client.post(
+                f"/api/v1/tasks/{task['id']}/annotations", json={"id": "f", "result": _result()}
+            ).status_code
+            == 201
+        )
     with stack.client(slow.token) as client:
-        late = client.post(f"/api/v1/tasks/{task['id']}/annotations",
-                           json={"id": "s", "result": _result()})
+        late = client.post(
+            f"/api/v1/tasks/{task['id']}/annotations", json={"id": "s", "result": _result()}
+        )
         assert late.status_code == 409
         assert "lease ended" in late.json()["message"]
     with stack.runtime.db.session() as session:
@@ -105,16 +122,18 @@ def test_late_submit_after_expiry_is_accepted_while_a_slot_is_open(
         assert client.post(f"/api/v1/projects/{project['id']}/next").status_code == 200
         client.post(f"/api/v1/tasks/{task['id']}/skip")
     with stack.client(owner.token) as client:
-        r = client.post(f"/api/v1/tasks/{task['id']}/annotations",
-                        json={"id": "late", "result": _result()})
+        r = client.post(
+            f"/api/v1/tasks/{task['id']}/annotations", json={"id": "late", "result": _result()}
+        )
         assert r.status_code == 201, r.text
     with stack.runtime.db.session() as session:
         assert session.scalar(select(Task.open_slots)) == 0
         assert session.scalar(select(Task.annotation_count)) == 1
 
 
-def _annotate_until_empty(stack: Stack, member: Member, project_id: int,
-                          done: list[tuple[int, int]], errors: list[str]) -> None:
+def _annotate_until_empty(
+    stack: Stack, member: Member, project_id: int, done: list[tuple[int, int]], errors: list[str]
+) -> None:
     with stack.client(member.token) as client:
         while True:
             r = client.post(f"/api/v1/projects/{project_id}/next")
@@ -124,8 +143,10 @@ def _annotate_until_empty(stack: Stack, member: Member, project_id: int,
                 errors.append(f"next: {r.status_code} {r.text}")
                 return
             task_id = r.json()["task"]["id"]
-            s = client.post(f"/api/v1/tasks/{task_id}/annotations",
-                            json={"id": f"{member.user.id}-{task_id}", "result": _result()})
+            s = client.post(
+                f"/api/v1/tasks/{task_id}/annotations",
+                json={"id": f"{member.user.id}-{task_id}", "result": _result()},
+            )
             if s.status_code != 201:
                 errors.append(f"submit: {s.status_code} {s.text}")
                 return
@@ -133,17 +154,19 @@ def _annotate_until_empty(stack: Stack, member: Member, project_id: int,
 
 
 @pytest.mark.parametrize("overlap", [1, 3])
-def test_32_concurrent_annotators_on_2000_tasks(stack: Stack, factory: Factory,
-                                                overlap: int) -> None:
+def test_32_concurrent_annotators_on_2000_tasks(
+    stack: Stack, factory: Factory, overlap: int
+) -> None:
     owner = factory.owner()
     project = factory.project(owner, schema=TEXT, overlap=overlap)
     factory.import_tasks(owner, project["id"], [{"text": str(i)} for i in range(2000)])
     annotators = [factory.member(owner, "annotator") for _ in range(32)]
     done: list[tuple[int, int]] = []
     errors: list[str] = []
-    threads = [threading.Thread(target=_annotate_until_empty,
-                                args=(stack, m, project["id"], done, errors))
-               for m in annotators]
+    threads = [
+        threading.Thread(target=_annotate_until_empty, args=(stack, m, project["id"], done, errors))
+        for m in annotators
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -20,9 +20,18 @@ def test_round_trip(stack: Stack, factory: Factory) -> None:
         lease = client.post(f"/api/v1/projects/{project['id']}/next")
         assert lease.status_code == 200, lease.text
         task_id = lease.json()["task"]["id"]
-        body = {"id": "c1", "result": [{"id": "r1", "tool": "objects", "type": "bbox",
-                                        "label": "car", "geometry": {"x": 1, "y": 2, "width": 3,
-                                                                     "height": 4}}]}
+        body = {
+            "id": "c1",
+            "result": [
+                {
+                    "id": "r1",
+                    "tool": "objects",
+                    "type": "bbox",
+                    "label": "car",
+                    "geometry": {"x": 1, "y": 2, "width": 3, "height": 4},
+                }
+            ],
+        }
         first = client.post(f"/api/v1/tasks/{task_id}/annotations", json=body)
         assert first.status_code == 201, first.text
         again = client.post(f"/api/v1/tasks/{task_id}/annotations", json=body)

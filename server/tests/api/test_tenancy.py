@@ -21,17 +21,31 @@ def test_every_resource_of_another_tenant_is_404(stack: Stack, factory: Factory)
     project = factory.project(alice)
     pid = project["id"]
     with stack.client(alice.token) as client:
-        upload = client.post(f"/api/v1/projects/{pid}/imports/files",
-                             files=[("files", ("a.png", _png(), "image/png"))])
+        upload = client.post(
+            f"/api/v1/projects/{pid}/imports/files",
+            files=[("files", ("a.png", _png(), "image/png"))],
+        )
         assert upload.status_code == 202, upload.text
         job_id = upload.json()["id"]
     stack.run_jobs()
     with stack.client(annotator.token) as client:
         lease = client.post(f"/api/v1/projects/{pid}/next").json()
         task = lease["task"]
-        ann = client.post(f"/api/v1/tasks/{task['id']}/annotations", json={
-            "id": "a1", "result": [{"id": "r", "tool": "objects", "type": "bbox", "label": "car",
-                                    "geometry": {"x": 1, "y": 1, "width": 5, "height": 5}}]})
+        ann = client.post(
+            f"/api/v1/tasks/{task['id']}/annotations",
+            json={
+                "id": "a1",
+                "result": [
+                    {
+                        "id": "r",
+                        "tool": "objects",
+                        "type": "bbox",
+                        "label": "car",
+                        "geometry": {"x": 1, "y": 1, "width": 5, "height": 5},
+                    }
+                ],
+            },
+        )
         assert ann.status_code == 201, ann.text
     media = task["data"]["image"]
     org = alice.organization_id
@@ -41,8 +55,11 @@ def test_every_resource_of_another_tenant_is_404(stack: Stack, factory: Factory)
     requests = [
         ("GET", f"/api/v1/organizations/{org}", None),
         ("GET", f"/api/v1/organizations/{org}/members", None),
-        ("POST", f"/api/v1/organizations/{org}/members",
-         {"email": "m@x.io", "role": "owner", "password": "12345678"}),
+        (
+            "POST",
+            f"/api/v1/organizations/{org}/members",
+            {"email": "m@x.io", "role": "owner", "password": "12345678"},
+        ),
         ("PATCH", f"/api/v1/organizations/{org}/members/{alice.user.id}", {"role": "annotator"}),
         ("DELETE", f"/api/v1/organizations/{org}/members/{alice.user.id}", None),
         ("GET", f"/api/v1/projects/{pid}", None),

@@ -2,32 +2,34 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from accord_server.services.errors import Forbidden
 from accord_server.services.permissions import POLICY, Action, Role, authorize, can
 
-O, A, M, R, N = "owner", "admin", "manager", "reviewer", "annotator"
+OW, A, M, R, N = "owner", "admin", "manager", "reviewer", "annotator"
 
 MATRIX: dict[Action, set[str]] = {
-    Action.ORG_READ: {O, A, M, R, N},
-    Action.ORG_UPDATE: {O, A},
-    Action.MEMBER_LIST: {O, A, M, R},
-    Action.MEMBER_MANAGE: {O, A},
-    Action.PROJECT_CREATE: {O, A, M},
-    Action.PROJECT_READ: {O, A, M, R, N},
-    Action.PROJECT_UPDATE: {O, A, M},
-    Action.PROJECT_DELETE: {O, A, M},
-    Action.PROJECT_PROGRESS: {O, A, M, R},
-    Action.TASK_IMPORT: {O, A, M},
-    Action.TASK_LIST: {O, A, M, R},
-    Action.TASK_UPDATE: {O, A, M},
-    Action.TASK_DELETE: {O, A, M},
-    Action.QUEUE_NEXT: {O, A, M, R, N},
-    Action.ANNOTATION_CREATE: {O, A, M, R, N},
-    Action.ANNOTATION_READ_ANY: {O, A, M, R},
-    Action.ANNOTATION_EDIT_ANY: {O, A, M},
-    Action.JOB_READ_ANY: {O, A, M},
+    Action.ORG_READ: {OW, A, M, R, N},
+    Action.ORG_UPDATE: {OW, A},
+    Action.MEMBER_LIST: {OW, A, M, R},
+    Action.MEMBER_MANAGE: {OW, A},
+    Action.PROJECT_CREATE: {OW, A, M},
+    Action.PROJECT_READ: {OW, A, M, R, N},
+    Action.PROJECT_UPDATE: {OW, A, M},
+    Action.PROJECT_DELETE: {OW, A, M},
+    Action.PROJECT_PROGRESS: {OW, A, M, R},
+    Action.TASK_IMPORT: {OW, A, M},
+    Action.TASK_LIST: {OW, A, M, R},
+    Action.TASK_UPDATE: {OW, A, M},
+    Action.TASK_DELETE: {OW, A, M},
+    Action.QUEUE_NEXT: {OW, A, M, R, N},
+    Action.ANNOTATION_CREATE: {OW, A, M, R, N},
+    Action.ANNOTATION_READ_ANY: {OW, A, M, R},
+    Action.ANNOTATION_EDIT_ANY: {OW, A, M},
+    Action.JOB_READ_ANY: {OW, A, M},
 }
 
 
@@ -51,5 +53,5 @@ def test_role_action(role: str, action: Action) -> None:
 def test_policy_roles_are_nested() -> None:
     # Each role can do everything the role below it can.
     order = [Role.ANNOTATOR, Role.REVIEWER, Role.MANAGER, Role.ADMIN, Role.OWNER]
-    for lower, higher in zip(order, order[1:], strict=False):
+    for lower, higher in itertools.pairwise(order):
         assert POLICY[lower] <= POLICY[higher]

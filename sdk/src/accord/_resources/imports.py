@@ -45,9 +45,16 @@ class Imports:
         self._http = http
         self._jobs = jobs
 
-    def tasks(self, project_id: int, tasks: Iterable[dict[str, Any]], *,
-              batch: str | None = None, skip_invalid: bool = False, wait: bool = True,
-              progress: bool = True) -> Job:
+    def tasks(
+        self,
+        project_id: int,
+        tasks: Iterable[dict[str, Any]],
+        *,
+        batch: str | None = None,
+        skip_invalid: bool = False,
+        wait: bool = True,
+        progress: bool = True,
+    ) -> Job:
         """Import tasks given as dicts (Label Studio task JSON or plain data objects).
 
         More than ``JSON_BODY_MAX_TASKS`` tasks are uploaded as a ``tasks.jsonl`` file; the
@@ -67,22 +74,57 @@ class Imports:
             job = self._upload(project_id, files, batch, skip_invalid)
         return self._finish(job, wait, progress)
 
-    def files(self, project_id: int, paths: Sequence[Path | str], *, batch: str | None = None,
-              skip_invalid: bool = False, wait: bool = True, progress: bool = True) -> Job:
+    def files(
+        self,
+        project_id: int,
+        paths: Sequence[Path | str],
+        *,
+        batch: str | None = None,
+        skip_invalid: bool = False,
+        wait: bool = True,
+        progress: bool = True,
+    ) -> Job:
         """Upload files as one import: task files (.json, .jsonl, .csv, .tsv) or media files."""
         entries = [(Path(p).name, Path(p)) for p in paths]
-        return self.upload(project_id, entries, batch=batch, skip_invalid=skip_invalid,
-                           wait=wait, progress=progress)
+        return self.upload(
+            project_id,
+            entries,
+            batch=batch,
+            skip_invalid=skip_invalid,
+            wait=wait,
+            progress=progress,
+        )
 
-    def folder(self, project_id: int, local_path: Path | str, *, batch: str | None = None,
-               skip_invalid: bool = False, wait: bool = True, progress: bool = True) -> Job:
+    def folder(
+        self,
+        project_id: int,
+        local_path: Path | str,
+        *,
+        batch: str | None = None,
+        skip_invalid: bool = False,
+        wait: bool = True,
+        progress: bool = True,
+    ) -> Job:
         """Upload every file of a local folder, recursively, named relative to it."""
-        return self.upload(project_id, folder_entries(Path(local_path)), batch=batch,
-                           skip_invalid=skip_invalid, wait=wait, progress=progress)
+        return self.upload(
+            project_id,
+            folder_entries(Path(local_path)),
+            batch=batch,
+            skip_invalid=skip_invalid,
+            wait=wait,
+            progress=progress,
+        )
 
-    def upload(self, project_id: int, entries: Sequence[tuple[str, Path]], *,
-               batch: str | None = None, skip_invalid: bool = False, wait: bool = True,
-               progress: bool = True) -> Job:
+    def upload(
+        self,
+        project_id: int,
+        entries: Sequence[tuple[str, Path]],
+        *,
+        batch: str | None = None,
+        skip_invalid: bool = False,
+        wait: bool = True,
+        progress: bool = True,
+    ) -> Job:
         """Upload ``(name, path)`` pairs as one import; ``name`` may hold folders (``a/b.jpg``)."""
         if not entries:
             raise ValueError("paths: nothing to upload")
@@ -94,35 +136,57 @@ class Imports:
             job = self._upload(project_id, files, batch, skip_invalid)
         return self._finish(job, wait, progress)
 
-    def source_folder(self, project_id: int, server_path: str, *, root: int = 0,
-                      batch: str | None = None, skip_invalid: bool = False, wait: bool = True,
-                      progress: bool = True) -> Job:
+    def source_folder(
+        self,
+        project_id: int,
+        server_path: str,
+        *,
+        root: int = 0,
+        batch: str | None = None,
+        skip_invalid: bool = False,
+        wait: bool = True,
+        progress: bool = True,
+    ) -> Job:
         """Import a folder on the server, relative to its import root number ``root``."""
-        body = {"source": {"type": "folder", "path": server_path, "root": root},
-                "skip_invalid": skip_invalid}
+        body = {
+            "source": {"type": "folder", "path": server_path, "root": root},
+            "skip_invalid": skip_invalid,
+        }
         return self._start_json(project_id, body, batch, wait, progress)
 
-    def s3(self, project_id: int, bucket: str, prefix: str = "", *, batch: str | None = None,
-           skip_invalid: bool = False, wait: bool = True, progress: bool = True) -> Job:
+    def s3(
+        self,
+        project_id: int,
+        bucket: str,
+        prefix: str = "",
+        *,
+        batch: str | None = None,
+        skip_invalid: bool = False,
+        wait: bool = True,
+        progress: bool = True,
+    ) -> Job:
         """Import every object under an S3 prefix (read with the server's credentials)."""
-        body = {"source": {"type": "s3", "bucket": bucket, "prefix": prefix},
-                "skip_invalid": skip_invalid}
+        body = {
+            "source": {"type": "s3", "bucket": bucket, "prefix": prefix},
+            "skip_invalid": skip_invalid,
+        }
         return self._start_json(project_id, body, batch, wait, progress)
 
-    def _start_json(self, project_id: int, body: dict[str, Any], batch: str | None,
-                    wait: bool, progress: bool) -> Job:
+    def _start_json(
+        self, project_id: int, body: dict[str, Any], batch: str | None, wait: bool, progress: bool
+    ) -> Job:
         if batch is not None:
             body["batch"] = batch
         job = self._http.send_model(Job, "POST", f"/projects/{project_id}/imports", body)
         return self._finish(job, wait, progress)
 
-    def _upload(self, project_id: int, files: Any, batch: str | None,
-                skip_invalid: bool) -> Job:
+    def _upload(self, project_id: int, files: Any, batch: str | None, skip_invalid: bool) -> Job:
         data = {"skip_invalid": "true" if skip_invalid else "false"}
         if batch is not None:
             data["batch"] = batch
-        response = self._http.request("POST", f"/projects/{project_id}/imports/files",
-                                      files=files, data=data)
+        response = self._http.request(
+            "POST", f"/projects/{project_id}/imports/files", files=files, data=data
+        )
         return Job.model_validate(response.json())
 
     def _finish(self, job: Job, wait: bool, progress: bool) -> Job:

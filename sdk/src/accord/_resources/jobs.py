@@ -29,8 +29,14 @@ class Jobs:
         """Cancel a queued job, or stop a running one at its next checkpoint."""
         return self._http.send_model(Job, "POST", f"/jobs/{job_id}/cancel")
 
-    def wait(self, job_id: int, *, timeout: float | None = None, progress: bool = False,
-             poll_interval: float = POLL_MAX) -> Job:
+    def wait(
+        self,
+        job_id: int,
+        *,
+        timeout: float | None = None,
+        progress: bool = False,
+        poll_interval: float = POLL_MAX,
+    ) -> Job:
         """Poll until the job finishes; return it when it succeeded.
 
         Raises ``ImportFailed`` (an import) or ``JobFailed`` (any other job) when it ended
@@ -64,15 +70,21 @@ class _Bar:
 
     def __init__(self, job_id: int) -> None:
         # set_description() appends ": " itself, hence "{desc}" without one in the format.
-        self.bar: Any = tqdm(total=100, unit="%", desc=f"job {job_id}: ", leave=True,
-                             bar_format="{desc}{percentage:3.0f}%|{bar}| {elapsed}{postfix}")
+        self.bar: Any = tqdm(
+            total=100,
+            unit="%",
+            desc=f"job {job_id}: ",
+            leave=True,
+            bar_format="{desc}{percentage:3.0f}%|{bar}| {elapsed}{postfix}",
+        )
         self.shown = 0
 
     def show(self, job: Job) -> None:
         phase = job.state if job.finished else (job.phase or job.state)
         self.bar.set_description(f"job {job.id} {phase}", refresh=False)
-        self.bar.set_postfix(tasks=job.counts.tasks, rows=job.counts.rows,
-                             errors=job.counts.errors, refresh=False)
+        self.bar.set_postfix(
+            tasks=job.counts.tasks, rows=job.counts.rows, errors=job.counts.errors, refresh=False
+        )
         done = 100 if job.state == "succeeded" else round(job.progress * 100)
         if done > self.shown:
             self.bar.update(done - self.shown)

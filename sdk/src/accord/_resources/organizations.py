@@ -30,20 +30,28 @@ class Organizations:
         """Members of an organization with their roles."""
         return self._http.get_models(Member, f"/organizations/{organization_id}/members")
 
-    def add_member(self, organization_id: int, email: str, role: str, *, name: str = "",
-                   password: str | None = None) -> Member:
+    def add_member(
+        self,
+        organization_id: int,
+        email: str,
+        role: str,
+        *,
+        name: str = "",
+        password: str | None = None,
+    ) -> Member:
         """Add a member by email; an unknown email creates the user (with ``password``)."""
         body: dict[str, object] = {"email": email, "role": role, "name": name}
         if password is not None:
             body["password"] = password
-        return self._http.send_model(Member, "POST", f"/organizations/{organization_id}/members",
-                                     body)
+        return self._http.send_model(
+            Member, "POST", f"/organizations/{organization_id}/members", body
+        )
 
     def set_role(self, organization_id: int, user_id: int, role: str) -> Member:
         """Change a member's role."""
         return self._http.send_model(
-            Member, "PATCH", f"/organizations/{organization_id}/members/{user_id}",
-            {"role": role})
+            Member, "PATCH", f"/organizations/{organization_id}/members/{user_id}", {"role": role}
+        )
 
     def remove_member(self, organization_id: int, user_id: int) -> None:
         """Remove a member from the organization."""

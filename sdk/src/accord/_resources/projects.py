@@ -23,17 +23,29 @@ class Projects:
     def __init__(self, http: HTTP) -> None:
         self._http = http
 
-    def create(self, name: str, label_schema: str | dict[str, Any] | Path,
-               organization_id: int | None = None, overlap: int = 1, *,
-               description: str = "", lease_minutes: int = 30, blind: bool = True,
-               instructions: str = "") -> Project:
+    def create(
+        self,
+        name: str,
+        label_schema: str | dict[str, Any] | Path,
+        organization_id: int | None = None,
+        overlap: int = 1,
+        *,
+        description: str = "",
+        lease_minutes: int = 30,
+        blind: bool = True,
+        instructions: str = "",
+    ) -> Project:
         """A new project; ``label_schema`` is YAML/JSON text, a dict, or a Path to a file.
 
         ``organization_id`` may be left out when you belong to exactly one organization.
         """
         body: dict[str, Any] = {
-            "name": name, "label_schema": _schema(label_schema), "overlap": overlap,
-            "description": description, "lease_minutes": lease_minutes, "blind": blind,
+            "name": name,
+            "label_schema": _schema(label_schema),
+            "overlap": overlap,
+            "description": description,
+            "lease_minutes": lease_minutes,
+            "blind": blind,
             "instructions": instructions,
         }
         if organization_id is not None:
@@ -48,15 +60,26 @@ class Projects:
         """Projects in your organizations (or one of them), newest first."""
         return self._http.get_models(Project, "/projects", organization_id=organization_id)
 
-    def update(self, project_id: int, *, name: str | None = None,
-               label_schema: str | dict[str, Any] | Path | None = None,
-               overlap: int | None = None, description: str | None = None,
-               lease_minutes: int | None = None, blind: bool | None = None,
-               instructions: str | None = None) -> Project:
+    def update(
+        self,
+        project_id: int,
+        *,
+        name: str | None = None,
+        label_schema: str | dict[str, Any] | Path | None = None,
+        overlap: int | None = None,
+        description: str | None = None,
+        lease_minutes: int | None = None,
+        blind: bool | None = None,
+        instructions: str | None = None,
+    ) -> Project:
         """Change the given settings (None leaves a setting as it is)."""
         fields: dict[str, Any] = {
-            "name": name, "overlap": overlap, "description": description,
-            "lease_minutes": lease_minutes, "blind": blind, "instructions": instructions,
+            "name": name,
+            "overlap": overlap,
+            "description": description,
+            "lease_minutes": lease_minutes,
+            "blind": blind,
+            "instructions": instructions,
             "label_schema": None if label_schema is None else _schema(label_schema),
         }
         body = {k: v for k, v in fields.items() if v is not None}

@@ -15,11 +15,13 @@ class Tasks:
     def __init__(self, http: HTTP) -> None:
         self._http = http
 
-    def list(self, project_id: int, state: str | None = None, *,
-             page_size: int = 100) -> Iterator[Task]:
+    def list(
+        self, project_id: int, state: str | None = None, *, page_size: int = 100
+    ) -> Iterator[Task]:
         """Every task (in a ``state`` if given) in id order, fetching pages lazily."""
-        return self._http.paginate(Task, f"/projects/{project_id}/tasks", page_size=page_size,
-                                   state=state)
+        return self._http.paginate(
+            Task, f"/projects/{project_id}/tasks", page_size=page_size, state=state
+        )
 
     def get(self, task_id: int) -> Task:
         """One task."""

@@ -127,7 +127,7 @@ class LocalStorage:
         return key
 
     def put_file(self, path: Path, *, content_type: str | None = None) -> str:
-        """Store the file at ``path`` (copied and hashed in one streamed pass) and return its key."""
+        """Store the file at ``path`` (copied and hashed in one pass) and return its key."""
         staging = self.root / ".incoming"
         staging.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()

@@ -26,9 +26,15 @@ STATUS: dict[type[errors.AccordError], int] = {
 }
 
 HTTP_CODES = {
-    400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type",
-    422: "invalid", 429: "rate_limited",
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "rate_limited",
 }
 
 
@@ -46,8 +52,9 @@ def status_for(exc: errors.AccordError) -> int:
 
 
 def _loc_path(loc: tuple[Any, ...]) -> str:
-    parts = list(loc[1:] if loc and loc[0] in ("body", "query", "path", "header", "cookie")
-                 else loc)
+    parts = list(
+        loc[1:] if loc and loc[0] in ("body", "query", "path", "header", "cookie") else loc
+    )
     out = ""
     for part in parts:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
@@ -59,8 +66,9 @@ async def _domain(_: Request, exc: Exception) -> JSONResponse:
     headers = {}
     if isinstance(exc, errors.RateLimited):
         headers["Retry-After"] = str(exc.details.get("retry_after_seconds", 60))
-    return JSONResponse(error_body(exc.code, exc.message, exc.details),
-                          status_code=status_for(exc), headers=headers)
+    return JSONResponse(
+        error_body(exc.code, exc.message, exc.details), status_code=status_for(exc), headers=headers
+    )
 
 
 async def _validation(_: Request, exc: Exception) -> JSONResponse:
@@ -79,8 +87,11 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
 async def _http(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code = HTTP_CODES.get(exc.status_code, "error")
-    return JSONResponse(error_body(code, str(exc.detail)), status_code=exc.status_code,
-                          headers=getattr(exc, "headers", None))
+    return JSONResponse(
+        error_body(code, str(exc.detail)),
+        status_code=exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
 
 
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -100,12 +100,14 @@ def create_demo(settings: Settings, *, images: int = 24) -> DemoInfo:
     with runtime.db.transaction() as session:
         user = accounts.get_user_by_email(session, DEMO_EMAIL)
         if user is None:
-            user = accounts.create_user(session, email=DEMO_EMAIL, password=password,
-                                        name="Demo Admin")
+            user = accounts.create_user(
+                session, email=DEMO_EMAIL, password=password, name="Demo Admin"
+            )
         else:
             accounts.set_password(session, user=user, password=password)
         org = session.scalar(
-            select(Organization).join(Membership, Membership.organization_id == Organization.id)
+            select(Organization)
+            .join(Membership, Membership.organization_id == Organization.id)
             .where(Membership.user_id == user.id, Organization.name == DEMO_ORG)
         )
         if org is None:
@@ -115,33 +117,50 @@ def create_demo(settings: Settings, *, images: int = 24) -> DemoInfo:
         names = set(session.scalars(select(Project.name).where(Project.organization_id == org.id)))
         if "Shapes (images)" not in names:
             project = projects.create_project(
-                session, membership=membership, user=user, name="Shapes (images)",
-                label_schema=IMAGE_SCHEMA, overlap=1,
+                session,
+                membership=membership,
+                user=user,
+                name="Shapes (images)",
+                label_schema=IMAGE_SCHEMA,
+                overlap=1,
                 instructions="Draw a box around every shape and label it.",
             )
             files = []
             for i in range(images):
                 data = draw_demo_image(i)
                 key = runtime.storage.put_bytes(data, content_type="image/png")
-                files.append({"name": f"shapes/shape-{i:03d}.png", "key": key,
-                              "size": len(data)})
-            job = jobs.create_job(session, organization_id=org.id, kind="import",
-                                  params={"files": files, "total_files": len(files)},
-                                  user=user, project_id=project.id)
+                files.append({"name": f"shapes/shape-{i:03d}.png", "key": key, "size": len(data)})
+            job = jobs.create_job(
+                session,
+                organization_id=org.id,
+                kind="import",
+                params={"files": files, "total_files": len(files)},
+                user=user,
+                project_id=project.id,
+            )
             job_ids.append(job.id)
         if "News (text)" not in names:
             project = projects.create_project(
-                session, membership=membership, user=user, name="News (text)",
-                label_schema=TEXT_SCHEMA, overlap=2,
+                session,
+                membership=membership,
+                user=user,
+                name="News (text)",
+                label_schema=TEXT_SCHEMA,
+                overlap=2,
                 instructions="Mark people, organizations and places; pick the sentiment.",
             )
             blob = b"\n".join(orjson.dumps({"text": s}) for s in SENTENCES)
             key = runtime.storage.put_bytes(blob)
             job = jobs.create_job(
-                session, organization_id=org.id, kind="import",
-                params={"files": [{"name": "news.jsonl", "key": key, "size": len(blob)}],
-                        "total_files": 1},
-                user=user, project_id=project.id,
+                session,
+                organization_id=org.id,
+                kind="import",
+                params={
+                    "files": [{"name": "news.jsonl", "key": key, "size": len(blob)}],
+                    "total_files": 1,
+                },
+                user=user,
+                project_id=project.id,
             )
             job_ids.append(job.id)
         project_names = sorted(names | {"Shapes (images)", "News (text)"})

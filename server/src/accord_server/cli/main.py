@@ -23,7 +23,9 @@ def _settings(data_dir: str | None) -> Settings:
 
 
 data_dir_option = click.option(
-    "--data-dir", envvar="ACCORD_DATA_DIR", default=None,
+    "--data-dir",
+    envvar="ACCORD_DATA_DIR",
+    default=None,
     help="Data folder (SQLite database, job queue, media); env ACCORD_DATA_DIR.",
 )
 
@@ -67,13 +69,28 @@ def serve(data_dir: str | None, host: str, port: int, workers: int) -> None:
     if settings.embedded_worker:
         # The worker runs in its own process: huey's consumer installs signal handlers that
         # must not replace the web server's.
-        worker = subprocess.Popen([sys.executable, "-m", "accord_server.cli.main", "worker",
-                                   "--data-dir", str(settings.data_dir)], env=env)
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "accord_server.cli.main",
+                "worker",
+                "--data-dir",
+                str(settings.data_dir),
+            ],
+            env=env,
+        )
     click.echo(f"Accord is running on http://{host}:{port}  (data: {settings.data_dir})")
     try:
         os.environ["ACCORD_DATA_DIR"] = str(settings.data_dir)
-        uvicorn.run("accord_server.cli.main:app_from_env", factory=True, host=host, port=port,
-                    workers=workers, log_level="info")
+        uvicorn.run(
+            "accord_server.cli.main:app_from_env",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+        )
     finally:
         if worker is not None:
             worker.send_signal(signal.SIGTERM)
@@ -139,8 +156,9 @@ def user() -> None:
 @click.option("--password", required=True, prompt=True, hide_input=True)
 @click.option("--name", default="")
 @click.option("--organization", default=None, help="Create this organization, owned by the user.")
-def user_create(data_dir: str | None, email: str, password: str, name: str,
-                organization: str | None) -> None:
+def user_create(
+    data_dir: str | None, email: str, password: str, name: str, organization: str | None
+) -> None:
     """Create a user (and optionally an organization they own)."""
     from accord_server.db.engine import make_database
     from accord_server.services import accounts

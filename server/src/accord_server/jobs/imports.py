@@ -7,6 +7,7 @@ bulk inside one transaction, so a failed, cancelled or killed import leaves no t
 
 from __future__ import annotations
 
+import functools
 import posixpath
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -61,9 +62,8 @@ def media_url(project_id: int, key: str) -> str:
 def _sources(runtime: Runtime, params: dict[str, Any]) -> Iterator[SourceFile]:
     storage = runtime.storage
     for item in params.get("files", []):
-        key = item["key"]
-        yield SourceFile(name=item["name"], size=int(item["size"]),
-                         read=lambda key=key: storage.read(key))
+        read = functools.partial(storage.read, item["key"])
+        yield SourceFile(name=item["name"], size=int(item["size"]), read=read)
     source = params.get("source")
     if not source:
         return
@@ -75,8 +75,11 @@ def _sources(runtime: Runtime, params: dict[str, Any]) -> Iterator[SourceFile]:
 
         from accord_server.adapters.storage import iter_s3_source
 
-        client = boto3.client("s3", endpoint_url=runtime.settings.s3_endpoint_url,
-                              region_name=runtime.settings.s3_region)
+        client = boto3.client(
+            "s3",
+            endpoint_url=runtime.settings.s3_endpoint_url,
+            region_name=runtime.settings.s3_region,
+        )
         yield from iter_s3_source(client, source["bucket"], source.get("prefix", ""))
 
 
@@ -85,8 +88,13 @@ def _task_row(task: TaskIn, project: Project) -> dict[str, Any]:
     text = task.data.get("text")
     if project.media == "text" and isinstance(text, str):
         meta["text_length"] = len(text)
-    return {"data": task.data, "meta": meta, "priority": task.priority, "is_gold": task.is_gold,
-            "batch": task.batch}
+    return {
+        "data": task.data,
+        "meta": meta,
+        "priority": task.priority,
+        "is_gold": task.is_gold,
+        "batch": task.batch,
+    }
 
 
 def _add_task_file(plan: Plan, project: Project, name: str, data: bytes) -> None:
@@ -104,14 +112,20 @@ def _add_task_file(plan: Plan, project: Project, name: str, data: bytes) -> None
                 if isinstance(region, dict) and region.get("type") == "relation":
                     region.setdefault("tool", relation_tool)
             try:
-                media = MediaInfo(kind=project.media, width=None, height=None,
-                                  text_length=row["meta"].get("text_length"), frame_count=None)
+                media = MediaInfo(
+                    kind=project.media,
+                    width=None,
+                    height=None,
+                    text_length=row["meta"].get("text_length"),
+                    frame_count=None,
+                )
                 result = validate_result(schema, pred.result, media, require_complete=False)
             except Invalid as exc:
                 plan.error(name, task.source_row, f"predictions[{i}].result", exc.message)
                 continue
-            preds.append({"result": result, "score": pred.score,
-                          "model_version": pred.model_version})
+            preds.append(
+                {"result": result, "score": pred.score, "model_version": pred.model_version}
+            )
         if preds:
             plan.predictions[len(plan.rows)] = preds
         if task.batch:
@@ -119,13 +133,19 @@ def _add_task_file(plan: Plan, project: Project, name: str, data: bytes) -> None
         plan.rows.append(row)
 
 
-def _add_media_file(plan: Plan, runtime: Runtime, project: Project, src: SourceFile,
-                    data: bytes) -> None:
-    probe = probe_media(data, src.name, max_image_pixels=runtime.settings.max_image_pixels,
-                        max_bytes=runtime.settings.max_upload_bytes)
+def _add_media_file(
+    plan: Plan, runtime: Runtime, project: Project, src: SourceFile, data: bytes
+) -> None:
+    probe = probe_media(
+        data,
+        src.name,
+        max_image_pixels=runtime.settings.max_image_pixels,
+        max_bytes=runtime.settings.max_upload_bytes,
+    )
     if probe.kind != project.media:
-        raise MediaError(src.name, f"a {probe.kind} file cannot be a task of a {project.media} "
-                                   "project")
+        raise MediaError(
+            src.name, f"a {probe.kind} file cannot be a task of a {project.media} project"
+        )
     base = posixpath.basename(src.name)
     meta: dict[str, Any] = {"filename": src.name, "mime": probe.mime, "size": probe.size}
     if probe.kind == "text":
@@ -136,9 +156,13 @@ def _add_media_file(plan: Plan, runtime: Runtime, project: Project, src: SourceF
     key = runtime.storage.put_bytes(data, content_type=probe.mime)
     if probe.width is not None:
         meta.update(width=probe.width, height=probe.height)
-    plan.rows.append({"data": {MEDIA_DATA_KEY[probe.kind]: media_url(project.id, key),
-                               "filename": base},
-                      "meta": meta, "media_key": key})
+    plan.rows.append(
+        {
+            "data": {MEDIA_DATA_KEY[probe.kind]: media_url(project.id, key), "filename": base},
+            "meta": meta,
+            "media_key": key,
+        }
+    )
 
 
 def _check_cancel(runtime: Runtime, job_id: int) -> None:
@@ -147,11 +171,13 @@ def _check_cancel(runtime: Runtime, job_id: int) -> None:
             raise Cancelled
 
 
-def _report(runtime: Runtime, job_id: int, progress: float, phase: str,
-            counts: dict[str, Any]) -> None:
+def _report(
+    runtime: Runtime, job_id: int, progress: float, phase: str, counts: dict[str, Any]
+) -> None:
     with runtime.db.transaction() as session:
-        job_service.report_progress(session, job_id=job_id, progress=progress, phase=phase,
-                                    counts=counts)
+        job_service.report_progress(
+            session, job_id=job_id, progress=progress, phase=phase, counts=counts
+        )
 
 
 def _counts(plan: Plan, **extra: Any) -> dict[str, Any]:
@@ -192,8 +218,9 @@ def read_sources(runtime: Runtime, job: Job, project: Project) -> Plan:
 def _batch_ids(session: Any, project: Project, names: set[str]) -> dict[str, int]:
     ids: dict[str, int] = {}
     for name in sorted(names):
-        batch = session.scalar(select(Batch).where(Batch.project_id == project.id,
-                                                   Batch.name == name))
+        batch = session.scalar(
+            select(Batch).where(Batch.project_id == project.id, Batch.name == name)
+        )
         if batch is None:
             batch = Batch(project_id=project.id, name=name)
             session.add(batch)
@@ -214,7 +241,7 @@ def write_plan(runtime: Runtime, job: Job, plan: Plan) -> dict[str, Any]:
         names = plan.batches | ({default_batch} if default_batch else set())
         batch_ids = _batch_ids(session, project, names)
         for start in range(0, len(plan.rows), chunk):
-            rows = plan.rows[start:start + chunk]
+            rows = plan.rows[start : start + chunk]
             for row in rows:
                 name = row.pop("batch", None) or default_batch
                 row["batch_id"] = batch_ids.get(name) if name else None
@@ -229,8 +256,13 @@ def write_plan(runtime: Runtime, job: Job, plan: Plan) -> dict[str, Any]:
             _check_cancel(runtime, job.id)
             if not runtime.db.is_sqlite:
                 # SQLite has one writer: this transaction holds it, so progress waits.
-                _report(runtime, job.id, 0.5 + 0.5 * created / max(1, len(plan.rows)),
-                        "writing", _counts(plan, tasks=created))
+                _report(
+                    runtime,
+                    job.id,
+                    0.5 + 0.5 * created / max(1, len(plan.rows)),
+                    "writing",
+                    _counts(plan, tasks=created),
+                )
     return _counts(plan, tasks=created, predictions=predictions)
 
 
@@ -248,17 +280,24 @@ def run_import(runtime: Runtime, job_id: int) -> None:
     if plan.error_count and not skip_invalid:
         with runtime.db.transaction() as session:
             job_service.finish_job(
-                session, job_id=job_id, state="failed", counts=_counts(plan, tasks=0),
+                session,
+                job_id=job_id,
+                state="failed",
+                counts=_counts(plan, tasks=0),
                 errors=plan.errors,
                 message=f"nothing imported: {plan.error_count} error(s); first: "
-                        f"{_first(plan.errors)}",
+                f"{_first(plan.errors)}",
             )
         return
     if not plan.rows and not plan.error_count:
         with runtime.db.transaction() as session:
-            job_service.finish_job(session, job_id=job_id, state="failed",
-                                   counts=_counts(plan, tasks=0),
-                                   message="nothing to import: no tasks or media files found")
+            job_service.finish_job(
+                session,
+                job_id=job_id,
+                state="failed",
+                counts=_counts(plan, tasks=0),
+                message="nothing to import: no tasks or media files found",
+            )
         return
     _report(runtime, job_id, 0.5, "writing", _counts(plan))
     counts = write_plan(runtime, job, plan)
@@ -266,8 +305,14 @@ def run_import(runtime: Runtime, job_id: int) -> None:
         message = f"imported {counts['tasks']} tasks"
         if plan.error_count:
             message += f"; skipped {plan.error_count} invalid row(s) or file(s)"
-        job_service.finish_job(session, job_id=job_id, state="succeeded", counts=counts,
-                               errors=plan.errors, message=message)
+        job_service.finish_job(
+            session,
+            job_id=job_id,
+            state="succeeded",
+            counts=counts,
+            errors=plan.errors,
+            message=message,
+        )
 
 
 def _first(errors: list[dict[str, Any]]) -> str:

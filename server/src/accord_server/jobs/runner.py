@@ -48,7 +48,9 @@ def run_job(runtime: Runtime, job_id: int) -> None:
         with db.transaction() as session:
             if attempts >= MAX_ATTEMPTS:
                 job_service.finish_job(
-                    session, job_id=job_id, state="failed",
+                    session,
+                    job_id=job_id,
+                    state="failed",
                     message=f"internal error: {type(exc).__name__}: {exc}",
                 )
                 return

@@ -11,11 +11,14 @@ from accord_server.schemas.common import ClientId, InputModel, ReadModel
 
 
 class AnnotationCreate(InputModel):
-    id: ClientId = Field(description="Client-generated id (e.g. a UUID): a retried submit "
-                                     "with the same id returns the first annotation.")
+    id: ClientId = Field(
+        description="Client-generated id (e.g. a UUID): a retried submit "
+        "with the same id returns the first annotation."
+    )
     result: list[Any] = Field(description="Regions in Accord's canonical result shape.")
-    lead_time: float | None = Field(None, ge=0, description="Seconds spent, as measured by "
-                                                            "the client.")
+    lead_time: float | None = Field(
+        None, ge=0, description="Seconds spent, as measured by the client."
+    )
 
 
 class AnnotationUpdate(InputModel):

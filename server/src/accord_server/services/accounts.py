@@ -39,12 +39,12 @@ def create_user(session: Session, *, email: str, password: str | None, name: str
     """A new user; the email must be unused."""
     email = normalize_email(email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
-        raise Conflict(f"email: a user with email {email} already exists", details={"field": "email"})
+        raise Conflict(
+            f"email: a user with email {email} already exists", details={"field": "email"}
+        )
     if password is not None:
         check_password_rules(password)
-    user = User(
-        email=email, name=name, password_hash=hash_password(password) if password else None
-    )
+    user = User(email=email, name=name, password_hash=hash_password(password) if password else None)
     session.add(user)
     session.flush()
     return user
@@ -107,8 +107,7 @@ def list_members(session: Session, *, organization_id: int) -> list[tuple[Member
 def _check_role_grant(actor_role: str, role: str) -> None:
     if role not in {r.value for r in Role}:
         raise Invalid(
-            f"role: {role!r} is not a role; expected one of: "
-            + ", ".join(r.value for r in Role),
+            f"role: {role!r} is not a role; expected one of: " + ", ".join(r.value for r in Role),
             details={"field": "role"},
         )
     if role == Role.OWNER and actor_role != Role.OWNER:
@@ -154,11 +153,14 @@ def _get_member_or_raise(session: Session, organization_id: int, user_id: int) -
 
 
 def _count_owners(session: Session, organization_id: int) -> int:
-    return session.scalar(
-        select(func.count()).where(
-            Membership.organization_id == organization_id, Membership.role == Role.OWNER
+    return (
+        session.scalar(
+            select(func.count()).where(
+                Membership.organization_id == organization_id, Membership.role == Role.OWNER
+            )
         )
-    ) or 0
+        or 0
+    )
 
 
 def change_member_role(
@@ -170,9 +172,9 @@ def change_member_role(
     target = _get_member_or_raise(session, actor.organization_id, user_id)
     if target.role == Role.OWNER and actor.role != Role.OWNER:
         raise Invalid("role: only an owner can change an owner's role", details={"field": "role"})
-    if target.role == Role.OWNER and role != Role.OWNER:
-        if _count_owners(session, actor.organization_id) <= 1:
-            raise Conflict("role: the organization's last owner cannot be demoted")
+    last_owner = target.role == Role.OWNER and _count_owners(session, actor.organization_id) <= 1
+    if last_owner and role != Role.OWNER:
+        raise Conflict("role: the organization's last owner cannot be demoted")
     target.role = role
     session.flush()
     return target
@@ -189,4 +191,3 @@ def remove_member(session: Session, *, actor: Membership, user_id: int) -> None:
             raise Conflict("the organization's last owner cannot be removed")
     session.delete(target)
     session.flush()
-

@@ -64,24 +64,34 @@ def _replay(existing: Annotation, task: Task) -> Annotation:
     return existing
 
 
-def _take_slot(session: Session, *, task: Task, project: Project, membership: Membership,
-               user: User) -> None:
+def _take_slot(
+    session: Session, *, task: Task, project: Project, membership: Membership, user: User
+) -> None:
     """Consume the caller's hand-out of the task, or explain why they may not submit."""
     assignment = get_assignment(session, task_id=task.id, user=user)
     if assignment is None:
         if not can(membership.role, Action.ANNOTATION_EDIT_ANY):
             raise NotFound(f"task {task.id} is not assigned to you; ask the queue for it first")
-        session.add(Assignment(task_id=task.id, project_id=project.id, user_id=user.id,
-                               state="submitted", lease_expires_at=utcnow(),
-                               finished_at=utcnow()))
-        session.execute(update(Task).where(Task.id == task.id)
-                        .values(open_slots=Task.open_slots - 1))
+        session.add(
+            Assignment(
+                task_id=task.id,
+                project_id=project.id,
+                user_id=user.id,
+                state="submitted",
+                lease_expires_at=utcnow(),
+                finished_at=utcnow(),
+            )
+        )
+        session.execute(
+            update(Task).where(Task.id == task.id).values(open_slots=Task.open_slots - 1)
+        )
         return
     if transition(session, assignment, "leased", "submitted"):
         return  # the lease already held the slot
     if assignment.state in ("expired", "skipped"):
         taken = session.execute(
-            update(Task).where(Task.id == task.id, Task.open_slots > 0)
+            update(Task)
+            .where(Task.id == task.id, Task.open_slots > 0)
             .values(open_slots=Task.open_slots - 1)
         ).rowcount  # type: ignore[attr-defined]
         if not taken:
@@ -117,11 +127,13 @@ def submit_annotation(
     existing = find_by_client_id(session, user=user, client_id=client_id)
     if existing is not None:
         return _replay(existing, task), False
-    regions = validate_result(project_schema(project), result, media_info(task, project),
-                              require_complete=True)
+    regions = validate_result(
+        project_schema(project), result, media_info(task, project), require_complete=True
+    )
     if lead_time is not None and (lead_time < 0 or lead_time != lead_time):
-        raise Invalid("lead_time: must be a non-negative number of seconds",
-                      details={"field": "lead_time"})
+        raise Invalid(
+            "lead_time: must be a non-negative number of seconds", details={"field": "lead_time"}
+        )
     assignment = get_assignment(session, task_id=task.id, user=user)
     try:
         _take_slot(session, task=task, project=project, membership=membership, user=user)
@@ -135,16 +147,32 @@ def submit_annotation(
     if lead_time is None and assignment is not None:
         lead_time = (now - assignment.leased_at).total_seconds()
     annotation = Annotation(
-        client_id=client_id, task_id=task.id, project_id=project.id, user_id=user.id,
-        result=regions, origin=_origin(regions), lead_time=lead_time, revision=1,
-        created_at=now, updated_at=now,
+        client_id=client_id,
+        task_id=task.id,
+        project_id=project.id,
+        user_id=user.id,
+        result=regions,
+        origin=_origin(regions),
+        lead_time=lead_time,
+        revision=1,
+        created_at=now,
+        updated_at=now,
     )
     session.add(annotation)
     session.flush()
-    session.add(AnnotationRevision(annotation_id=annotation.id, revision=1, result=regions,
-                                   lead_time=lead_time, user_id=user.id, created_at=now))
-    session.execute(update(Task).where(Task.id == task.id)
-                    .values(annotation_count=Task.annotation_count + 1))
+    session.add(
+        AnnotationRevision(
+            annotation_id=annotation.id,
+            revision=1,
+            result=regions,
+            lead_time=lead_time,
+            user_id=user.id,
+            created_at=now,
+        )
+    )
+    session.execute(
+        update(Task).where(Task.id == task.id).values(annotation_count=Task.annotation_count + 1)
+    )
     _record_event(session, project, "annotation.created", annotation)
     session.flush()
     return annotation, True
@@ -160,11 +188,19 @@ def _origin(regions: list[dict[str, Any]]) -> str:
 
 
 def _record_event(session: Session, project: Project, kind: str, annotation: Annotation) -> None:
-    session.add(Event(
-        organization_id=project.organization_id, project_id=project.id, kind=kind,
-        payload={"annotation_id": annotation.id, "task_id": annotation.task_id,
-                 "user_id": annotation.user_id, "revision": annotation.revision},
-    ))
+    session.add(
+        Event(
+            organization_id=project.organization_id,
+            project_id=project.id,
+            kind=kind,
+            payload={
+                "annotation_id": annotation.id,
+                "task_id": annotation.task_id,
+                "user_id": annotation.user_id,
+                "revision": annotation.revision,
+            },
+        )
+    )
 
 
 def get_annotation_or_raise(
@@ -176,8 +212,11 @@ def get_annotation_or_raise(
         .join(Task, Task.id == Annotation.task_id)
         .join(Project, Project.id == Annotation.project_id)
         .join(Membership, Membership.organization_id == Project.organization_id)
-        .where(Annotation.id == annotation_id, Membership.user_id == user.id,
-               Annotation.deleted_at.is_(None))
+        .where(
+            Annotation.id == annotation_id,
+            Membership.user_id == user.id,
+            Annotation.deleted_at.is_(None),
+        )
     ).first()
     if row is None:
         raise NotFound(f"annotation {annotation_id} not found")
@@ -193,13 +232,21 @@ def _authorize_edit(annotation: Annotation, membership: Membership, user: User) 
 
 
 def update_annotation(
-    session: Session, *, annotation: Annotation, task: Task, project: Project,
-    membership: Membership, user: User, result: Any, lead_time: float | None = None,
+    session: Session,
+    *,
+    annotation: Annotation,
+    task: Task,
+    project: Project,
+    membership: Membership,
+    user: User,
+    result: Any,
+    lead_time: float | None = None,
 ) -> Annotation:
     """Replace an annotation's result, keeping the previous one as a revision."""
     _authorize_edit(annotation, membership, user)
-    regions = validate_result(project_schema(project), result, media_info(task, project),
-                              require_complete=True)
+    regions = validate_result(
+        project_schema(project), result, media_info(task, project), require_complete=True
+    )
     now = utcnow()
     revision = annotation.revision + 1
     annotation.result = regions
@@ -208,25 +255,36 @@ def update_annotation(
     annotation.origin = _origin(regions)
     if lead_time is not None:
         annotation.lead_time = (annotation.lead_time or 0.0) + lead_time
-    session.add(AnnotationRevision(annotation_id=annotation.id, revision=revision,
-                                   result=regions, lead_time=lead_time, user_id=user.id,
-                                   created_at=now))
+    session.add(
+        AnnotationRevision(
+            annotation_id=annotation.id,
+            revision=revision,
+            result=regions,
+            lead_time=lead_time,
+            user_id=user.id,
+            created_at=now,
+        )
+    )
     _record_event(session, project, "annotation.updated", annotation)
     session.flush()
     return annotation
 
 
 def delete_annotation(
-    session: Session, *, annotation: Annotation, project: Project, membership: Membership,
+    session: Session,
+    *,
+    annotation: Annotation,
+    project: Project,
+    membership: Membership,
     user: User,
 ) -> None:
     """Delete an annotation (kept with its revisions); the task needs one more annotation."""
     _authorize_edit(annotation, membership, user)
     annotation.deleted_at = utcnow()
     session.execute(
-        update(Task).where(Task.id == annotation.task_id).values(
-            annotation_count=Task.annotation_count - 1, open_slots=Task.open_slots + 1
-        )
+        update(Task)
+        .where(Task.id == annotation.task_id)
+        .values(annotation_count=Task.annotation_count - 1, open_slots=Task.open_slots + 1)
     )
     _record_event(session, project, "annotation.deleted", annotation)
     session.flush()
@@ -234,20 +292,31 @@ def delete_annotation(
 
 def list_revisions(session: Session, *, annotation: Annotation) -> list[AnnotationRevision]:
     """All revisions of an annotation, oldest first."""
-    return list(session.scalars(
-        select(AnnotationRevision).where(AnnotationRevision.annotation_id == annotation.id)
-        .order_by(AnnotationRevision.revision)
-    ))
+    return list(
+        session.scalars(
+            select(AnnotationRevision)
+            .where(AnnotationRevision.annotation_id == annotation.id)
+            .order_by(AnnotationRevision.revision)
+        )
+    )
 
 
 def list_project_annotations(
-    session: Session, *, project: Project, membership: Membership, user: User,
-    after_id: int | None = None, limit: int = 100,
+    session: Session,
+    *,
+    project: Project,
+    membership: Membership,
+    user: User,
+    after_id: int | None = None,
+    limit: int = 100,
 ) -> list[Annotation]:
     """A page of a project's live annotations (only the caller's own for annotators)."""
-    query = select(Annotation).where(
-        Annotation.project_id == project.id, Annotation.deleted_at.is_(None)
-    ).order_by(Annotation.id).limit(limit)
+    query = (
+        select(Annotation)
+        .where(Annotation.project_id == project.id, Annotation.deleted_at.is_(None))
+        .order_by(Annotation.id)
+        .limit(limit)
+    )
     if after_id is not None:
         query = query.where(Annotation.id > after_id)
     if not can(membership.role, Action.ANNOTATION_READ_ANY):

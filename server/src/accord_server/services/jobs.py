@@ -28,8 +28,14 @@ def create_job(
 ) -> Job:
     """A queued job; the caller enqueues it after commit."""
     job = Job(
-        organization_id=organization_id, project_id=project_id, kind=kind, state="queued",
-        params=params, counts={}, errors=[], created_by=user.id if user else None,
+        organization_id=organization_id,
+        project_id=project_id,
+        kind=kind,
+        state="queued",
+        params=params,
+        counts={},
+        errors=[],
+        created_by=user.id if user else None,
     )
     session.add(job)
     session.flush()
@@ -88,25 +94,41 @@ def start_job(session: Session, *, job_id: int) -> Job | None:
 
 
 def report_progress(
-    session: Session, *, job_id: int, progress: float, phase: str,
+    session: Session,
+    *,
+    job_id: int,
+    progress: float,
+    phase: str,
     counts: dict[str, Any] | None = None,
 ) -> None:
     """Record how far a running job got."""
-    values: dict[str, Any] = {"progress": max(0.0, min(1.0, progress)), "phase": phase,
-                              "heartbeat_at": utcnow()}
+    values: dict[str, Any] = {
+        "progress": max(0.0, min(1.0, progress)),
+        "phase": phase,
+        "heartbeat_at": utcnow(),
+    }
     if counts is not None:
         values["counts"] = counts
     session.execute(update(Job).where(Job.id == job_id).values(**values))
 
 
 def finish_job(
-    session: Session, *, job_id: int, state: str, message: str = "",
-    counts: dict[str, Any] | None = None, errors: list[dict[str, Any]] | None = None,
+    session: Session,
+    *,
+    job_id: int,
+    state: str,
+    message: str = "",
+    counts: dict[str, Any] | None = None,
+    errors: list[dict[str, Any]] | None = None,
 ) -> None:
     """Record a job's end: succeeded, failed or cancelled, with its counts and error report."""
     assert state in FINISHED
-    values: dict[str, Any] = {"state": state, "message": message[:2000],
-                              "finished_at": utcnow(), "heartbeat_at": utcnow()}
+    values: dict[str, Any] = {
+        "state": state,
+        "message": message[:2000],
+        "finished_at": utcnow(),
+        "heartbeat_at": utcnow(),
+    }
     if state == "succeeded":
         values["progress"] = 1.0
     if counts is not None:
@@ -119,9 +141,9 @@ def finish_job(
 def stale_running_jobs(session: Session, *, older_than: timedelta) -> list[int]:
     """Running jobs whose worker stopped reporting (killed mid-job): ids to run again."""
     limit: datetime = utcnow() - older_than
-    ids = list(session.scalars(
-        select(Job.id).where(Job.state == "running", Job.heartbeat_at < limit)
-    ))
+    ids = list(
+        session.scalars(select(Job.id).where(Job.state == "running", Job.heartbeat_at < limit))
+    )
     if ids:
         session.execute(update(Job).where(Job.id.in_(ids)).values(state="queued"))
     return ids

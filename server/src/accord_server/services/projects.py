@@ -23,8 +23,15 @@ from accord_server.services.errors import Conflict, Invalid, NotFound
 from accord_server.services.label_schemas import parse_label_schema, schema_label_keys
 from accord_server.services.permissions import Action, authorize
 
-EDITABLE = {"name", "description", "label_schema", "overlap", "lease_minutes", "blind",
-            "instructions"}
+EDITABLE = {
+    "name",
+    "description",
+    "label_schema",
+    "overlap",
+    "lease_minutes",
+    "blind",
+    "instructions",
+}
 
 
 def get_project_or_raise(
@@ -157,10 +164,12 @@ def _apply_schema_change(session: Session, project: Project, raw: str | dict[str
     new_types = {t.name: t.type for t in new.tools}
     changed_tools = {n for n, typ in old_types.items() if new_types.get(n, typ) != typ}
     dropped_tools = set(old_types) - set(new_types)
-    removed = {k for k in schema_label_keys(old) - schema_label_keys(new)
-               if k[0] not in dropped_tools}
-    used = labels_in_use(session, project=project, keys=removed,
-                         tools=changed_tools | dropped_tools)
+    removed = {
+        k for k in schema_label_keys(old) - schema_label_keys(new) if k[0] not in dropped_tools
+    }
+    used = labels_in_use(
+        session, project=project, keys=removed, tools=changed_tools | dropped_tools
+    )
     if used:
         listing = "; ".join(f"{name} ({count} annotations)" for name, count in sorted(used.items()))
         raise Conflict(
@@ -178,7 +187,9 @@ def update_project(
     authorize(membership.role, Action.PROJECT_UPDATE)
     unknown = set(changes) - EDITABLE
     if unknown:
-        raise Invalid(f"{sorted(unknown)[0]}: cannot be changed", details={"field": sorted(unknown)[0]})
+        raise Invalid(
+            f"{sorted(unknown)[0]}: cannot be changed", details={"field": sorted(unknown)[0]}
+        )
     if "name" in changes:
         if not str(changes["name"] or "").strip():
             raise Invalid("name: must not be empty", details={"field": "name"})

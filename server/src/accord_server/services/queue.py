@@ -103,13 +103,15 @@ def next_task(session: Session, *, project: Project, role: str, user: User) -> L
     task_id = _pick_task_id(session, project, user)
     if task_id is None:
         return None
-    session.execute(
-        update(Task).where(Task.id == task_id).values(open_slots=Task.open_slots - 1)
-    )
+    session.execute(update(Task).where(Task.id == task_id).values(open_slots=Task.open_slots - 1))
     expires = now + timedelta(minutes=project.lease_minutes)
     assignment = Assignment(
-        task_id=task_id, project_id=project.id, user_id=user.id, state="leased",
-        leased_at=now, lease_expires_at=expires,
+        task_id=task_id,
+        project_id=project.id,
+        user_id=user.id,
+        state="leased",
+        leased_at=now,
+        lease_expires_at=expires,
     )
     session.add(assignment)
     session.flush()
@@ -159,9 +161,7 @@ def skip_task(session: Session, *, project: Project, task_id: int, user: User) -
     return assignment
 
 
-def save_draft(
-    session: Session, *, task_id: int, user: User, draft: object
-) -> Assignment:
+def save_draft(session: Session, *, task_id: int, user: User, draft: object) -> Assignment:
     """Keep the user's work in progress on a task they hold."""
     assignment = get_assignment(session, task_id=task_id, user=user)
     if assignment is None:

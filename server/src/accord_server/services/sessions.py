@@ -52,8 +52,12 @@ def record_login_failure(session: Session, *, email: str, client: str) -> None:
     """Count one failed login against the account and the client address."""
     now = utcnow()
     session.execute(delete(LoginFailure).where(LoginFailure.at < now - RATE_WINDOW * 10))
-    session.add_all([LoginFailure(key=f"email:{email.lower()}", at=now),
-                     LoginFailure(key=f"ip:{client}", at=now)])
+    session.add_all(
+        [
+            LoginFailure(key=f"email:{email.lower()}", at=now),
+            LoginFailure(key=f"ip:{client}", at=now),
+        ]
+    )
     session.flush()
 
 
@@ -84,8 +88,9 @@ def login(
     csrf = secrets.token_urlsafe(24)
     expires = now + timedelta(days=days)
     session.add(
-        UserSession(user_id=user.id, token_hash=hash_secret(token), csrf_token=csrf,
-                    expires_at=expires)
+        UserSession(
+            user_id=user.id, token_hash=hash_secret(token), csrf_token=csrf, expires_at=expires
+        )
     )
     session.flush()
     return NewSession(user=user, session_token=token, csrf_token=csrf, expires_at=expires)
@@ -128,7 +133,9 @@ def create_api_token(session: Session, *, user: User, name: str) -> tuple[ApiTok
         raise Invalid("name: must not be empty", details={"field": "name"})
     secret = new_secret(TOKEN_PREFIX)
     token = ApiToken(
-        user_id=user.id, name=name, prefix=secret[: len(TOKEN_PREFIX) + 6],
+        user_id=user.id,
+        name=name,
+        prefix=secret[: len(TOKEN_PREFIX) + 6],
         token_hash=hash_secret(secret),
     )
     session.add(token)
@@ -138,8 +145,9 @@ def create_api_token(session: Session, *, user: User, name: str) -> tuple[ApiTok
 
 def list_api_tokens(session: Session, *, user: User) -> list[ApiToken]:
     """The user's tokens, revoked ones included."""
-    return list(session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)
-                                .order_by(ApiToken.id)))
+    return list(
+        session.scalars(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id))
+    )
 
 
 def revoke_api_token(session: Session, *, user: User, token_id: int) -> ApiToken:

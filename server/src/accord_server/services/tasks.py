@@ -100,7 +100,11 @@ def delete_tasks(
 
 
 def set_task_priority(
-    session: Session, *, project: Project, membership: Membership, task_ids: Sequence[int],
+    session: Session,
+    *,
+    project: Project,
+    membership: Membership,
+    task_ids: Sequence[int],
     priority: int,
 ) -> int:
     """Set the priority of tasks of a project; returns how many changed."""
@@ -127,9 +131,11 @@ def list_task_annotations(
     session: Session, *, task: Task, project: Project, membership: Membership, user: User
 ) -> list[Annotation]:
     """Live annotations on a task the caller may see (only their own in blind mode)."""
-    query = select(Annotation).where(
-        Annotation.task_id == task.id, Annotation.deleted_at.is_(None)
-    ).order_by(Annotation.id)
+    query = (
+        select(Annotation)
+        .where(Annotation.task_id == task.id, Annotation.deleted_at.is_(None))
+        .order_by(Annotation.id)
+    )
     if not can(membership.role, Action.ANNOTATION_READ_ANY) and project.blind:
         query = query.where(Annotation.user_id == user.id)
     return list(session.scalars(query))

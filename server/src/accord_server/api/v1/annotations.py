@@ -14,21 +14,34 @@ from accord_server.schemas.annotations import (
     AnnotationRevisionRead,
     AnnotationUpdate,
 )
-from accord_server.services import annotations, projects, tasks
+from accord_server.services import annotations as annotation_service
+from accord_server.services import projects, tasks
 
 router = APIRouter(tags=["annotations"])
 
 
-@router.post("/tasks/{task_id}/annotations", response_model=AnnotationRead, status_code=201,
-             responses={200: {"model": AnnotationRead,
-                              "description": "A retried submit: the first result."}})
-def submit_annotation(task_id: int, body: AnnotationCreate, response: Response,
-                      session: SessionDep, user: CurrentUser) -> AnnotationRead:
+@router.post(
+    "/tasks/{task_id}/annotations",
+    response_model=AnnotationRead,
+    status_code=201,
+    responses={
+        200: {"model": AnnotationRead, "description": "A retried submit: the first result."}
+    },
+)
+def submit_annotation(
+    task_id: int, body: AnnotationCreate, response: Response, session: SessionDep, user: CurrentUser
+) -> AnnotationRead:
     """Submit your annotation of a task; the same `id` again returns the first result."""
     task, project, membership = tasks.get_task_or_raise(session, task_id=task_id, user=user)
-    annotation, created = annotations.submit_annotation(
-        session, task=task, project=project, membership=membership, user=user,
-        client_id=body.id, result=body.result, lead_time=body.lead_time,
+    annotation, created = annotation_service.submit_annotation(
+        session,
+        task=task,
+        project=project,
+        membership=membership,
+        user=user,
+        client_id=body.id,
+        result=body.result,
+        lead_time=body.lead_time,
     )
     if not created:
         response.status_code = 200
@@ -36,51 +49,74 @@ def submit_annotation(task_id: int, body: AnnotationCreate, response: Response,
 
 
 @router.get("/projects/{project_id}/annotations", response_model=AnnotationList)
-def list_annotations(project_id: int, session: SessionDep, user: CurrentUser,
-                     cursor: int | None = None,
-                     limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> AnnotationList:
+def list_annotations(
+    project_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    cursor: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> AnnotationList:
     """A page of the project's annotations (annotators see only their own)."""
     project, membership = projects.get_project_or_raise(session, project_id=project_id, user=user)
-    page = annotations.list_project_annotations(session, project=project, membership=membership,
-                                                user=user, after_id=cursor, limit=limit)
-    return AnnotationList(items=[AnnotationRead.model_validate(a) for a in page],
-                          next_cursor=page[-1].id if len(page) == limit else None)
+    page = annotation_service.list_project_annotations(
+        session, project=project, membership=membership, user=user, after_id=cursor, limit=limit
+    )
+    return AnnotationList(
+        items=[AnnotationRead.model_validate(a) for a in page],
+        next_cursor=page[-1].id if len(page) == limit else None,
+    )
 
 
 @router.get("/annotations/{annotation_id}", response_model=AnnotationRead)
 def get_annotation(annotation_id: int, session: SessionDep, user: CurrentUser) -> AnnotationRead:
     """One annotation."""
-    annotation, *_ = annotations.get_annotation_or_raise(session, annotation_id=annotation_id,
-                                                         user=user)
+    annotation, *_ = annotation_service.get_annotation_or_raise(
+        session, annotation_id=annotation_id, user=user
+    )
     return AnnotationRead.model_validate(annotation)
 
 
 @router.patch("/annotations/{annotation_id}", response_model=AnnotationRead)
-def update_annotation(annotation_id: int, body: AnnotationUpdate, session: SessionDep,
-                      user: CurrentUser) -> AnnotationRead:
+def update_annotation(
+    annotation_id: int, body: AnnotationUpdate, session: SessionDep, user: CurrentUser
+) -> AnnotationRead:
     """Replace the result; the previous one is kept as a revision."""
-    annotation, task, project, membership = annotations.get_annotation_or_raise(
-        session, annotation_id=annotation_id, user=user)
-    annotation = annotations.update_annotation(
-        session, annotation=annotation, task=task, project=project, membership=membership,
-        user=user, result=body.result, lead_time=body.lead_time)
+    annotation, task, project, membership = annotation_service.get_annotation_or_raise(
+        session, annotation_id=annotation_id, user=user
+    )
+    annotation = annotation_service.update_annotation(
+        session,
+        annotation=annotation,
+        task=task,
+        project=project,
+        membership=membership,
+        user=user,
+        result=body.result,
+        lead_time=body.lead_time,
+    )
     return AnnotationRead.model_validate(annotation)
 
 
 @router.delete("/annotations/{annotation_id}", status_code=204)
 def delete_annotation(annotation_id: int, session: SessionDep, user: CurrentUser) -> None:
     """Delete an annotation; the task goes back to the queue for one more."""
-    annotation, _, project, membership = annotations.get_annotation_or_raise(
-        session, annotation_id=annotation_id, user=user)
-    annotations.delete_annotation(session, annotation=annotation, project=project,
-                                  membership=membership, user=user)
+    annotation, _, project, membership = annotation_service.get_annotation_or_raise(
+        session, annotation_id=annotation_id, user=user
+    )
+    annotation_service.delete_annotation(
+        session, annotation=annotation, project=project, membership=membership, user=user
+    )
 
 
 @router.get("/annotations/{annotation_id}/revisions", response_model=list[AnnotationRevisionRead])
-def list_revisions(annotation_id: int, session: SessionDep,
-                   user: CurrentUser) -> list[AnnotationRevisionRead]:
+def list_revisions(
+    annotation_id: int, session: SessionDep, user: CurrentUser
+) -> list[AnnotationRevisionRead]:
     """Every revision of an annotation, oldest first."""
-    annotation, *_ = annotations.get_annotation_or_raise(session, annotation_id=annotation_id,
-                                                         user=user)
-    return [AnnotationRevisionRead.model_validate(r)
-            for r in annotations.list_revisions(session, annotation=annotation)]
+    annotation, *_ = annotation_service.get_annotation_or_raise(
+        session, annotation_id=annotation_id, user=user
+    )
+    return [
+        AnnotationRevisionRead.model_validate(r)
+        for r in annotation_service.list_revisions(session, annotation=annotation)
+    ]

@@ -34,32 +34,61 @@ def _me(session: SessionDep, user: CurrentUser, csrf: str | None) -> MeRead:
     rows = accounts.list_memberships(session, user=user)
     return MeRead(
         user=UserRead.model_validate(user),
-        memberships=[MembershipRead(organization_id=o.id, organization_name=o.name, role=m.role)
-                     for m, o in rows],
+        memberships=[
+            MembershipRead(organization_id=o.id, organization_name=o.name, role=m.role)
+            for m, o in rows
+        ],
         csrf_token=csrf,
     )
 
 
-@router.post("/login", response_model=MeRead,
-             responses={401: {"model": ErrorRead}, 429: {"model": ErrorRead}})
-def login(body: LoginCreate, request: Request, response: Response, session: SessionDep,
-          runtime: RuntimeDep) -> MeRead | JSONResponse:
+@router.post(
+    "/login",
+    response_model=MeRead,
+    responses={401: {"model": ErrorRead}, 429: {"model": ErrorRead}},
+)
+def login(
+    body: LoginCreate,
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    runtime: RuntimeDep,
+) -> MeRead | JSONResponse:
     """Log in with email and password: sets the session cookie and returns the CSRF token."""
     settings = runtime.settings
     client = request.client.host if request.client else "unknown"
     try:
-        new = sessions.login(session, email=body.email, password=body.password, client=client,
-                             days=settings.session_days,
-                             attempts_per_minute=settings.login_attempts_per_minute)
+        new = sessions.login(
+            session,
+            email=body.email,
+            password=body.password,
+            client=client,
+            days=settings.session_days,
+            attempts_per_minute=settings.login_attempts_per_minute,
+        )
     except Unauthenticated as exc:
         # Answer without raising so that this transaction commits the recorded failure.
         sessions.record_login_failure(session, email=body.email, client=client)
         return JSONResponse(error_body(exc.code, exc.message), status_code=401)
     max_age = settings.session_days * 86400
-    response.set_cookie(SESSION_COOKIE, new.session_token, max_age=max_age, httponly=True,
-                        samesite="lax", secure=settings.cookie_secure, path="/")
-    response.set_cookie(CSRF_COOKIE, new.csrf_token, max_age=max_age, httponly=False,
-                        samesite="lax", secure=settings.cookie_secure, path="/")
+    response.set_cookie(
+        SESSION_COOKIE,
+        new.session_token,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+    )
+    response.set_cookie(
+        CSRF_COOKIE,
+        new.csrf_token,
+        max_age=max_age,
+        httponly=False,
+        samesite="lax",
+        secure=settings.cookie_secure,
+        path="/",
+    )
     return _me(session, new.user, new.csrf_token)
 
 
@@ -89,8 +118,9 @@ def list_tokens(session: SessionDep, user: CurrentUser) -> list[ApiTokenRead]:
 def create_token(body: ApiTokenCreate, session: SessionDep, user: CurrentUser) -> ApiTokenCreated:
     """A new API token; the `token` field is shown this once."""
     token, secret = sessions.create_api_token(session, user=user, name=body.name)
-    return ApiTokenCreated.model_validate({**ApiTokenRead.model_validate(token).model_dump(),
-                                           "token": secret})
+    return ApiTokenCreated.model_validate(
+        {**ApiTokenRead.model_validate(token).model_dump(), "token": secret}
+    )
 
 
 @router.delete("/tokens/{token_id}", response_model=ApiTokenRead)

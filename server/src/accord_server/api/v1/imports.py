@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, File, Form, UploadFile
 
 from accord_server.api.deps import CurrentUser, RuntimeDep, SessionDep, after_commit
+from accord_server.runtime import Runtime
 from accord_server.schemas.tasks import ImportCreate, JobRead
 from accord_server.services import projects
-from accord_server.services.errors import TooLarge
+from accord_server.services.errors import Invalid, TooLarge
 from accord_server.services.imports.service import check_upload_name, create_import_job
 
 router = APIRouter(tags=["imports"])
@@ -19,29 +22,60 @@ CHUNK = 1 << 20
 
 
 @router.post("/projects/{project_id}/imports", response_model=JobRead, status_code=202)
-def import_json(project_id: int, body: ImportCreate, session: SessionDep, user: CurrentUser,
-                runtime: RuntimeDep) -> JobRead:
+def import_json(
+    project_id: int, body: ImportCreate, session: SessionDep, user: CurrentUser, runtime: RuntimeDep
+) -> JobRead:
     """Import tasks given inline, or from a server folder / S3 prefix; returns the job."""
     project, membership = projects.get_project_or_raise(session, project_id=project_id, user=user)
     files = []
     if body.tasks is not None:
+        if not body.tasks:
+            raise Invalid("tasks: the list is empty", details={"field": "tasks"})
         blob = b"\n".join(orjson.dumps(t) for t in body.tasks)
         key = runtime.storage.put_bytes(blob, content_type="application/x-ndjson")
         files.append({"name": "tasks.jsonl", "key": key, "size": len(blob)})
     job = create_import_job(
-        session, project=project, membership=membership, user=user, files=files,
-        source=body.source.model_dump() if body.source else None, batch=body.batch,
-        skip_invalid=body.skip_invalid, import_roots=runtime.settings.import_roots,
+        session,
+        project=project,
+        membership=membership,
+        user=user,
+        files=files,
+        source=body.source.model_dump() if body.source else None,
+        batch=body.batch,
+        skip_invalid=body.skip_invalid,
+        import_roots=runtime.settings.import_roots,
     )
     after_commit(session, lambda: runtime.enqueue_job(job.id))
     return JobRead.model_validate(job)
 
 
+def _store_upload(
+    runtime: Runtime, upload: UploadFile, field: str, name: str, limit: int
+) -> dict[str, Any]:
+    """Copy an upload into storage chunk by chunk, refusing it once past ``limit`` bytes."""
+    tmp_dir = runtime.settings.data_dir / "tmp"
+    tmp_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=tmp_dir, prefix="upload-") as tmp:
+        size = 0
+        while chunk := upload.file.read(CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge(
+                    f"{field} ({name}): larger than the limit of {limit} bytes",
+                    details={"field": field, "limit": limit},
+                )
+            tmp.write(chunk)
+        tmp.flush()
+        key = runtime.storage.put_file(Path(tmp.name), content_type=upload.content_type)
+    return {"name": name, "key": key, "size": size}
+
+
 @router.post("/projects/{project_id}/imports/files", response_model=JobRead, status_code=202)
 def import_files(
     project_id: int,
-    files: Annotated[list[UploadFile], File(description="Task files (.json, .jsonl, .csv) "
-                                                        "or media files.")],
+    files: Annotated[
+        list[UploadFile], File(description="Task files (.json, .jsonl, .csv) or media files.")
+    ],
     session: SessionDep,
     user: CurrentUser,
     runtime: RuntimeDep,
@@ -54,15 +88,17 @@ def import_files(
     stored = []
     for i, upload in enumerate(files):
         name = check_upload_name(upload.filename, i)
-        data = upload.file.read(limit + 1)
-        if len(data) > limit:
-            raise TooLarge(f"files[{i}] ({name}): larger than the limit of {limit} bytes",
-                           details={"field": f"files[{i}]", "limit": limit})
-        key = runtime.storage.put_bytes(data, content_type=upload.content_type)
-        stored.append({"name": name, "key": key, "size": len(data)})
+        stored.append(_store_upload(runtime, upload, f"files[{i}]", name, limit))
     job = create_import_job(
-        session, project=project, membership=membership, user=user, files=stored, source=None,
-        batch=batch, skip_invalid=skip_invalid, import_roots=runtime.settings.import_roots,
+        session,
+        project=project,
+        membership=membership,
+        user=user,
+        files=stored,
+        source=None,
+        batch=batch,
+        skip_invalid=skip_invalid,
+        import_roots=runtime.settings.import_roots,
     )
     after_commit(session, lambda: runtime.enqueue_job(job.id))
     return JobRead.model_validate(job)

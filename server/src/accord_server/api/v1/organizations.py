@@ -21,24 +21,29 @@ router = APIRouter(prefix="/organizations", tags=["organizations"])
 @router.get("", response_model=list[OrganizationRead])
 def list_organizations(session: SessionDep, user: CurrentUser) -> list[OrganizationRead]:
     """Organizations you belong to, with your role in each."""
-    return [OrganizationRead(id=o.id, name=o.name, created_at=o.created_at, role=m.role)
-            for m, o in accounts.list_memberships(session, user=user)]
+    return [
+        OrganizationRead(id=o.id, name=o.name, created_at=o.created_at, role=m.role)
+        for m, o in accounts.list_memberships(session, user=user)
+    ]
 
 
 @router.post("", response_model=OrganizationRead, status_code=201)
-def create_organization(body: OrganizationCreate, session: SessionDep,
-                        user: CurrentUser) -> OrganizationRead:
+def create_organization(
+    body: OrganizationCreate, session: SessionDep, user: CurrentUser
+) -> OrganizationRead:
     """A new organization with you as its owner."""
     org = accounts.create_organization(session, name=body.name, owner=user)
     return OrganizationRead(id=org.id, name=org.name, created_at=org.created_at, role="owner")
 
 
 @router.get("/{organization_id}", response_model=OrganizationRead)
-def get_organization(organization_id: int, session: SessionDep,
-                     user: CurrentUser) -> OrganizationRead:
+def get_organization(
+    organization_id: int, session: SessionDep, user: CurrentUser
+) -> OrganizationRead:
     """One of your organizations."""
-    membership = accounts.get_membership_or_raise(session, organization_id=organization_id,
-                                                  user=user)
+    membership = accounts.get_membership_or_raise(
+        session, organization_id=organization_id, user=user
+    )
     for m, o in accounts.list_memberships(session, user=user):
         if m.id == membership.id:
             return OrganizationRead(id=o.id, name=o.name, created_at=o.created_at, role=m.role)
@@ -48,32 +53,40 @@ def get_organization(organization_id: int, session: SessionDep,
 @router.get("/{organization_id}/members", response_model=list[MemberRead])
 def list_members(organization_id: int, session: SessionDep, user: CurrentUser) -> list[MemberRead]:
     """Members of an organization with their roles."""
-    membership = accounts.get_membership_or_raise(session, organization_id=organization_id,
-                                                  user=user)
+    membership = accounts.get_membership_or_raise(
+        session, organization_id=organization_id, user=user
+    )
     authorize(membership.role, Action.MEMBER_LIST)
-    return [MemberRead(user_id=u.id, email=u.email, name=u.name, role=m.role)
-            for m, u in accounts.list_members(session, organization_id=organization_id)]
+    return [
+        MemberRead(user_id=u.id, email=u.email, name=u.name, role=m.role)
+        for m, u in accounts.list_members(session, organization_id=organization_id)
+    ]
 
 
 @router.post("/{organization_id}/members", response_model=MemberRead, status_code=201)
-def add_member(organization_id: int, body: MemberCreate, session: SessionDep,
-               user: CurrentUser) -> MemberRead:
+def add_member(
+    organization_id: int, body: MemberCreate, session: SessionDep, user: CurrentUser
+) -> MemberRead:
     """Add a member by email (a new user is created when the email is unknown)."""
     actor = accounts.get_membership_or_raise(session, organization_id=organization_id, user=user)
-    membership, member = accounts.add_member(session, actor=actor, email=body.email,
-                                             role=body.role, name=body.name,
-                                             password=body.password)
-    return MemberRead(user_id=member.id, email=member.email, name=member.name,
-                      role=membership.role)
+    membership, member = accounts.add_member(
+        session,
+        actor=actor,
+        email=body.email,
+        role=body.role,
+        name=body.name,
+        password=body.password,
+    )
+    return MemberRead(user_id=member.id, email=member.email, name=member.name, role=membership.role)
 
 
 @router.patch("/{organization_id}/members/{user_id}", response_model=MemberRead)
-def change_member(organization_id: int, user_id: int, body: MemberUpdate, session: SessionDep,
-                  user: CurrentUser) -> MemberRead:
+def change_member(
+    organization_id: int, user_id: int, body: MemberUpdate, session: SessionDep, user: CurrentUser
+) -> MemberRead:
     """Change a member's role."""
     actor = accounts.get_membership_or_raise(session, organization_id=organization_id, user=user)
-    membership = accounts.change_member_role(session, actor=actor, user_id=user_id,
-                                             role=body.role)
+    membership = accounts.change_member_role(session, actor=actor, user_id=user_id, role=body.role)
     for m, u in accounts.list_members(session, organization_id=organization_id):
         if m.id == membership.id:
             return MemberRead(user_id=u.id, email=u.email, name=u.name, role=m.role)
@@ -81,8 +94,9 @@ def change_member(organization_id: int, user_id: int, body: MemberUpdate, sessio
 
 
 @router.delete("/{organization_id}/members/{user_id}", status_code=204)
-def remove_member(organization_id: int, user_id: int, session: SessionDep,
-                  user: CurrentUser) -> None:
+def remove_member(
+    organization_id: int, user_id: int, session: SessionDep, user: CurrentUser
+) -> None:
     """Remove a member from the organization."""
     actor = accounts.get_membership_or_raise(session, organization_id=organization_id, user=user)
     accounts.remove_member(session, actor=actor, user_id=user_id)

@@ -25,24 +25,36 @@ def create_project(body: ProjectCreate, session: SessionDep, user: CurrentUser) 
     if org_id is None:
         rows = accounts.list_memberships(session, user=user)
         if len(rows) != 1:
-            raise Invalid("organization_id: required when you belong to several organizations",
-                          details={"field": "organization_id"})
+            raise Invalid(
+                "organization_id: required when you belong to several organizations",
+                details={"field": "organization_id"},
+            )
         org_id = rows[0][0].organization_id
     membership = accounts.get_membership_or_raise(session, organization_id=org_id, user=user)
     project = projects.create_project(
-        session, membership=membership, user=user, name=body.name,
-        label_schema=body.label_schema, description=body.description, overlap=body.overlap,
-        lease_minutes=body.lease_minutes, blind=body.blind, instructions=body.instructions,
+        session,
+        membership=membership,
+        user=user,
+        name=body.name,
+        label_schema=body.label_schema,
+        description=body.description,
+        overlap=body.overlap,
+        lease_minutes=body.lease_minutes,
+        blind=body.blind,
+        instructions=body.instructions,
     )
     return ProjectRead.model_validate(project)
 
 
 @router.get("", response_model=list[ProjectRead])
-def list_projects(session: SessionDep, user: CurrentUser,
-                  organization_id: int | None = None) -> list[ProjectRead]:
+def list_projects(
+    session: SessionDep, user: CurrentUser, organization_id: int | None = None
+) -> list[ProjectRead]:
     """Projects in your organizations, newest first."""
-    return [ProjectRead.model_validate(p)
-            for p in projects.list_projects(session, user=user, organization_id=organization_id)]
+    return [
+        ProjectRead.model_validate(p)
+        for p in projects.list_projects(session, user=user, organization_id=organization_id)
+    ]
 
 
 @router.get("/{project_id}", response_model=ProjectRead)
@@ -53,16 +65,18 @@ def get_project(project_id: int, session: SessionDep, user: CurrentUser) -> Proj
 
 
 @router.patch("/{project_id}", response_model=ProjectRead)
-def update_project(project_id: int, body: ProjectUpdate, session: SessionDep,
-                   user: CurrentUser) -> ProjectRead:
+def update_project(
+    project_id: int, body: ProjectUpdate, session: SessionDep, user: CurrentUser
+) -> ProjectRead:
     """Change settings or the schema; a schema change that orphans used labels is refused."""
     project, membership = projects.get_project_or_raise(session, project_id=project_id, user=user)
     changes = {name: getattr(body, name) for name in body.model_fields_set}
     for required in ("name", "label_schema", "overlap", "lease_minutes", "blind"):
         if required in changes and changes[required] is None:
             raise Invalid(f"{required}: cannot be null", details={"field": required})
-    project = projects.update_project(session, project=project, membership=membership,
-                                      changes=changes)
+    project = projects.update_project(
+        session, project=project, membership=membership, changes=changes
+    )
     return ProjectRead.model_validate(project)
 
 
@@ -76,6 +90,7 @@ def delete_project(project_id: int, session: SessionDep, user: CurrentUser) -> N
 @router.get("/{project_id}/progress", response_model=ProjectProgressRead)
 def get_progress(project_id: int, session: SessionDep, user: CurrentUser) -> ProjectProgressRead:
     """Task states, annotation counts, per-annotator counts."""
-    project, _ = projects.get_project_or_raise(session, project_id=project_id, user=user,
-                                               action=Action.PROJECT_PROGRESS)
+    project, _ = projects.get_project_or_raise(
+        session, project_id=project_id, user=user, action=Action.PROJECT_PROGRESS
+    )
     return ProjectProgressRead.model_validate(projects.project_progress(session, project=project))

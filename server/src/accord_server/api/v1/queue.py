@@ -13,17 +13,24 @@ from accord_server.services import projects, queue, tasks
 router = APIRouter(tags=["queue"])
 
 
-@router.post("/projects/{project_id}/next", response_model=LeaseRead,
-             responses={204: {"description": "No task left for you in this project."}})
+@router.post(
+    "/projects/{project_id}/next",
+    response_model=LeaseRead,
+    responses={204: {"description": "No task left for you in this project."}},
+)
 def next_task(project_id: int, session: SessionDep, user: CurrentUser) -> LeaseRead | Response:
     """Your current task, or the highest-priority task you have not seen, under a lease."""
     project, membership = projects.get_project_or_raise(session, project_id=project_id, user=user)
     lease = queue.next_task(session, project=project, role=membership.role, user=user)
     if lease is None:
         return Response(status_code=204)
-    return LeaseRead(task=task_read(lease.task, project), assignment_id=lease.assignment.id,
-                     lease_expires_at=lease.assignment.lease_expires_at, resumed=lease.resumed,
-                     draft=lease.assignment.draft)
+    return LeaseRead(
+        task=task_read(lease.task, project),
+        assignment_id=lease.assignment.id,
+        lease_expires_at=lease.assignment.lease_expires_at,
+        resumed=lease.resumed,
+        draft=lease.assignment.draft,
+    )
 
 
 @router.post("/tasks/{task_id}/skip", status_code=204)

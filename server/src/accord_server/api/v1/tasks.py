@@ -30,36 +30,57 @@ Limit = Annotated[int, Query(ge=1, le=1000)]
 def task_read(task: Task, project: Project) -> TaskRead:
     """A task with its derived state."""
     return TaskRead(
-        id=task.id, project_id=task.project_id, batch_id=task.batch_id, data=task.data,
-        meta=task.meta or {}, priority=task.priority, is_gold=task.is_gold,
-        annotation_count=task.annotation_count, state=tasks.task_state(task, project.overlap),
+        id=task.id,
+        project_id=task.project_id,
+        batch_id=task.batch_id,
+        data=task.data,
+        meta=task.meta or {},
+        priority=task.priority,
+        is_gold=task.is_gold,
+        annotation_count=task.annotation_count,
+        state=tasks.task_state(task, project.overlap),
         created_at=task.created_at,
     )
 
 
 @router.get("/projects/{project_id}/tasks", response_model=TaskList)
-def list_tasks(project_id: int, session: SessionDep, user: CurrentUser,
-               state: str | None = None, cursor: int | None = None,
-               limit: Limit = 100) -> TaskList:
+def list_tasks(
+    project_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    state: str | None = None,
+    cursor: int | None = None,
+    limit: Limit = 100,
+) -> TaskList:
     """A page of tasks in id order; pass `next_cursor` back as `cursor` for the next page."""
-    project, _ = projects.get_project_or_raise(session, project_id=project_id, user=user,
-                                               action=Action.TASK_LIST)
+    project, _ = projects.get_project_or_raise(
+        session, project_id=project_id, user=user, action=Action.TASK_LIST
+    )
     page = tasks.list_tasks(session, project=project, state=state, after_id=cursor, limit=limit)
-    return TaskList(items=[task_read(t, project) for t in page],
-                    next_cursor=page[-1].id if len(page) == limit else None)
+    return TaskList(
+        items=[task_read(t, project) for t in page],
+        next_cursor=page[-1].id if len(page) == limit else None,
+    )
 
 
 @router.post("/projects/{project_id}/tasks/bulk", response_model=TaskBulkResult)
-def bulk_update_tasks(project_id: int, body: TaskBulkUpdate, session: SessionDep,
-                      user: CurrentUser) -> TaskBulkResult:
+def bulk_update_tasks(
+    project_id: int, body: TaskBulkUpdate, session: SessionDep, user: CurrentUser
+) -> TaskBulkResult:
     """Delete tasks or set their priority, many at once."""
     project, membership = projects.get_project_or_raise(session, project_id=project_id, user=user)
     if body.delete:
-        n = tasks.delete_tasks(session, project=project, membership=membership,
-                               task_ids=body.task_ids)
+        n = tasks.delete_tasks(
+            session, project=project, membership=membership, task_ids=body.task_ids
+        )
     elif body.priority is not None:
-        n = tasks.set_task_priority(session, project=project, membership=membership,
-                                    task_ids=body.task_ids, priority=body.priority)
+        n = tasks.set_task_priority(
+            session,
+            project=project,
+            membership=membership,
+            task_ids=body.task_ids,
+            priority=body.priority,
+        )
     else:
         raise Invalid("priority: give a priority or delete: true", details={"field": "priority"})
     return TaskBulkResult(affected=n)
@@ -87,17 +108,23 @@ def list_predictions(task_id: int, session: SessionDep, user: CurrentUser) -> li
 
 
 @router.get("/tasks/{task_id}/annotations", response_model=list[AnnotationRead])
-def list_task_annotations(task_id: int, session: SessionDep,
-                          user: CurrentUser) -> list[AnnotationRead]:
+def list_task_annotations(
+    task_id: int, session: SessionDep, user: CurrentUser
+) -> list[AnnotationRead]:
     """Annotations on a task you may see (only yours in a blind project, as an annotator)."""
     task, project, membership = tasks.get_task_or_raise(session, task_id=task_id, user=user)
-    return [AnnotationRead.model_validate(a) for a in tasks.list_task_annotations(
-        session, task=task, project=project, membership=membership, user=user)]
+    return [
+        AnnotationRead.model_validate(a)
+        for a in tasks.list_task_annotations(
+            session, task=task, project=project, membership=membership, user=user
+        )
+    ]
 
 
 @router.get("/projects/{project_id}/media/{key:path}", response_class=Response)
-def get_media(project_id: int, key: str, session: SessionDep, user: CurrentUser,
-              runtime: RuntimeDep) -> StreamingResponse:
+def get_media(
+    project_id: int, key: str, session: SessionDep, user: CurrentUser, runtime: RuntimeDep
+) -> StreamingResponse:
     """A media file of one of the project's tasks."""
     # Keys are content hashes: only someone who saw a task's data can name one.
     project, _ = projects.get_project_or_raise(session, project_id=project_id, user=user)
@@ -106,5 +133,8 @@ def get_media(project_id: int, key: str, session: SessionDep, user: CurrentUser,
     if meta is None:
         raise NotFound(f"media {key} not found in project {project_id}")
     stream = runtime.storage.open(key)
-    return StreamingResponse(stream, media_type=meta.get("mime", "application/octet-stream"),
-                             headers={"Cache-Control": "private, max-age=86400, immutable"})
+    return StreamingResponse(
+        stream,
+        media_type=meta.get("mime", "application/octet-stream"),
+        headers={"Cache-Control": "private, max-age=86400, immutable"},
+    )

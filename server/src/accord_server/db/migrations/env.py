@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import accord_server.db.models  # noqa: F401  (registers the tables for autogenerate)
-from accord_server.db.base import Base
 from alembic import context
 from sqlalchemy import Engine, create_engine
+
+import accord_server.db.models  # noqa: F401  (registers the tables for autogenerate)
+from accord_server.db.base import Base
 
 config = context.config
 target_metadata = Base.metadata

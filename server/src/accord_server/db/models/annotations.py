@@ -14,9 +14,7 @@ from accord_server.db.base import Base, BigId, Json, UTCDateTime, utcnow
 class Annotation(Base):
     __tablename__ = "annotations"
     __table_args__ = (
-        CheckConstraint(
-            "origin IN ('human', 'model', 'model-edited', 'consensus')", name="origin"
-        ),
+        CheckConstraint("origin IN ('human', 'model', 'model-edited', 'consensus')", name="origin"),
         # A retried submit finds the first one by (user, client id).
         Index("uq_annotations_user_client_id", "user_id", "client_id", unique=True),
         # One live annotation per annotator and task.

@@ -17,9 +17,7 @@ class Assignment(Base):
     __tablename__ = "assignments"
     __table_args__ = (
         UniqueConstraint("task_id", "user_id"),
-        CheckConstraint(
-            "state IN ('leased', 'submitted', 'skipped', 'expired')", name="state"
-        ),
+        CheckConstraint("state IN ('leased', 'submitted', 'skipped', 'expired')", name="state"),
         Index("ix_assignments_project_state_expiry", "project_id", "state", "lease_expires_at"),
         Index("ix_assignments_user_project_state", "user_id", "project_id", "state"),
     )

@@ -27,8 +27,10 @@ def check_source(source: dict[str, Any] | None, import_roots: list[Path]) -> Non
     if not source or source.get("type") != "folder":
         return
     if not import_roots:
-        raise Invalid("source: folder imports are off; set ACCORD_IMPORT_ROOTS on the server",
-                      details={"field": "source"})
+        raise Invalid(
+            "source: folder imports are off; set ACCORD_IMPORT_ROOTS on the server",
+            details={"field": "source"},
+        )
     root = int(source.get("root", 0))
     if root >= len(import_roots):
         raise Invalid(f"source.root: no import root {root}", details={"field": "source.root"})
@@ -39,8 +41,9 @@ def check_source(source: dict[str, Any] | None, import_roots: list[Path]) -> Non
         if path not in ("", "."):
             raise Invalid(f"source.path: {exc}", details={"field": "source.path"}) from None
     if not (import_roots[root] / path).resolve().is_relative_to(import_roots[root].resolve()):
-        raise Invalid(f"source.path: {path} is outside the import root",
-                      details={"field": "source.path"})
+        raise Invalid(
+            f"source.path: {path} is outside the import root", details={"field": "source.path"}
+        )
 
 
 def create_import_job(
@@ -60,7 +63,18 @@ def create_import_job(
     if not files and not source:
         raise Invalid("files: give tasks, files or a source to import", details={"field": "files"})
     check_source(source, import_roots)
-    params: dict[str, Any] = {"files": files, "source": source, "batch": batch,
-                              "skip_invalid": skip_invalid, "total_files": len(files)}
-    return jobs.create_job(session, organization_id=project.organization_id, kind="import",
-                           params=params, user=user, project_id=project.id)
+    params: dict[str, Any] = {
+        "files": files,
+        "source": source,
+        "batch": batch,
+        "skip_invalid": skip_invalid,
+        "total_files": len(files),
+    }
+    return jobs.create_job(
+        session,
+        organization_id=project.organization_id,
+        kind="import",
+        params=params,
+        user=user,
+        project_id=project.id,
+    )

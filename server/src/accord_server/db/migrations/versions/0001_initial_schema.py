@@ -71,9 +71,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
     )
     with op.batch_alter_table("api_tokens", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_api_tokens_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "memberships",
@@ -122,9 +120,7 @@ def upgrade() -> None:
         sa.Column("created_by", BIG_ID, nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "lease_minutes >= 1", name=op.f("ck_projects_lease_positive")
-        ),
+        sa.CheckConstraint("lease_minutes >= 1", name=op.f("ck_projects_lease_positive")),
         sa.CheckConstraint("overlap >= 1", name=op.f("ck_projects_overlap_positive")),
         sa.ForeignKeyConstraint(
             ["created_by"],
@@ -163,9 +159,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_user_sessions_token_hash")),
     )
     with op.batch_alter_table("user_sessions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_user_sessions_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_user_sessions_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "batches",
@@ -207,9 +201,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_events_undelivered", ["delivered_at", "id"], unique=False
-        )
+        batch_op.create_index("ix_events_undelivered", ["delivered_at", "id"], unique=False)
 
     op.create_table(
         "jobs",
@@ -258,9 +250,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_jobs_organization_id"), ["organization_id"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_jobs_project_id"), ["project_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_jobs_project_id"), ["project_id"], unique=False)
 
     op.create_table(
         "tasks",
@@ -291,15 +281,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tasks")),
     )
     with op.batch_alter_table("tasks", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_tasks_batch_id"), ["batch_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_tasks_project_id_id", ["project_id", "id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_tasks_project_media", ["project_id", "media_key"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_tasks_batch_id"), ["batch_id"], unique=False)
+        batch_op.create_index("ix_tasks_project_id_id", ["project_id", "id"], unique=False)
+        batch_op.create_index("ix_tasks_project_media", ["project_id", "media_key"], unique=False)
     op.create_index(
         "ix_tasks_queue",
         "tasks",
@@ -347,9 +331,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_annotations")),
     )
     with op.batch_alter_table("annotations", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_annotations_project_id_id", ["project_id", "id"], unique=False
-        )
+        batch_op.create_index("ix_annotations_project_id_id", ["project_id", "id"], unique=False)
         batch_op.create_index(
             "uq_annotations_task_user_live",
             ["task_id", "user_id"],
@@ -434,12 +416,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_predictions")),
     )
     with op.batch_alter_table("predictions", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_predictions_project_id"), ["project_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_predictions_task_id"), ["task_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_predictions_project_id"), ["project_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_predictions_task_id"), ["task_id"], unique=False)
 
     op.create_table(
         "annotation_revisions",
