@@ -26,14 +26,15 @@ run: setup
 
 ## test: every test (PostgreSQL/Redis tests skip loudly when those servers are missing)
 test: setup
-	$(PY) -m pytest server/tests sdk/tests -q -n 2 --dist loadfile
+	cd server && ../$(PY) -m pytest -q -n 2 --dist loadfile
+	cd sdk && ../$(PY) -m pytest -q -n 2 --dist loadfile
 
 ## lint: ruff and mypy
 lint: setup
 	$(VENV)/bin/ruff check server sdk bench
 	$(VENV)/bin/ruff format --check server sdk bench
 	cd server && ../$(VENV)/bin/mypy src
-	cd sdk && ../$(VENV)/bin/mypy src
+	cd sdk && ../$(VENV)/bin/mypy src tests
 
 ## openapi: regenerate openapi.json from the server
 openapi: setup
