@@ -16,6 +16,7 @@ import asyncio
 import json
 import os
 import platform
+import re
 import resource
 import shutil
 import signal
@@ -34,6 +35,7 @@ from typing import Any
 
 import httpx
 
+LINENO = re.compile(r":\d+\)$")
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
 VENV_BIN = Path(sys.executable).parent
@@ -426,13 +428,14 @@ def aggregate_raw(path: Path, top: int = 15) -> dict[str, Any]:
                 layers[name] += n
         leaf = frames[-1]
         own[leaf] += n
-        for f in set(frames):
-            if "accord_server/" in f:
+        for f in {LINENO.sub(")", f) for f in frames}:
+            if any(m in f for m in ("accord_server/", "sqlalchemy/", "pydantic", "starlette/",
+                                    "fastapi/")):
                 inclusive[f] += n
     share = {k: round(100 * v / total, 1) for k, v in layers.most_common()} if total else {}
     return {"samples": total, "inclusive_pct_by_layer": share,
             "top_own_pct": [(f, round(100 * v / total, 1)) for f, v in own.most_common(top)],
-            "top_accord_inclusive_pct": [(f, round(100 * v / total, 1))
+            "top_inclusive_pct": [(f, round(100 * v / total, 1))
                                          for f, v in inclusive.most_common(top)]}
 
 
@@ -459,6 +462,10 @@ def print_table(res: dict[str, Any]) -> None:
         print(f"RSS: {rss}")
 
 
+def reaggregate(path: Path) -> None:
+    print(json.dumps(aggregate_raw(path, top=30), indent=1))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -481,7 +488,10 @@ def main() -> None:
     ap.add_argument("--quiet-wait", type=float, default=60)
     ap.add_argument("--import-timeout", type=float, default=1800)
     ap.add_argument("--keep", action="store_true", help="keep the data dir / database")
+    ap.add_argument("--aggregate", type=Path, help="only summarise a py-spy raw file")
     args = ap.parse_args()
+    if args.aggregate:
+        return reaggregate(args.aggregate)
     sizes = sorted(args.tasks or [100_000, 1_000_000])
     phases = set(args.phases.split(","))
     levels = [int(x) for x in args.annotators.split(",")]
