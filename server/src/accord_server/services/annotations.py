@@ -65,10 +65,15 @@ def _replay(existing: Annotation, task: Task) -> Annotation:
 
 
 def _take_slot(
-    session: Session, *, task: Task, project: Project, membership: Membership, user: User
+    session: Session,
+    *,
+    task: Task,
+    project: Project,
+    membership: Membership,
+    user: User,
+    assignment: Assignment | None,
 ) -> None:
     """Consume the caller's hand-out of the task, or explain why they may not submit."""
-    assignment = get_assignment(session, task_id=task.id, user=user)
     if assignment is None:
         if not can(membership.role, Action.ANNOTATION_EDIT_ANY):
             raise NotFound(f"task {task.id} is not assigned to you; ask the queue for it first")
@@ -136,7 +141,14 @@ def submit_annotation(
         )
     assignment = get_assignment(session, task_id=task.id, user=user)
     try:
-        _take_slot(session, task=task, project=project, membership=membership, user=user)
+        _take_slot(
+            session,
+            task=task,
+            project=project,
+            membership=membership,
+            user=user,
+            assignment=assignment,
+        )
     except Conflict:
         # A concurrent retry of this very submit may have won the race: answer as it did.
         existing = find_by_client_id(session, user=user, client_id=client_id)

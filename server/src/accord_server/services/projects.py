@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 import yaml
@@ -112,9 +113,23 @@ def list_projects(session: Session, *, user: User, organization_id: int | None) 
     return list(session.scalars(query))
 
 
+_SCHEMA_CACHE: dict[tuple[int, datetime], LabelSchema] = {}
+_SCHEMA_CACHE_SIZE = 256
+
+
 def project_schema(project: Project) -> LabelSchema:
-    """The project's typed label schema."""
-    return LabelSchema.model_validate(project.label_schema)
+    """The project's typed label schema (parsed once per project version).
+
+    Keyed by ``updated_at``, which every project change moves, so a stale entry is never used
+    even when another process changed the schema."""
+    key = (project.id, project.updated_at)
+    schema = _SCHEMA_CACHE.get(key)
+    if schema is None:
+        schema = LabelSchema.model_validate(project.label_schema)
+        if len(_SCHEMA_CACHE) >= _SCHEMA_CACHE_SIZE:
+            _SCHEMA_CACHE.clear()
+        _SCHEMA_CACHE[key] = schema
+    return schema
 
 
 def labels_in_use(

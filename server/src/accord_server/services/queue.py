@@ -76,10 +76,10 @@ def _current_lease(
     )
 
 
-def _pick_task_id(session: Session, project: Project, user: User) -> int | None:
+def _pick_task(session: Session, project: Project, user: User) -> Task | None:
     taken = exists().where(Assignment.task_id == Task.id, Assignment.user_id == user.id)
     query = (
-        select(Task.id)
+        select(Task)
         .where(Task.project_id == project.id, Task.open_slots > 0, ~taken)
         .order_by(Task.priority.desc(), Task.id)
         .limit(1)
@@ -100,13 +100,20 @@ def next_task(session: Session, *, project: Project, role: str, user: User) -> L
         assert task is not None
         return Lease(task=task, assignment=current, resumed=True)
     reclaim_expired_leases(session, project_id=project.id, now=now)
-    task_id = _pick_task_id(session, project, user)
-    if task_id is None:
+    task = _pick_task(session, project, user)
+    if task is None:
         return None
-    session.execute(update(Task).where(Task.id == task_id).values(open_slots=Task.open_slots - 1))
+    session.execute(
+        update(Task)
+        .where(Task.id == task.id)
+        .values(open_slots=Task.open_slots - 1)
+        .execution_options(synchronize_session=False)
+    )
+    # The row is locked (PostgreSQL) or the database is (SQLite): the decrement is exact.
+    set_committed_value(task, "open_slots", task.open_slots - 1)
     expires = now + timedelta(minutes=project.lease_minutes)
     assignment = Assignment(
-        task_id=task_id,
+        task_id=task.id,
         project_id=project.id,
         user_id=user.id,
         state="leased",
@@ -115,9 +122,6 @@ def next_task(session: Session, *, project: Project, role: str, user: User) -> L
     )
     session.add(assignment)
     session.flush()
-    task = session.get(Task, task_id)
-    assert task is not None
-    session.refresh(task)
     return Lease(task=task, assignment=assignment, resumed=False)
 
 

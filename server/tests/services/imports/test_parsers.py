@@ -342,3 +342,36 @@ def test_bad_prediction_names_its_path(prediction: Any, field: str) -> None:
 def test_predictions_must_be_a_list() -> None:
     result = parse_tasks(_ls_task({"result": []}), "t.json")
     assert _errors(result) == [(1, "predictions")]
+
+
+def test_label_studio_span_offsets_become_code_points() -> None:
+    text = "I 🎉 love Paris"  # the emoji is 2 UTF-16 units, 1 code point
+    js_start = len(text[:9].encode("utf-16-le")) // 2  # where JavaScript says "Paris" starts
+    data = orjson.dumps(
+        [
+            {
+                "data": {"text": text},
+                "predictions": [
+                    {
+                        "result": [
+                            {
+                                "from_name": "ner",
+                                "to_name": "text",
+                                "type": "labels",
+                                "value": {
+                                    "start": js_start,
+                                    "end": js_start + 5,
+                                    "labels": ["LOC"],
+                                },
+                            }
+                        ]
+                    }
+                ],
+            }
+        ]
+    )
+    parsed = parse_tasks(data, "t.json")
+    assert parsed.errors == []
+    geometry = parsed.tasks[0].predictions[0].result[0]["geometry"]
+    assert js_start == 10 and geometry == {"start": 9, "end": 14}
+    assert text[geometry["start"] : geometry["end"]] == "Paris"

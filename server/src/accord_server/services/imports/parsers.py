@@ -99,7 +99,7 @@ def _type_name(value: Any) -> str:
     return "object" if isinstance(value, dict) else type(value).__name__
 
 
-def _parse_prediction(raw: Any, index: int) -> PredictionIn:
+def _parse_prediction(raw: Any, index: int, data: dict[str, Any]) -> PredictionIn:
     where = f"predictions[{index}]"
     if type(raw) is not dict:
         raise _RowProblem(where, f"expected an object, got {_type_name(raw)}")
@@ -115,7 +115,7 @@ def _parse_prediction(raw: Any, index: int) -> PredictionIn:
             f"{where}.model_version", f"expected a string, got {_type_name(model_version)}"
         )
     try:
-        regions = convert_label_studio_result(result)
+        regions = convert_label_studio_result(result, data=data)
     except LabelStudioResultError as exc:
         raise _RowProblem(f"{where}.result{exc.path}", exc.message) from None
     return PredictionIn(
@@ -155,7 +155,7 @@ def _task_from_item(item: Any, row: int) -> TaskIn:
     if predictions is not None:
         if type(predictions) is not list:
             raise _RowProblem("predictions", f"expected an array, got {_type_name(predictions)}")
-        task.predictions = [_parse_prediction(p, i) for i, p in enumerate(predictions)]
+        task.predictions = [_parse_prediction(p, i, data) for i, p in enumerate(predictions)]
     return task
 
 
@@ -511,9 +511,31 @@ def _convert_item(item: Any, index: int) -> dict[str, Any]:
     return region
 
 
-def convert_label_studio_result(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Convert Label Studio result items to Accord regions (pixels); other items pass through."""
-    return [_convert_item(item, index) for index, item in enumerate(items)]
+def _utf16_to_code_points(text: str, offset: int) -> int:
+    """A JavaScript (UTF-16) string index as a Python (code point) index."""
+    encoded = text.encode("utf-16-le")[: 2 * offset]
+    return len(encoded.decode("utf-16-le", errors="ignore"))
+
+
+def convert_label_studio_result(
+    items: list[dict[str, Any]], *, data: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """Convert Label Studio result items to Accord regions (pixels); other items pass through.
+
+    Label Studio counts span offsets in UTF-16 units (JavaScript); Accord in code points. With
+    the task's ``data``, offsets into the text named by ``to_name`` (or ``data["text"]``) are
+    converted; they differ only when the text holds characters outside the BMP (emoji)."""
+    regions = [_convert_item(item, index) for index, item in enumerate(items)]
+    for item, region in zip(items, regions, strict=True):
+        if region is item or region.get("type") != "span" or not data:
+            continue
+        text = data.get(str(item.get("to_name")))
+        text = text if isinstance(text, str) else data.get("text")
+        if isinstance(text, str) and not text.isascii():
+            geometry = region["geometry"]
+            geometry["start"] = _utf16_to_code_points(text, geometry["start"])
+            geometry["end"] = _utf16_to_code_points(text, geometry["end"])
+    return regions
 
 
 __all__ = [
