@@ -28,6 +28,7 @@ run: setup
 test: setup
 	cd server && ../$(PY) -m pytest -q -n 2 --dist loadfile
 	cd sdk && ../$(PY) -m pytest -q -n 2 --dist loadfile
+	@if [ -f web/package.json ]; then cd web && npm test; fi
 
 ## lint: ruff and mypy
 lint: setup

@@ -1,0 +1,6 @@
+/** Public surface of the framework-free engine: spatial index, viewport, renderer, keymap. */
+
+export * from './spatial';
+export * from './viewport';
+export * from './renderer';
+export * from './keymap';

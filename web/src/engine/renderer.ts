@@ -1,0 +1,257 @@
+/**
+ * Immediate-mode Canvas2D renderer for committed shapes: ONE path and one stroke() (and fill())
+ * per style group, constant on-screen stroke width, culling through the spatial index, handles
+ * only for the selected region and labels only above a zoom threshold (level of detail).
+ * Outlines are batched per colour, so across colour groups z-order is not kept; the selected
+ * region is drawn last, on top.
+ */
+
+import { boxCorners, bounds, normalizeBox, type Point } from '../core/geometry';
+import { isShapeRegion, type AnnotationDocument, type RegionId, type ShapeRegion } from '../core/document';
+import type { SpatialIndex } from './spatial';
+import type { Viewport } from './viewport';
+
+/** The subset of CanvasRenderingContext2D the renderer uses (a real context satisfies it). */
+export interface RenderContext {
+  lineWidth: number;
+  strokeStyle: string | CanvasGradient | CanvasPattern;
+  fillStyle: string | CanvasGradient | CanvasPattern;
+  globalAlpha: number;
+  font: string;
+  lineJoin: CanvasLineJoin;
+  textBaseline: CanvasTextBaseline;
+  save(): void;
+  restore(): void;
+  setTransform(a: number, b: number, c: number, d: number, e: number, f: number): void;
+  clearRect(x: number, y: number, w: number, h: number): void;
+  beginPath(): void;
+  moveTo(x: number, y: number): void;
+  lineTo(x: number, y: number): void;
+  closePath(): void;
+  rect(x: number, y: number, w: number, h: number): void;
+  arc(x: number, y: number, radius: number, startAngle: number, endAngle: number): void;
+  fill(): void;
+  stroke(): void;
+  fillText(text: string, x: number, y: number): void;
+  setLineDash(segments: number[]): void;
+}
+
+/** Look and level-of-detail settings (all sizes in screen pixels). */
+export interface RendererOptions {
+  colorOf: (region: ShapeRegion) => string;
+  lineWidthPx: number;
+  pointRadiusPx: number;
+  handleSizePx: number;
+  fillAlpha: number;
+  labelMinScale: number;
+  maxLabels: number;
+  font: string;
+}
+
+/** Per-frame state the screens own. */
+export interface FrameState {
+  selectedId?: RegionId | null;
+  /** Regions with a score below this are not drawn (the confidence slider). */
+  minScore?: number;
+  pixelRatio?: number;
+}
+
+/** What a frame drew, for tests and the debug overlay. */
+export interface RenderStats {
+  drawn: number;
+  groups: number;
+  labels: number;
+}
+
+/** A grab handle of the selected region, in image pixels. */
+export interface Handle {
+  kind: 'corner' | 'edge' | 'rotate' | 'vertex' | 'keypoint';
+  index: number;
+  point: Point;
+}
+
+const PALETTE = ['#e6194b', '#3cb44b', '#4363d8', '#f58231', '#911eb4', '#42d4f4', '#f032e6', '#bfef45', '#fabed4', '#469990'];
+
+/** A stable palette colour for a label name. */
+export function defaultColor(label: string): string {
+  let h = 0;
+  for (let i = 0; i < label.length; i++) h = (h * 31 + label.charCodeAt(i)) | 0;
+  return PALETTE[Math.abs(h) % PALETTE.length] as string;
+}
+
+const DEFAULTS: RendererOptions = {
+  colorOf: (r) => defaultColor(r.label),
+  lineWidthPx: 2,
+  pointRadiusPx: 4,
+  handleSizePx: 8,
+  fillAlpha: 0.12,
+  labelMinScale: 0.75,
+  maxLabels: 400,
+  font: '12px sans-serif',
+};
+
+/** Handles of a region at view `scale`: box corners/edges/rotation, polygon vertices, keypoints. */
+export function handlesOf(region: ShapeRegion, scale: number): Handle[] {
+  switch (region.type) {
+    case 'bbox': {
+      const c = boxCorners(normalizeBox(region.geometry));
+      const out: Handle[] = c.map((point, index) => ({ kind: 'corner', index, point }));
+      c.forEach((a, index) => {
+        const b = c[(index + 1) % 4] as Point;
+        out.push({ kind: 'edge', index, point: [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2] });
+      });
+      // Rotation knob 24 screen px outside the middle of the top edge, along its outward normal.
+      const [top, right] = [c[0] as Point, c[1] as Point];
+      const [bottom] = [c[3] as Point];
+      const len = Math.hypot(top[0] - bottom[0], top[1] - bottom[1]) || 1;
+      const off = 24 / scale;
+      const mid: Point = [(top[0] + right[0]) / 2, (top[1] + right[1]) / 2];
+      out.push({ kind: 'rotate', index: 0, point: [mid[0] + ((top[0] - bottom[0]) / len) * off, mid[1] + ((top[1] - bottom[1]) / len) * off] });
+      return out;
+    }
+    case 'polygon':
+      return region.geometry.points.map((point, index) => ({ kind: 'vertex', index, point }));
+    case 'keypoints':
+      return region.geometry.points.flatMap(([x, y, v], index): Handle[] => (v > 0 ? [{ kind: 'keypoint', index, point: [x, y] }] : []));
+    case 'mask':
+      return [];
+  }
+}
+
+/** Add a region's outline to the current path (image-pixel coordinates). */
+function tracePath(ctx: RenderContext, region: ShapeRegion, pointRadius: number): void {
+  switch (region.type) {
+    case 'bbox': {
+      const b = normalizeBox(region.geometry);
+      if (b.rotation % 360 === 0) {
+        ctx.rect(b.x, b.y, b.width, b.height);
+        return;
+      }
+      tracePolygon(ctx, boxCorners(b));
+      return;
+    }
+    case 'polygon':
+      tracePolygon(ctx, region.geometry.points);
+      return;
+    case 'keypoints':
+      for (const [x, y, v] of region.geometry.points) {
+        if (v <= 0) continue;
+        ctx.moveTo(x + pointRadius, y);
+        ctx.arc(x, y, pointRadius, 0, Math.PI * 2);
+      }
+      return;
+    case 'mask': {
+      // Mask pixels live on their own layer; the shapes layer outlines the mask's box.
+      const r = bounds(region);
+      if (r) ctx.rect(r.minX, r.minY, r.maxX - r.minX, r.maxY - r.minY);
+    }
+  }
+}
+
+function tracePolygon(ctx: RenderContext, points: readonly Point[]): void {
+  const first = points[0];
+  if (!first) return;
+  ctx.moveTo(first[0], first[1]);
+  for (let i = 1; i < points.length; i++) {
+    const p = points[i] as Point;
+    ctx.lineTo(p[0], p[1]);
+  }
+  ctx.closePath();
+}
+
+/** Draws the shapes layer of one document. */
+export class ShapeRenderer {
+  readonly options: RendererOptions;
+
+  constructor(options: Partial<RendererOptions> = {}) {
+    this.options = { ...DEFAULTS, ...options };
+  }
+
+  /** Clear and redraw every visible shape; returns what was drawn. */
+  render(ctx: RenderContext, doc: AnnotationDocument, index: SpatialIndex, view: Viewport, state: FrameState = {}): RenderStats {
+    const o = this.options;
+    const dpr = state.pixelRatio ?? 1;
+    const scale = view.scale;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, view.viewWidth * dpr, view.viewHeight * dpr);
+
+    const visible: ShapeRegion[] = [];
+    const groups = new Map<string, ShapeRegion[]>();
+    for (const id of index.search(view.visibleImageRect())) {
+      const r = doc.get(id);
+      if (!r || !isShapeRegion(r) || r.hidden) continue;
+      if (state.minScore !== undefined && r.score !== undefined && r.score < state.minScore) continue;
+      visible.push(r);
+      // Unreviewed model output is dashed: a separate style group.
+      const key = `${o.colorOf(r)}|${r.origin === 'model' ? 'dash' : 'solid'}`;
+      const list = groups.get(key);
+      if (list) list.push(r);
+      else groups.set(key, [r]);
+    }
+
+    ctx.setTransform(...view.transform(dpr));
+    ctx.lineWidth = o.lineWidthPx / scale;
+    ctx.lineJoin = 'round';
+    for (const [key, regions] of groups) {
+      const [color, dash] = key.split('|') as [string, string];
+      ctx.beginPath();
+      for (const r of regions) tracePath(ctx, r, o.pointRadiusPx / scale);
+      if (o.fillAlpha > 0) {
+        ctx.globalAlpha = o.fillAlpha;
+        ctx.fillStyle = color;
+        ctx.fill();
+        ctx.globalAlpha = 1;
+      }
+      ctx.setLineDash(dash === 'dash' ? [6 / scale, 4 / scale] : []);
+      ctx.strokeStyle = color;
+      ctx.stroke();
+    }
+    ctx.setLineDash([]);
+
+    const selected = visible.find((r) => r.id === state.selectedId);
+    if (selected) this.drawSelected(ctx, selected, view, dpr);
+    const labels = scale >= o.labelMinScale ? this.drawLabels(ctx, visible, view, dpr) : 0;
+    return { drawn: visible.length, groups: groups.size, labels };
+  }
+
+  private drawSelected(ctx: RenderContext, region: ShapeRegion, view: Viewport, dpr: number): void {
+    const o = this.options;
+    const color = o.colorOf(region);
+    ctx.beginPath();
+    tracePath(ctx, region, o.pointRadiusPx / view.scale);
+    ctx.lineWidth = (o.lineWidthPx + 1) / view.scale;
+    ctx.strokeStyle = color;
+    ctx.stroke();
+    // Handles in screen space so they keep their size at any zoom.
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.lineWidth = 1;
+    const half = o.handleSizePx / 2;
+    ctx.beginPath();
+    for (const h of handlesOf(region, view.scale)) {
+      const [sx, sy] = view.toScreen(h.point);
+      ctx.rect(sx - half, sy - half, o.handleSizePx, o.handleSizePx);
+    }
+    ctx.fillStyle = '#ffffff';
+    ctx.fill();
+    ctx.stroke();
+  }
+
+  private drawLabels(ctx: RenderContext, regions: readonly ShapeRegion[], view: Viewport, dpr: number): number {
+    const o = this.options;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.font = o.font;
+    ctx.textBaseline = 'bottom';
+    let count = 0;
+    // Topmost first, so the cap keeps the labels a user is most likely looking at.
+    for (let i = regions.length - 1; i >= 0 && count < o.maxLabels; i--) {
+      const r = regions[i] as ShapeRegion;
+      const box = bounds(r);
+      if (!box) continue;
+      const [sx, sy] = view.toScreen([box.minX, box.minY]);
+      ctx.fillStyle = o.colorOf(r);
+      ctx.fillText(r.label, sx, sy - 2);
+      count++;
+    }
+    return count;
+  }
+}
