@@ -15,9 +15,13 @@ $(VENV)/.installed: server/pyproject.toml sdk/pyproject.toml
 	$(PIP) install --quiet -e 'server[dev]' -e 'sdk[dev]'
 	touch $@
 
-## setup: virtualenv with both packages (editable, dev extras); idempotent
+web/node_modules/.installed: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+## setup: virtualenv with both packages (editable, dev extras), web dependencies and build; idempotent
 setup: $(VENV)/.installed
-	@if [ -f web/package.json ]; then cd web && npm ci --no-audit --no-fund && npm run build; fi
+	@if [ -f web/package.json ]; then $(MAKE) --no-print-directory web/node_modules/.installed && cd web && npm run build; fi
 
 ## run: setup, create the demo (prints the login), serve on http://$(HOST):$(PORT)
 run: setup

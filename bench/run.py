@@ -16,6 +16,7 @@ import asyncio
 import json
 import os
 import platform
+import random
 import re
 import resource
 import shutil
@@ -43,8 +44,10 @@ PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 PG_DB = "accord_bench"
 PG_URL = f"postgresql+psycopg://postgres@127.0.0.1:5432/{PG_DB}"
 
-SCHEMA = {"media": "text", "tools": [{"name": "c", "type": "classification",
-                                      "choices": ["yes", "no"]}]}
+SCHEMA = {
+    "media": "text",
+    "tools": [{"name": "c", "type": "classification", "choices": ["yes", "no"]}],
+}
 RESULT = [{"id": "r", "tool": "c", "type": "classification", "value": {"choices": ["yes"]}}]
 
 
@@ -96,25 +99,50 @@ def pct(values: list[float], p: float) -> float:
 
 
 def lat_summary(ms: list[float]) -> dict[str, float]:
-    return {"n": len(ms), "p50_ms": round(pct(ms, 50), 2), "p95_ms": round(pct(ms, 95), 2),
-            "p99_ms": round(pct(ms, 99), 2), "max_ms": round(max(ms), 2) if ms else 0,
-            "mean_ms": round(statistics.fmean(ms), 2) if ms else 0}
+    return {
+        "n": len(ms),
+        "p50_ms": round(pct(ms, 50), 2),
+        "p95_ms": round(pct(ms, 95), 2),
+        "p99_ms": round(pct(ms, 99), 2),
+        "max_ms": round(max(ms), 2) if ms else 0,
+        "mean_ms": round(statistics.fmean(ms), 2) if ms else 0,
+    }
 
 
 def machine() -> dict[str, Any]:
-    cpu = next((line.split(":", 1)[1].strip()
-                for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), "?")
-    mem_kb = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
-                      if line.startswith("MemTotal")))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        "?",
+    )
+    mem_kb = int(
+        next(
+            line.split()[1]
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+    )
     try:
-        pg = subprocess.run(["psql", PG_ADMIN_URL, "-Atc", "show server_version"],
-                            capture_output=True, text=True, timeout=10).stdout.strip()
+        pg = subprocess.run(
+            ["psql", PG_ADMIN_URL, "-Atc", "show server_version"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         pg = "?"
-    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gb": round(mem_kb / 1024 / 1024, 1),
-            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-            "postgresql": pg, "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": cpu,
+        "ram_gb": round(mem_kb / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "postgresql": pg,
+        "date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
 
 
 def free_port() -> int:
@@ -143,7 +171,11 @@ class Server:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [str(VENV_BIN / "accord-server"), "serve", "--port", str(self.port)],
-            env=self.env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -195,8 +227,9 @@ def drop_postgres() -> None:
 def settings_for(server: Server) -> Any:
     from accord_server.settings import Settings
 
-    return Settings(data_dir=server.data_dir,
-                    database_url=PG_URL if server.db == "postgres" else None)
+    return Settings(
+        data_dir=server.data_dir, database_url=PG_URL if server.db == "postgres" else None
+    )
 
 
 def setup_people(server: Server, annotators: int, managers: int) -> dict[str, Any]:
@@ -207,17 +240,18 @@ def setup_people(server: Server, annotators: int, managers: int) -> dict[str, An
     database = make_database(settings_for(server))
     try:
         with database.transaction() as session:
-            owner = accounts.create_user(session, email="owner@bench.example",
-                                         password="bench password 1")
+            owner = accounts.create_user(
+                session, email="owner@bench.example", password="bench password 1"
+            )
             org = accounts.create_organization(session, name="Bench", owner=owner)
             _, owner_token = sessions.create_api_token(session, user=owner, name="bench")
-            actor = accounts.get_membership_or_raise(session, organization_id=org.id,
-                                                     user=owner)
+            actor = accounts.get_membership_or_raise(session, organization_id=org.id, user=owner)
             people: dict[str, list[str]] = {"annotator": [], "manager": []}
             for role, n in (("annotator", annotators), ("manager", managers)):
                 for i in range(n):
-                    _, user = accounts.add_member(session, actor=actor, role=role,
-                                                  email=f"{role}{i}@bench.example")
+                    _, user = accounts.add_member(
+                        session, actor=actor, role=role, email=f"{role}{i}@bench.example"
+                    )
                     _, token = sessions.create_api_token(session, user=user, name="bench")
                     people[role].append(token)
             org_id = org.id
@@ -236,9 +270,14 @@ def open_task_ids(server: Server, project_id: int, n: int) -> list[int]:
     database = make_database(settings_for(server))
     try:
         with database.transaction(write=False) as session:
-            return list(session.scalars(
-                select(Task.id).where(Task.project_id == project_id, Task.open_slots > 0)
-                .order_by(Task.id.desc()).limit(n)))
+            return list(
+                session.scalars(
+                    select(Task.id)
+                    .where(Task.project_id == project_id, Task.open_slots > 0)
+                    .order_by(Task.id.desc())
+                    .limit(n)
+                )
+            )
     finally:
         database.dispose()
 
@@ -249,20 +288,25 @@ def open_task_ids(server: Server, project_id: int, n: int) -> list[int]:
 def make_jsonl(path: Path, n: int) -> int:
     with open(path, "wb") as f:
         for start in range(0, n, 100_000):
-            f.write("".join(f'{{"text": "task {i}"}}\n'
-                            for i in range(start, min(n, start + 100_000))).encode())
+            f.write(
+                "".join(
+                    f'{{"text": "task {i}"}}\n' for i in range(start, min(n, start + 100_000))
+                ).encode()
+            )
     return path.stat().st_size
 
 
 def create_project(client: httpx.Client, org_id: int, name: str) -> int:
-    r = client.post("/api/v1/projects", json={"organization_id": org_id, "name": name,
-                                              "label_schema": SCHEMA})
+    r = client.post(
+        "/api/v1/projects", json={"organization_id": org_id, "name": name, "label_schema": SCHEMA}
+    )
     r.raise_for_status()
     return int(r.json()["id"])
 
 
-def bench_import(server: Server, people: dict[str, Any], n: int, tmp: Path,
-                 timeout: float) -> dict[str, Any]:
+def bench_import(
+    server: Server, people: dict[str, Any], n: int, tmp: Path, timeout: float
+) -> dict[str, Any]:
     path = tmp / f"tasks-{n}.jsonl"
     size = make_jsonl(path, n)
     headers = {"Authorization": f"Bearer {people['owner']}"}
@@ -273,8 +317,10 @@ def bench_import(server: Server, people: dict[str, Any], n: int, tmp: Path,
         cpu0 = {"api": cpu_seconds(server.pid), "worker": cpu_seconds(worker) if worker else 0}
         t0 = time.perf_counter()
         with open(path, "rb") as f:
-            r = client.post(f"/api/v1/projects/{project_id}/imports/files",
-                            files={"files": (path.name, f, "application/x-ndjson")})
+            r = client.post(
+                f"/api/v1/projects/{project_id}/imports/files",
+                files={"files": (path.name, f, "application/x-ndjson")},
+            )
         r.raise_for_status()
         t_upload = time.perf_counter() - t0
         job_id = r.json()["id"]
@@ -298,22 +344,40 @@ def bench_import(server: Server, people: dict[str, Any], n: int, tmp: Path,
     if job.get("state") != "succeeded":
         raise RuntimeError(f"import of {n} did not succeed: {job}")
     writing = min((t for k, t in seen.items() if k.endswith("/writing")), default=None)
+    running = min((t for k, t in seen.items() if k.startswith("running/")), default=None)
     return {
-        "tasks": n, "file_mb": round(size / 2**20, 1), "project_id": project_id,
-        "upload_s": round(t_upload, 2), "total_s": round(total, 2),
-        "tasks_per_s": round(n / total), "phases_first_seen_s": seen,
-        "reading_s": round(writing - t_upload, 2) if writing else None,
+        "tasks": n,
+        "file_mb": round(size / 2**20, 1),
+        "project_id": project_id,
+        "upload_s": round(t_upload, 2),
+        "total_s": round(total, 2),
+        "tasks_per_s": round(n / total),
+        "phases_first_seen_s": seen,
+        "queued_s": round(running - t_upload, 2) if running else None,
+        "reading_s": round(writing - running, 2) if writing and running else None,
         "writing_s": round(total - writing, 2) if writing else None,
         "cpu_s": {k: round(cpu1[k] - cpu0[k], 1) for k in cpu0},
-        "worker_peak_rss_mb": round(peak_worker_rss), "load_before": load,
+        "worker_peak_rss_mb": round(peak_worker_rss),
+        "load_before": load,
         "counts": job.get("counts"),
     }
 
 
-async def annotator_loop(client: httpx.AsyncClient, project_id: int, cycles: int,
-                         next_ms: list[float], submit_ms: list[float], errors: Counter[str],
-                         warmup: int) -> None:
+async def annotator_loop(
+    client: httpx.AsyncClient,
+    project_id: int,
+    cycles: int,
+    next_ms: list[float],
+    submit_ms: list[float],
+    errors: Counter[str],
+    warmup: int,
+    think_ms: float,
+) -> None:
+    rng = random.Random(id(client))
     for i in range(cycles + warmup):
+        if think_ms:
+            # An annotator reads the task before asking again: uniform in [0, 2 x mean].
+            await asyncio.sleep(rng.uniform(0, 2 * think_ms) / 1000)
         t0 = time.perf_counter()
         r = await client.post(f"/api/v1/projects/{project_id}/next")
         t1 = time.perf_counter()
@@ -321,8 +385,9 @@ async def annotator_loop(client: httpx.AsyncClient, project_id: int, cycles: int
             errors[f"next {r.status_code}"] += 1
             continue
         task_id = r.json()["task"]["id"]
-        r = await client.post(f"/api/v1/tasks/{task_id}/annotations",
-                              json={"id": uuid.uuid4().hex, "result": RESULT})
+        r = await client.post(
+            f"/api/v1/tasks/{task_id}/annotations", json={"id": uuid.uuid4().hex, "result": RESULT}
+        )
         t2 = time.perf_counter()
         if r.status_code != 201:
             errors[f"submit {r.status_code}"] += 1
@@ -332,20 +397,34 @@ async def annotator_loop(client: httpx.AsyncClient, project_id: int, cycles: int
             submit_ms.append((t2 - t1) * 1000)
 
 
-async def run_annotators(server: Server, tokens: list[str], project_id: int, cycles: int,
-                         warmup: int) -> dict[str, Any]:
+async def run_annotators(
+    server: Server,
+    tokens: list[str],
+    project_id: int,
+    cycles: int,
+    warmup: int,
+    think_ms: float = 0,
+) -> dict[str, Any]:
     next_ms: list[float] = []
     submit_ms: list[float] = []
     errors: Counter[str] = Counter()
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    clients = [httpx.AsyncClient(base_url=server.url, timeout=60, limits=limits,
-                                 headers={"Authorization": f"Bearer {t}"}) for t in tokens]
+    clients = [
+        httpx.AsyncClient(
+            base_url=server.url, timeout=60, limits=limits, headers={"Authorization": f"Bearer {t}"}
+        )
+        for t in tokens
+    ]
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     api0 = cpu_seconds(server.pid)
     t0 = time.perf_counter()
     try:
-        await asyncio.gather(*(annotator_loop(c, project_id, cycles, next_ms, submit_ms, errors,
-                                              warmup) for c in clients))
+        await asyncio.gather(
+            *(
+                annotator_loop(c, project_id, cycles, next_ms, submit_ms, errors, warmup, think_ms)
+                for c in clients
+            )
+        )
     finally:
         for c in clients:
             await c.aclose()
@@ -353,10 +432,16 @@ async def run_annotators(server: Server, tokens: list[str], project_id: int, cyc
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     client_cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
     return {
-        "annotators": len(tokens), "cycles_each": cycles, "warmup_each": warmup,
-        "wall_s": round(wall, 2), "cycles_per_s": round(len(next_ms) / wall, 1),
-        "next": lat_summary(next_ms), "submit": lat_summary(submit_ms),
-        "errors": dict(errors), "client_cpu_s": round(client_cpu, 2),
+        "annotators": len(tokens),
+        "think_ms": think_ms,
+        "cycles_each": cycles,
+        "warmup_each": warmup,
+        "wall_s": round(wall, 2),
+        "cycles_per_s": round(len(next_ms) / wall, 1),
+        "next": lat_summary(next_ms),
+        "submit": lat_summary(submit_ms),
+        "errors": dict(errors),
+        "client_cpu_s": round(client_cpu, 2),
         "client_cpu_share": round(client_cpu / wall, 2),
         "api_cpu_s": round(cpu_seconds(server.pid) - api0, 2),
     }
@@ -371,39 +456,66 @@ async def submit_only(server: Server, tokens: list[str], task_ids: list[int]) ->
     async def loop(client: httpx.AsyncClient, ids: list[int]) -> None:
         for task_id in ids:
             t0 = time.perf_counter()
-            r = await client.post(f"/api/v1/tasks/{task_id}/annotations",
-                                  json={"id": uuid.uuid4().hex, "result": RESULT})
+            r = await client.post(
+                f"/api/v1/tasks/{task_id}/annotations",
+                json={"id": uuid.uuid4().hex, "result": RESULT},
+            )
             if r.status_code == 201:
                 ms.append((time.perf_counter() - t0) * 1000)
             else:
                 errors[f"submit {r.status_code}"] += 1
 
     limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    clients = [httpx.AsyncClient(base_url=server.url, timeout=60, limits=limits,
-                                 headers={"Authorization": f"Bearer {t}"}) for t in tokens]
+    clients = [
+        httpx.AsyncClient(
+            base_url=server.url, timeout=60, limits=limits, headers={"Authorization": f"Bearer {t}"}
+        )
+        for t in tokens
+    ]
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
     try:
-        await asyncio.gather(*(loop(c, task_ids[i * per:(i + 1) * per])
-                               for i, c in enumerate(clients)))
+        await asyncio.gather(
+            *(loop(c, task_ids[i * per : (i + 1) * per]) for i, c in enumerate(clients))
+        )
     finally:
         for c in clients:
             await c.aclose()
     wall = time.perf_counter() - t0
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     client_cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
-    return {"clients": len(tokens), "submits": len(ms), "wall_s": round(wall, 2),
-            "annotations_per_s": round(len(ms) / wall, 1), "latency": lat_summary(ms),
-            "errors": dict(errors), "client_cpu_share": round(client_cpu / wall, 2)}
+    return {
+        "clients": len(tokens),
+        "submits": len(ms),
+        "wall_s": round(wall, 2),
+        "annotations_per_s": round(len(ms) / wall, 1),
+        "latency": lat_summary(ms),
+        "errors": dict(errors),
+        "client_cpu_share": round(client_cpu / wall, 2),
+    }
 
 
 # --------------------------------------------------------------------------- profiling
 
 
 def start_pyspy(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([str(VENV_BIN / "py-spy"), "record", "-p", str(pid), "-d",
-                             str(seconds), "-f", "raw", "-o", str(out), "--nonblocking"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [
+            str(VENV_BIN / "py-spy"),
+            "record",
+            "-p",
+            str(pid),
+            "-d",
+            str(seconds),
+            "-f",
+            "raw",
+            "-o",
+            str(out),
+            "--nonblocking",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def aggregate_raw(path: Path, top: int = 15) -> dict[str, Any]:
@@ -412,10 +524,18 @@ def aggregate_raw(path: Path, top: int = 15) -> dict[str, Any]:
     layers: Counter[str] = Counter()
     own: Counter[str] = Counter()
     inclusive: Counter[str] = Counter()
-    groups = {"accord_server": "accord_server/", "sqlalchemy": "sqlalchemy/",
-              "pydantic": "pydantic", "starlette": "starlette/", "fastapi": "fastapi/",
-              "uvicorn": "uvicorn/", "anyio": "anyio/", "sqlite3": "sqlite3",
-              "psycopg": "psycopg/", "orjson/json": "json"}
+    groups = {
+        "accord_server": "accord_server/",
+        "sqlalchemy": "sqlalchemy/",
+        "pydantic": "pydantic",
+        "starlette": "starlette/",
+        "fastapi": "fastapi/",
+        "uvicorn": "uvicorn/",
+        "anyio": "anyio/",
+        "sqlite3": "sqlite3",
+        "psycopg": "psycopg/",
+        "orjson/json": "json",
+    }
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack:
@@ -429,14 +549,20 @@ def aggregate_raw(path: Path, top: int = 15) -> dict[str, Any]:
         leaf = frames[-1]
         own[leaf] += n
         for f in {LINENO.sub(")", f) for f in frames}:
-            if any(m in f for m in ("accord_server/", "sqlalchemy/", "pydantic", "starlette/",
-                                    "fastapi/")):
+            if any(
+                m in f
+                for m in ("accord_server/", "sqlalchemy/", "pydantic", "starlette/", "fastapi/")
+            ):
                 inclusive[f] += n
     share = {k: round(100 * v / total, 1) for k, v in layers.most_common()} if total else {}
-    return {"samples": total, "inclusive_pct_by_layer": share,
-            "top_own_pct": [(f, round(100 * v / total, 1)) for f, v in own.most_common(top)],
-            "top_inclusive_pct": [(f, round(100 * v / total, 1))
-                                         for f, v in inclusive.most_common(top)]}
+    return {
+        "samples": total,
+        "inclusive_pct_by_layer": share,
+        "top_own_pct": [(f, round(100 * v / total, 1)) for f, v in own.most_common(top)],
+        "top_inclusive_pct": [
+            (f, round(100 * v / total, 1)) for f, v in inclusive.most_common(top)
+        ],
+    }
 
 
 # --------------------------------------------------------------------------- main
@@ -445,19 +571,27 @@ def aggregate_raw(path: Path, top: int = 15) -> dict[str, Any]:
 def print_table(res: dict[str, Any]) -> None:
     print(f"\n== Accord benchmark: {res['db']}  ({res['machine']['date']}) ==")
     for imp in res.get("imports", []):
-        print(f"import {imp['tasks']:>9,} tasks: {imp['tasks_per_s']:>8,} tasks/s  "
-              f"total {imp['total_s']} s (upload {imp['upload_s']} s, reading "
-              f"{imp['reading_s']} s, writing {imp['writing_s']} s)  load {imp['load_before']}")
+        print(
+            f"import {imp['tasks']:>9,} tasks: {imp['tasks_per_s']:>8,} tasks/s  "
+            f"total {imp['total_s']} s (upload {imp['upload_s']} s, queued "
+            f"{imp.get('queued_s')} s, reading "
+            f"{imp['reading_s']} s, writing {imp['writing_s']} s)  load {imp['load_before']}"
+        )
     for run in res.get("next", []):
         n, s = run["next"], run["submit"]
-        print(f"next x{run['annotators']:<3} p50 {n['p50_ms']} p95 {n['p95_ms']} "
-              f"p99 {n['p99_ms']} ms | submit p50 {s['p50_ms']} p99 {s['p99_ms']} ms | "
-              f"{run['cycles_per_s']} cycles/s | client cpu {run['client_cpu_share']} "
-              f"| load {run['load_before']} | errors {run['errors']}")
+        print(
+            f"next x{run['annotators']:<3} think {run.get('think_ms', 0)} ms "
+            f"p50 {n['p50_ms']} p95 {n['p95_ms']} "
+            f"p99 {n['p99_ms']} ms | submit p50 {s['p50_ms']} p99 {s['p99_ms']} ms | "
+            f"{run['cycles_per_s']} cycles/s | client cpu {run['client_cpu_share']} "
+            f"| load {run['load_before']} | errors {run['errors']}"
+        )
     if sub := res.get("submit"):
-        print(f"submit x{sub['clients']}: {sub['annotations_per_s']} annotations/s  "
-              f"p50 {sub['latency']['p50_ms']} p99 {sub['latency']['p99_ms']} ms  "
-              f"load {sub['load_before']} errors {sub['errors']}")
+        print(
+            f"submit x{sub['clients']}: {sub['annotations_per_s']} annotations/s  "
+            f"p50 {sub['latency']['p50_ms']} p99 {sub['latency']['p99_ms']} ms  "
+            f"load {sub['load_before']} errors {sub['errors']}"
+        )
     if rss := res.get("rss_mb"):
         print(f"RSS: {rss}")
 
@@ -467,24 +601,47 @@ def reaggregate(path: Path) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
-    ap.add_argument("--tasks", type=int, action="append",
-                    help="import a project of N tasks (repeatable; default 100000 and "
-                         "1000000); the queue benches use the largest")
-    ap.add_argument("--phases", default="import,next,submit",
-                    help="comma list of import,next,submit")
+    ap.add_argument(
+        "--tasks",
+        type=int,
+        action="append",
+        help="import a project of N tasks (repeatable; default 100000 and "
+        "1000000); the queue benches use the largest",
+    )
+    ap.add_argument(
+        "--phases", default="import,next,submit", help="comma list of import,next,submit"
+    )
     ap.add_argument("--annotators", default="1,32", help="concurrency levels for `next`")
-    ap.add_argument("--cycles", type=int, default=3200,
-                    help="next+submit cycles per level, split over the annotators")
+    ap.add_argument(
+        "--cycles",
+        type=int,
+        default=3200,
+        help="next+submit cycles per level, split over the annotators",
+    )
     ap.add_argument("--warmup", type=int, default=5, help="unmeasured cycles per annotator")
+    ap.add_argument(
+        "--think-ms",
+        type=float,
+        default=0,
+        help="mean pause between an annotator's cycles (0: closed loop)",
+    )
     ap.add_argument("--submit-clients", type=int, default=8)
     ap.add_argument("--submits", type=int, default=4000, help="total submits (8 clients)")
-    ap.add_argument("--profile", action="store_true",
-                    help="py-spy the API process during the largest `next` run")
-    ap.add_argument("--quiet-load", type=float, default=1.0,
-                    help="wait (at most --quiet-wait s) for a 1-min load below this")
+    ap.add_argument(
+        "--profile",
+        action="store_true",
+        help="py-spy the API process during the largest `next` run",
+    )
+    ap.add_argument(
+        "--quiet-load",
+        type=float,
+        default=1.0,
+        help="wait (at most --quiet-wait s) for a 1-min load below this",
+    )
     ap.add_argument("--quiet-wait", type=float, default=60)
     ap.add_argument("--import-timeout", type=float, default=1800)
     ap.add_argument("--keep", action="store_true", help="keep the data dir / database")
@@ -511,7 +668,7 @@ def main() -> None:
         if "import" in phases:
             res["imports"] = []
             for n in sizes:
-                res["imports"][len(res["imports"]):] = [None]
+                res["imports"][len(res["imports"]) :] = [None]
                 load = wait_quiet(args.quiet_load, args.quiet_wait)
                 imp = bench_import(server, people, n, tmp, args.import_timeout)
                 imp["load_before"] = load
@@ -533,8 +690,16 @@ def main() -> None:
                     out = RESULTS_DIR / f"pyspy-{args.db}-{stamp}.txt"
                     spy = start_pyspy(server.pid, 10, out)
                     time.sleep(1)
-                run = asyncio.run(run_annotators(server, people["annotator"][:level],
-                                                 project_id, cycles, args.warmup))
+                run = asyncio.run(
+                    run_annotators(
+                        server,
+                        people["annotator"][:level],
+                        project_id,
+                        cycles,
+                        args.warmup,
+                        args.think_ms,
+                    )
+                )
                 run["load_before"] = load
                 if spy is not None:
                     spy.wait(timeout=60)

@@ -87,6 +87,10 @@ describe('commands', () => {
     const before = doc.toResult();
     expect(() => new UpdateGeometry('a', { points: [[0, 0], [1, 0], [1, 1]] }).apply(doc)).toThrow('not a bbox geometry');
     expect(doc.toResult()).toEqual(before);
+    doc.insert({ id: 'q', tool: 'quality', type: 'classification', value: 'sharp', attributes: {}, origin: 'human' });
+    const withQ = doc.toResult();
+    expect(() => new SetLabel(['a', 'q'], 'bus').apply(doc)).toThrow('has no label');
+    expect(doc.toResult()).toEqual(withQ); // 'a' was not relabelled either
   });
 
   it('refuses invert before apply', () => {

@@ -51,7 +51,9 @@ abstract class EditRegions implements Command {
       if (!r) throw new Error(`no region "${id}"`);
       return r;
     });
-    this.after = this.ids.map((id) => doc.edit(id, (r) => this.change(r)));
+    // Compute every new value first: a refused change leaves the document untouched.
+    const changed = this.before.map((r) => this.change(r));
+    this.after = this.ids.map((id, i) => doc.edit(id, () => changed[i] as Region));
   }
   invert(): Command {
     return new RestoreRegions(this.after, this.before ?? notApplied(this.label), this.label);
