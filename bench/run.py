@@ -134,7 +134,19 @@ def machine() -> dict[str, Any]:
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         pg = "?"
+    git = subprocess.run(
+        ["git", "-C", str(BENCH_DIR), "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    dirty = subprocess.run(
+        ["git", "-C", str(BENCH_DIR), "status", "--short", "--", "../server"],
+        capture_output=True,
+        text=True,
+    ).stdout.split("\n")
     return {
+        "git": git,
+        "server_files_modified": [x for x in dirty if x],
         "nproc": os.cpu_count(),
         "cpu": cpu,
         "ram_gb": round(mem_kb / 1024 / 1024, 1),

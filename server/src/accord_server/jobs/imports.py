@@ -83,11 +83,12 @@ def _sources(runtime: Runtime, params: dict[str, Any]) -> Iterator[SourceFile]:
         yield from iter_s3_source(client, source["bucket"], source.get("prefix", ""))
 
 
-def _task_row(task: TaskIn, project: Project) -> dict[str, Any]:
+def _task_row(task: TaskIn, is_text: bool) -> dict[str, Any]:
     meta: dict[str, Any] = {}
-    text = task.data.get("text")
-    if project.media == "text" and isinstance(text, str):
-        meta["text_length"] = len(text)
+    if is_text:
+        text = task.data.get("text")
+        if isinstance(text, str):
+            meta["text_length"] = len(text)
     return {
         "data": task.data,
         "meta": meta,
@@ -103,8 +104,13 @@ def _add_task_file(plan: Plan, project: Project, name: str, data: bytes) -> None
         plan.error(name, err.row, err.field, err.message)
     schema = project_schema(project)
     relation_tool = next((t.name for t in schema.tools if t.type == "relation"), None)
+    is_text = project.media == "text"
+    rows = plan.rows
     for task in parsed.tasks:
-        row = _task_row(task, project)
+        row = _task_row(task, is_text)
+        if not task.predictions and not task.batch:
+            rows.append(row)
+            continue
         preds = []
         for i, pred in enumerate(task.predictions):
             for region in pred.result:

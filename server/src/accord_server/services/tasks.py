@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from accord_server.db.base import utcnow
+from accord_server.db.bulk import bulk_insert, reserve_ids
 from accord_server.db.models import (
     Annotation,
     Assignment,
@@ -141,35 +142,60 @@ def list_task_annotations(
     return list(session.scalars(query))
 
 
+TASK_COLUMNS = (
+    "id",
+    "project_id",
+    "batch_id",
+    "import_job_id",
+    "data",
+    "meta",
+    "media_key",
+    "priority",
+    "is_gold",
+    "annotation_count",
+    "open_slots",
+    "created_at",
+)
+PREDICTION_COLUMNS = (
+    "project_id",
+    "task_id",
+    "model_version",
+    "score",
+    "result",
+    "created_at",
+)
+
+
 def insert_tasks(
     session: Session,
     *,
     project: Project,
-    rows: Iterable[dict[str, Any]],
+    rows: Sequence[dict[str, Any]],
     import_job_id: int | None = None,
 ) -> list[int]:
     """Bulk-insert task rows (dicts with data, meta, media_key, priority, batch_id, is_gold);
-    returns the new ids in order. One multi-row INSERT per call."""
+    returns the new ids in order."""
+    ids = reserve_ids(session, Task, len(rows))
     now = utcnow()
+    overlap = project.overlap
     values = [
-        {
-            "project_id": project.id,
-            "batch_id": row.get("batch_id"),
-            "import_job_id": import_job_id,
-            "data": row["data"],
-            "meta": row.get("meta") or {},
-            "media_key": row.get("media_key"),
-            "priority": row.get("priority", 0),
-            "is_gold": row.get("is_gold", False),
-            "annotation_count": 0,
-            "open_slots": project.overlap,
-            "created_at": now,
-        }
-        for row in rows
+        (
+            task_id,
+            project.id,
+            row.get("batch_id"),
+            import_job_id,
+            row["data"],
+            row.get("meta") or {},
+            row.get("media_key"),
+            row.get("priority", 0),
+            row.get("is_gold", False),
+            0,
+            overlap,
+            now,
+        )
+        for task_id, row in zip(ids, rows, strict=True)
     ]
-    if not values:
-        return []
-    ids = session.scalars(insert(Task).returning(Task.id, sort_by_parameter_order=True), values)
+    bulk_insert(session, Task, TASK_COLUMNS, values)
     return list(ids)
 
 
@@ -178,7 +204,9 @@ def insert_predictions(
 ) -> int:
     """Bulk-insert predictions (dicts with task_id, result, score, model_version)."""
     now = utcnow()
-    values = [{**row, "project_id": project.id, "created_at": now} for row in rows]
-    if values:
-        session.execute(insert(Prediction), values)
+    values = [
+        (project.id, row["task_id"], row.get("model_version"), row.get("score"), row["result"], now)
+        for row in rows
+    ]
+    bulk_insert(session, Prediction, PREDICTION_COLUMNS, values)
     return len(values)
