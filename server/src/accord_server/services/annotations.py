@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from accord_server.db.base import utcnow
@@ -48,11 +49,16 @@ def _check_client_id(client_id: str) -> str:
     return client_id
 
 
+@functools.cache
+def _by_client_id() -> Select[Annotation]:
+    return select(Annotation).where(
+        Annotation.user_id == bindparam("user_id"), Annotation.client_id == bindparam("client_id")
+    )
+
+
 def find_by_client_id(session: Session, *, user: User, client_id: str) -> Annotation | None:
     """The user's annotation submitted with this client id, if any."""
-    return session.scalar(
-        select(Annotation).where(Annotation.user_id == user.id, Annotation.client_id == client_id)
-    )
+    return session.scalar(_by_client_id(), {"user_id": user.id, "client_id": client_id})
 
 
 def _replay(existing: Annotation, task: Task) -> Annotation:

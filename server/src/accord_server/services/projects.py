@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from datetime import datetime
 from typing import Any
 
 import yaml
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import Select, bindparam, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from accord_server.db.base import utcnow
@@ -35,15 +36,21 @@ EDITABLE = {
 }
 
 
+@functools.cache
+def _project_query() -> Select[Project, Membership]:
+    # Built once: the hot path of every request pays only for execution.
+    return (
+        select(Project, Membership)
+        .join(Membership, Membership.organization_id == Project.organization_id)
+        .where(Project.id == bindparam("project_id"), Membership.user_id == bindparam("user_id"))
+    )
+
+
 def get_project_or_raise(
     session: Session, *, project_id: int, user: User, action: Action = Action.PROJECT_READ
 ) -> tuple[Project, Membership]:
     """A project the user belongs to (NotFound otherwise), authorized for ``action``."""
-    row = session.execute(
-        select(Project, Membership)
-        .join(Membership, Membership.organization_id == Project.organization_id)
-        .where(Project.id == project_id, Membership.user_id == user.id)
-    ).first()
+    row = session.execute(_project_query(), {"project_id": project_id, "user_id": user.id}).first()
     if row is None:
         raise NotFound(f"project {project_id} not found")
     project, membership = row

@@ -7,13 +7,15 @@ A task is eligible for a user when it has an open slot and the user has no assig
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import Select, bindparam, exists, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.elements import BindParameter
 
 from accord_server.db.base import utcnow
 from accord_server.db.models import Assignment, Project, Task, User
@@ -32,9 +34,21 @@ class Lease:
     resumed: bool
 
 
-def reclaim_expired_leases(session: Session, *, project_id: int, now: datetime) -> int:
-    """Return expired leases' slots to the pool; returns how many were reclaimed."""
-    query = (
+@dataclass(frozen=True)
+class _Queries:
+    expired: Select[int, int]
+    current: Select[Assignment]
+    pick: Select[Task]
+    assignment: Select[Assignment]
+
+
+@functools.cache
+def _queries(postgres: bool) -> _Queries:
+    """The queue's hot statements, built once (per dialect) with bound parameters."""
+    project_id: BindParameter[int] = bindparam("project_id")
+    user_id: BindParameter[int] = bindparam("user_id")
+    now: BindParameter[datetime] = bindparam("now")
+    expired = (
         select(Assignment.id, Assignment.task_id)
         .where(
             Assignment.project_id == project_id,
@@ -43,9 +57,38 @@ def reclaim_expired_leases(session: Session, *, project_id: int, now: datetime) 
         )
         .limit(RECLAIM_LIMIT)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    rows = session.execute(query).all()
+    current = (
+        select(Assignment)
+        .where(
+            Assignment.user_id == user_id,
+            Assignment.project_id == project_id,
+            Assignment.state == "leased",
+            Assignment.lease_expires_at > now,
+        )
+        .order_by(Assignment.id)
+        .limit(1)
+    )
+    taken = exists().where(Assignment.task_id == Task.id, Assignment.user_id == user_id)
+    pick = (
+        select(Task)
+        .where(Task.project_id == project_id, Task.open_slots > 0, ~taken)
+        .order_by(Task.priority.desc(), Task.id)
+        .limit(1)
+    )
+    if postgres:
+        expired = expired.with_for_update(skip_locked=True)
+        # Concurrent callers skip each other's candidate instead of queueing behind it.
+        pick = pick.with_for_update(skip_locked=True, of=Task)
+    assignment = select(Assignment).where(
+        Assignment.task_id == bindparam("task_id"), Assignment.user_id == user_id
+    )
+    return _Queries(expired=expired, current=current, pick=pick, assignment=assignment)
+
+
+def reclaim_expired_leases(session: Session, *, project_id: int, now: datetime) -> int:
+    """Return expired leases' slots to the pool; returns how many were reclaimed."""
+    query = _queries(session.get_bind().dialect.name == "postgresql").expired
+    rows = session.execute(query, {"project_id": project_id, "now": now}).all()
     if not rows:
         return 0
     session.execute(
@@ -64,30 +107,13 @@ def _current_lease(
     session: Session, project: Project, user: User, now: datetime
 ) -> Assignment | None:
     return session.scalar(
-        select(Assignment)
-        .where(
-            Assignment.user_id == user.id,
-            Assignment.project_id == project.id,
-            Assignment.state == "leased",
-            Assignment.lease_expires_at > now,
-        )
-        .order_by(Assignment.id)
-        .limit(1)
+        _queries(False).current, {"user_id": user.id, "project_id": project.id, "now": now}
     )
 
 
 def _pick_task(session: Session, project: Project, user: User) -> Task | None:
-    taken = exists().where(Assignment.task_id == Task.id, Assignment.user_id == user.id)
-    query = (
-        select(Task)
-        .where(Task.project_id == project.id, Task.open_slots > 0, ~taken)
-        .order_by(Task.priority.desc(), Task.id)
-        .limit(1)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        # Concurrent callers skip each other's candidate instead of queueing behind it.
-        query = query.with_for_update(skip_locked=True, of=Task)
-    return session.scalar(query)
+    query = _queries(session.get_bind().dialect.name == "postgresql").pick
+    return session.scalar(query, {"project_id": project.id, "user_id": user.id})
 
 
 def next_task(session: Session, *, project: Project, role: str, user: User) -> Lease | None:
@@ -127,9 +153,7 @@ def next_task(session: Session, *, project: Project, role: str, user: User) -> L
 
 def get_assignment(session: Session, *, task_id: int, user: User) -> Assignment | None:
     """The user's assignment on a task, if any."""
-    return session.scalar(
-        select(Assignment).where(Assignment.task_id == task_id, Assignment.user_id == user.id)
-    )
+    return session.scalar(_queries(False).assignment, {"task_id": task_id, "user_id": user.id})
 
 
 def transition(session: Session, assignment: Assignment, from_state: str, to_state: str) -> bool:

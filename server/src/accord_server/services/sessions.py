@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
 from accord_server.db.base import utcnow
@@ -102,13 +103,28 @@ def logout(session: Session, *, session_token: str) -> None:
     session.flush()
 
 
-def user_for_session(session: Session, token: str) -> tuple[User, UserSession] | None:
-    """The user of a live session cookie, or None."""
-    row = session.execute(
+@functools.cache
+def _session_query() -> Select[User, UserSession]:
+    # Built once: the hot path of every request pays only for execution.
+    return (
         select(User, UserSession)
         .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == hash_secret(token), UserSession.expires_at > utcnow())
-    ).first()
+        .where(UserSession.token_hash == bindparam("h"), UserSession.expires_at > bindparam("now"))
+    )
+
+
+@functools.cache
+def _token_query() -> Select[User]:
+    return (
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == bindparam("h"), ApiToken.revoked_at.is_(None))
+    )
+
+
+def user_for_session(session: Session, token: str) -> tuple[User, UserSession] | None:
+    """The user of a live session cookie, or None."""
+    row = session.execute(_session_query(), {"h": hash_secret(token), "now": utcnow()}).first()
     if row is None or not row[0].is_active:
         return None
     return row[0], row[1]
@@ -116,14 +132,10 @@ def user_for_session(session: Session, token: str) -> tuple[User, UserSession] |
 
 def user_for_api_token(session: Session, token: str) -> User | None:
     """The user of a live API token, or None."""
-    row = session.execute(
-        select(User, ApiToken)
-        .join(ApiToken, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_secret(token), ApiToken.revoked_at.is_(None))
-    ).first()
-    if row is None or not row[0].is_active:
+    user = session.scalar(_token_query(), {"h": hash_secret(token)})
+    if user is None or not user.is_active:
         return None
-    return row[0]
+    return user
 
 
 def create_api_token(session: Session, *, user: User, name: str) -> tuple[ApiToken, str]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from accord_server.db.base import utcnow
 from accord_server.db.bulk import bulk_insert, reserve_ids
@@ -67,23 +69,29 @@ def count_tasks(session: Session, *, project: Project) -> int:
     return session.scalar(select(func.count()).where(Task.project_id == project.id)) or 0
 
 
+@functools.cache
+def _task_query() -> Select[Task, Project, Membership, int | None]:
+    # Built once: the hot path of every request pays only for execution.
+    user_id: BindParameter[int] = bindparam("user_id")
+    return (
+        select(Task, Project, Membership, Assignment.id)
+        .join(Project, Project.id == Task.project_id)
+        .join(Membership, Membership.organization_id == Project.organization_id)
+        .outerjoin(Assignment, (Assignment.task_id == Task.id) & (Assignment.user_id == user_id))
+        .where(Task.id == bindparam("task_id"), Membership.user_id == user_id)
+    )
+
+
 def get_task_or_raise(
     session: Session, *, task_id: int, user: User
 ) -> tuple[Task, Project, Membership]:
     """A task the user may see: any in their organizations for reviewers and up, else only
     tasks handed to them. NotFound otherwise."""
-    row = session.execute(
-        select(Task, Project, Membership)
-        .join(Project, Project.id == Task.project_id)
-        .join(Membership, Membership.organization_id == Project.organization_id)
-        .where(Task.id == task_id, Membership.user_id == user.id)
-    ).first()
+    row = session.execute(_task_query(), {"task_id": task_id, "user_id": user.id}).first()
     if row is None:
         raise NotFound(f"task {task_id} not found")
-    task, project, membership = row
-    if not can(membership.role, Action.TASK_LIST) and not session.scalar(
-        select(Assignment.id).where(Assignment.task_id == task.id, Assignment.user_id == user.id)
-    ):
+    task, project, membership, assignment_id = row
+    if assignment_id is None and not can(membership.role, Action.TASK_LIST):
         raise NotFound(f"task {task_id} not found")
     return task, project, membership
 
