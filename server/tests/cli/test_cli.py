@@ -131,3 +131,37 @@ def test_demo_then_serve_with_embedded_worker(settings: Settings, tmp_path: Path
     for pid in children:
         with pytest.raises(ProcessLookupError):
             os.kill(int(pid), 0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return not any(line.startswith("State:\tZ") for line in status)
+    except FileNotFoundError:
+        return False
+
+
+def test_embedded_worker_exits_when_serve_is_killed(settings: Settings) -> None:
+    env = {**os.environ, **_env(settings)}
+    env.pop("ACCORD_REDIS_URL", None)
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "accord_server.cli.main", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}", proc)
+        children = subprocess.run(
+            ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True
+        ).stdout.split()
+        assert len(children) == 1
+    finally:
+        proc.kill()
+        proc.wait()
+    worker = int(children[0])
+    deadline = time.monotonic() + 30
+    while _alive(worker):
+        assert time.monotonic() < deadline, "the worker outlived its killed server"
+        time.sleep(0.2)

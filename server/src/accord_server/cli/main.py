@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -77,6 +78,8 @@ def serve(data_dir: str | None, host: str, port: int, workers: int) -> None:
                 "worker",
                 "--data-dir",
                 str(settings.data_dir),
+                "--parent-pid",
+                str(os.getpid()),
             ],
             env=env,
         )
@@ -111,7 +114,14 @@ def app_from_env() -> object:
 @data_dir_option
 @click.option("--threads", default=2, show_default=True, type=int)
 @click.option("--once", is_flag=True, help="Run the queued jobs, then exit.")
-def worker(data_dir: str | None, threads: int, once: bool) -> None:
+@click.option(
+    "--parent-pid",
+    type=int,
+    default=None,
+    hidden=True,
+    help="Exit when this process is gone (the embedded worker follows `serve`).",
+)
+def worker(data_dir: str | None, threads: int, once: bool, parent_pid: int | None) -> None:
     """Run background jobs (SQLite queue by default, Redis with ACCORD_REDIS_URL)."""
     from huey.consumer import Consumer
 
@@ -128,7 +138,22 @@ def worker(data_dir: str | None, threads: int, once: bool) -> None:
     if once:
         click.echo(f"ran {drain(huey)} job(s)")
         return
+    if parent_pid is not None:
+        _exit_with_parent(parent_pid)
     Consumer(huey, workers=threads, worker_type="thread").run()
+
+
+def _exit_with_parent(parent_pid: int) -> None:
+    """Stop this worker (gracefully, by SIGTERM) once its parent `serve` has died, even by
+    SIGKILL, so no orphan keeps polling the queue."""
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 @main.command()
