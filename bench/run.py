@@ -510,7 +510,7 @@ async def submit_only(server: Server, tokens: list[str], task_ids: list[int]) ->
 # --------------------------------------------------------------------------- profiling
 
 
-def start_pyspy(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes]:
+def start_pyspy(pid: int, seconds: int, out: Path, gil: bool) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [
             str(VENV_BIN / "py-spy"),
@@ -524,6 +524,7 @@ def start_pyspy(pid: int, seconds: int, out: Path) -> subprocess.Popen[bytes]:
             "-o",
             str(out),
             "--nonblocking",
+            *(["--gil"] if gil else []),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -649,6 +650,11 @@ def main() -> None:
         help="py-spy the API process during the largest `next` run",
     )
     ap.add_argument(
+        "--pyspy-gil",
+        action="store_true",
+        help="py-spy only the thread holding the GIL (CPU, not waiting)",
+    )
+    ap.add_argument(
         "--quiet-load",
         type=float,
         default=1.0,
@@ -700,7 +706,7 @@ def main() -> None:
                 spy = None
                 if args.profile and level == max(levels):
                     out = RESULTS_DIR / f"pyspy-{args.db}-{stamp}.txt"
-                    spy = start_pyspy(server.pid, 10, out)
+                    spy = start_pyspy(server.pid, 10, out, args.pyspy_gil)
                     time.sleep(1)
                 run = asyncio.run(
                     run_annotators(

@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Unit tests for the framework-free core and engine run in Node; pixel tests in Chromium come later.
+// Unit tests for the framework-free core, engine and app logic run in Node; the browser smoke
+// test (e2e/) has its own config: `npm run e2e`.
 export default defineConfig({
   test: {
     environment: 'node',

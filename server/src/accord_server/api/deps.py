@@ -21,8 +21,11 @@ CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def get_runtime(request: Request) -> Runtime:
-    """The process's runtime (settings, database, storage, queue)."""
+async def get_runtime(request: Request) -> Runtime:
+    """The process's runtime (settings, database, storage, queue).
+
+    Dependencies that do no I/O are ``async`` so they run on the event loop instead of taking
+    a round trip through the thread pool."""
     runtime = request.app.state.runtime
     assert isinstance(runtime, Runtime)
     return runtime
@@ -96,7 +99,7 @@ def get_caller(request: Request, session: SessionDep) -> Caller:
 CallerDep = Annotated[Caller, Depends(get_caller)]
 
 
-def get_user(caller: CallerDep) -> User:
+async def get_user(caller: CallerDep) -> User:
     """The authenticated user."""
     return caller.user
 

@@ -13,18 +13,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
-
 from accord_server.adapters.media import MediaError, probe_media
 from accord_server.adapters.storage import (
     SourceFile,
     SourcePathError,
     iter_local_source,
 )
-from accord_server.db.models import Batch, Job, Project
+from accord_server.db.models import Job, Project
 from accord_server.jobs.runner import Cancelled
 from accord_server.runtime import Runtime
 from accord_server.services import jobs as job_service
+from accord_server.services.batches import get_or_create_batches
 from accord_server.services.errors import Invalid
 from accord_server.services.imports.parsers import RowError, TaskIn, parse_tasks
 from accord_server.services.label_schemas import MediaInfo, validate_result
@@ -221,20 +220,6 @@ def read_sources(runtime: Runtime, job: Job, project: Project) -> Plan:
     return plan
 
 
-def _batch_ids(session: Any, project: Project, names: set[str]) -> dict[str, int]:
-    ids: dict[str, int] = {}
-    for name in sorted(names):
-        batch = session.scalar(
-            select(Batch).where(Batch.project_id == project.id, Batch.name == name)
-        )
-        if batch is None:
-            batch = Batch(project_id=project.id, name=name)
-            session.add(batch)
-            session.flush()
-        ids[name] = batch.id
-    return ids
-
-
 def write_plan(runtime: Runtime, job: Job, plan: Plan) -> dict[str, Any]:
     """Phase 2: insert every row and prediction in one transaction, in bulk chunks."""
     chunk = runtime.settings.import_batch_size
@@ -245,7 +230,7 @@ def write_plan(runtime: Runtime, job: Job, plan: Plan) -> dict[str, Any]:
         if project is None:
             raise Invalid(f"project {job.project_id} no longer exists")
         names = plan.batches | ({default_batch} if default_batch else set())
-        batch_ids = _batch_ids(session, project, names)
+        batch_ids = get_or_create_batches(session, project=project, names=names)
         for start in range(0, len(plan.rows), chunk):
             rows = plan.rows[start : start + chunk]
             for row in rows:

@@ -67,3 +67,36 @@ class ProjectProgressRead(ReadModel):
     skipped: int
     percent_complete: float
     annotators: list[AnnotatorProgress]
+
+
+class LabelCount(ReadModel):
+    tool: str
+    label: str
+    count: int
+
+
+class DayCount(ReadModel):
+    date: str
+    annotations: int
+
+
+class AnnotatorStats(ReadModel):
+    user_id: int
+    email: str
+    annotations: int
+    mean_lead_time: float | None
+
+
+class ProjectStatsRead(ReadModel):
+    labels: list[LabelCount]
+    throughput: list[DayCount]
+    annotators: list[AnnotatorStats]
+
+
+class LabelSchemaValidate(InputModel):
+    label_schema: str | dict[str, Any] = Field(description="YAML/JSON text or an object.")
+
+
+class LabelSchemaRead(ReadModel):
+    media: str
+    label_schema: dict[str, Any]

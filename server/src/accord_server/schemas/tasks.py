@@ -31,7 +31,25 @@ class TaskList(ReadModel):
 class TaskBulkUpdate(InputModel):
     task_ids: list[int] = Field(min_length=1, max_length=10_000)
     priority: int | None = None
+    batch: str | None = Field(None, max_length=200, description="Move the tasks to this batch.")
     delete: bool = False
+
+
+class TaskRowRead(TaskRead):
+    annotators: list[int] = Field(description="Users with a live annotation on the task.")
+    max_score: float | None = Field(description="Highest prediction score, if any.")
+
+
+class TaskTableRead(ReadModel):
+    items: list[TaskRowRead]
+    total: int
+
+
+class BatchRead(ReadModel):
+    id: int
+    name: str
+    priority: int
+    tasks: int
 
 
 class TaskBulkResult(ReadModel):

@@ -34,7 +34,8 @@ def task_state(task: Task, overlap: int) -> str:
     return "in_progress" if task.annotation_count > 0 else "new"
 
 
-def _state_filter(state: str, overlap: int) -> ColumnElement[bool]:
+def state_filter(state: str, overlap: int) -> ColumnElement[bool]:
+    """SQL condition for a derived task state."""
     if state == "new":
         return Task.annotation_count == 0
     if state == "completed":
@@ -58,7 +59,7 @@ def list_tasks(
     """A page of a project's tasks in id order, after ``after_id`` (keyset pagination)."""
     query = select(Task).where(Task.project_id == project.id).order_by(Task.id).limit(limit)
     if state:
-        query = query.where(_state_filter(state, project.overlap))
+        query = query.where(state_filter(state, project.overlap))
     if after_id is not None:
         query = query.where(Task.id > after_id)
     return list(session.scalars(query))

@@ -19,4 +19,5 @@ def make_router() -> APIRouter:
     router = APIRouter(prefix="/api/v1")
     for module in (auth, organizations, projects, tasks, imports, queue, annotations, jobs):
         router.include_router(module.router)
+    router.include_router(projects.schema_router)
     return router

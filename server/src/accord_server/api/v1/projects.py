@@ -6,13 +6,17 @@ from fastapi import APIRouter
 
 from accord_server.api.deps import CurrentUser, SessionDep
 from accord_server.schemas.projects import (
+    LabelSchemaRead,
+    LabelSchemaValidate,
     ProjectCreate,
     ProjectProgressRead,
     ProjectRead,
+    ProjectStatsRead,
     ProjectUpdate,
 )
-from accord_server.services import accounts, projects
+from accord_server.services import accounts, projects, stats
 from accord_server.services.errors import Invalid
+from accord_server.services.label_schemas import parse_label_schema
 from accord_server.services.permissions import Action
 
 router = APIRouter(prefix="/projects", tags=["projects"])
@@ -94,3 +98,25 @@ def get_progress(project_id: int, session: SessionDep, user: CurrentUser) -> Pro
         session, project_id=project_id, user=user, action=Action.PROJECT_PROGRESS
     )
     return ProjectProgressRead.model_validate(projects.project_progress(session, project=project))
+
+
+@router.get("/{project_id}/stats", response_model=ProjectStatsRead)
+def get_stats(project_id: int, session: SessionDep, user: CurrentUser) -> ProjectStatsRead:
+    """Label distribution, annotations per day and per annotator, for the dashboard."""
+    project, _ = projects.get_project_or_raise(
+        session, project_id=project_id, user=user, action=Action.PROJECT_PROGRESS
+    )
+    return ProjectStatsRead.model_validate(stats.project_stats(session, project=project))
+
+
+schema_router = APIRouter(prefix="/label-schemas", tags=["projects"])
+
+
+@schema_router.post("/validate", response_model=LabelSchemaRead)
+def validate_label_schema(body: LabelSchemaValidate, user: CurrentUser) -> LabelSchemaRead:
+    """Check a label schema as it is typed: the normalized schema, or 422 naming the path
+    (and line) of every problem."""
+    schema = parse_label_schema(body.label_schema)
+    return LabelSchemaRead(
+        media=schema.media, label_schema=schema.model_dump(mode="json", exclude_none=True)
+    )

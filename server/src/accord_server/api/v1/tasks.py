@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -12,15 +13,19 @@ from accord_server.api.deps import CurrentUser, RuntimeDep, SessionDep
 from accord_server.db.models import Project, Task
 from accord_server.schemas.annotations import AnnotationRead
 from accord_server.schemas.tasks import (
+    BatchRead,
     PredictionRead,
     TaskBulkResult,
     TaskBulkUpdate,
     TaskList,
     TaskRead,
+    TaskRowRead,
+    TaskTableRead,
 )
-from accord_server.services import projects, tasks
+from accord_server.services import batches, projects, tasks
 from accord_server.services.errors import Invalid, NotFound
 from accord_server.services.permissions import Action
+from accord_server.services.task_table import TaskFilters, query_task_table
 
 router = APIRouter(tags=["tasks"])
 
@@ -63,6 +68,64 @@ def list_tasks(
     )
 
 
+@router.get("/projects/{project_id}/tasks/table", response_model=TaskTableRead)
+def task_table(
+    project_id: int,
+    session: SessionDep,
+    user: CurrentUser,
+    state: str | None = None,
+    annotator_id: int | None = None,
+    label: str | None = None,
+    min_score: float | None = None,
+    max_score: float | None = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    batch_id: int | None = None,
+    sort: str = "id",
+    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Limit = 100,
+) -> TaskTableRead:
+    """The data manager: filtered, sorted tasks in offset windows, with the total."""
+    project, _ = projects.get_project_or_raise(
+        session, project_id=project_id, user=user, action=Action.TASK_LIST
+    )
+    filters = TaskFilters(
+        state=state,
+        annotator_id=annotator_id,
+        label=label,
+        min_score=min_score,
+        max_score=max_score,
+        created_after=created_after,
+        created_before=created_before,
+        batch_id=batch_id,
+        sort=sort,
+    )
+    rows, total = query_task_table(
+        session, project=project, filters=filters, offset=offset, limit=limit
+    )
+    items = [
+        TaskRowRead(
+            **task_read(r.task, project).model_dump(),
+            annotators=r.annotators,
+            max_score=r.max_score,
+        )
+        for r in rows
+    ]
+    return TaskTableRead(items=items, total=total)
+
+
+@router.get("/projects/{project_id}/batches", response_model=list[BatchRead])
+def list_batches(project_id: int, session: SessionDep, user: CurrentUser) -> list[BatchRead]:
+    """A project's batches with their task counts."""
+    project, _ = projects.get_project_or_raise(
+        session, project_id=project_id, user=user, action=Action.TASK_LIST
+    )
+    return [
+        BatchRead(id=b.id, name=b.name, priority=b.priority, tasks=n)
+        for b, n in batches.list_batches(session, project=project)
+    ]
+
+
 @router.post("/projects/{project_id}/tasks/bulk", response_model=TaskBulkResult)
 def bulk_update_tasks(
     project_id: int, body: TaskBulkUpdate, session: SessionDep, user: CurrentUser
@@ -73,6 +136,14 @@ def bulk_update_tasks(
         n = tasks.delete_tasks(
             session, project=project, membership=membership, task_ids=body.task_ids
         )
+    elif body.batch is not None:
+        n = batches.move_to_batch(
+            session,
+            project=project,
+            membership=membership,
+            task_ids=body.task_ids,
+            batch=body.batch,
+        )
     elif body.priority is not None:
         n = tasks.set_task_priority(
             session,
@@ -82,7 +153,9 @@ def bulk_update_tasks(
             priority=body.priority,
         )
     else:
-        raise Invalid("priority: give a priority or delete: true", details={"field": "priority"})
+        raise Invalid(
+            "priority: give a priority, a batch or delete: true", details={"field": "priority"}
+        )
     return TaskBulkResult(affected=n)
 
 

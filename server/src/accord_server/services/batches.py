@@ -1,0 +1,71 @@
+"""Batches: named groups of a project's tasks (with a priority for the queue)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from accord_server.db.models import Batch, Membership, Project, Task
+from accord_server.services.errors import Invalid
+from accord_server.services.permissions import Action, authorize
+
+
+def get_or_create_batches(
+    session: Session, *, project: Project, names: Iterable[str]
+) -> dict[str, int]:
+    """Ids of the named batches of a project, creating the missing ones."""
+    ids: dict[str, int] = {}
+    for name in sorted(set(names)):
+        clean = name.strip()
+        if not clean or len(clean) > 200:
+            raise Invalid(
+                f"batch: {name!r} must be 1 to 200 characters", details={"field": "batch"}
+            )
+        batch = session.scalar(
+            select(Batch).where(Batch.project_id == project.id, Batch.name == clean)
+        )
+        if batch is None:
+            batch = Batch(project_id=project.id, name=clean)
+            session.add(batch)
+            session.flush()
+        ids[name] = batch.id
+    return ids
+
+
+def list_batches(session: Session, *, project: Project) -> list[tuple[Batch, int]]:
+    """A project's batches with their task counts."""
+    counts = (
+        select(Task.batch_id, func.count().label("n"))
+        .where(Task.project_id == project.id, Task.batch_id.is_not(None))
+        .group_by(Task.batch_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Batch, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.batch_id == Batch.id)
+        .where(Batch.project_id == project.id)
+        .order_by(Batch.id)
+    ).all()
+    return [(b, int(n)) for b, n in rows]
+
+
+def move_to_batch(
+    session: Session,
+    *,
+    project: Project,
+    membership: Membership,
+    task_ids: Sequence[int],
+    batch: str,
+) -> int:
+    """Put tasks of a project into a batch (created when new); returns how many moved."""
+    authorize(membership.role, Action.TASK_UPDATE)
+    batch_id = get_or_create_batches(session, project=project, names=[batch])[batch]
+    result = session.execute(
+        update(Task)
+        .where(Task.project_id == project.id, Task.id.in_(list(task_ids)))
+        .values(batch_id=batch_id)
+    )
+    session.flush()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,6 @@
+// Svelte compiler options shared by vite-plugin-svelte and svelte-check.
+export default {
+  compilerOptions: {
+    runes: true,
+  },
+};
