@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -9,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from accord_server.settings import Settings
@@ -34,13 +36,41 @@ def _sqlite_pragmas() -> Any:
 _HELD = "accord_write_lock"
 
 
-def _install_sqlite_writer(engine: Engine) -> None:
+class WriterLock:
+    """One writer at a time across the threads of this process and the processes on this
+    machine (an flock on a file beside the database): writers wait their turn in order instead
+    of polling in SQLite's busy handler, which sleeps up to 100 ms between tries."""
+
+    def __init__(self, path: str | None) -> None:
+        self._thread_lock = threading.Lock()
+        self._path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Block until this thread holds the write lock."""
+        self._thread_lock.acquire()
+        try:
+            if self._path is not None:
+                if self._fd is None:
+                    self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(self._fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._thread_lock.release()
+            raise
+
+    def release(self) -> None:
+        """Let the next writer in."""
+        try:
+            if self._fd is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._thread_lock.release()
+
+
+def _install_sqlite_writer(engine: Engine, lock: WriterLock) -> None:
     """Writers take SQLite's lock up front (BEGIN IMMEDIATE): a deferred transaction that reads,
     then writes, fails at once with "database is locked" when another writer got in between.
-
-    Within this process writers also queue on a lock first, so they wait their turn instead
-    of polling in SQLite's busy handler (which sleeps up to 100 ms between tries)."""
-    lock = threading.Lock()
+    Before that they queue on the WriterLock."""
 
     def on_begin(conn: Any) -> None:
         lock.acquire()
@@ -80,7 +110,11 @@ def _make_engine(url: str, *, immediate: bool) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas())
         if immediate:
-            _install_sqlite_writer(engine)
+            database = make_url(url).database
+            in_file = bool(database) and database != ":memory:"
+            _install_sqlite_writer(
+                engine, WriterLock(f"{database}.writer-lock" if in_file else None)
+            )
         else:
             _install_sqlite_reader(engine)
         return engine
