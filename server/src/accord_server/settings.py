@@ -27,6 +27,10 @@ class Settings(BaseSettings):
         description="When set, background jobs go through Redis (RedisHuey) instead of "
         "the SQLite queue; run `accord-server worker` processes next to the API.",
     )
+    queue_name: str = Field(
+        "accord",
+        description="Name of the job queue; deployments that share one Redis need distinct names.",
+    )
     storage_url: str | None = Field(
         None,
         description="Where media is stored: default a folder in data_dir; "

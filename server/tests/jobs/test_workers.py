@@ -6,11 +6,10 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
-
-import redis
 
 from accord_server.settings import Settings
 from support import Factory, Stack, running_stack
@@ -25,6 +24,7 @@ def worker_process(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
         "ACCORD_DATABASE_URL": settings.resolved_database_url,
     }
     env.pop("ACCORD_REDIS_URL", None)
+    env["ACCORD_QUEUE_NAME"] = settings.queue_name
     if settings.redis_url:
         env["ACCORD_REDIS_URL"] = settings.redis_url
     proc = subprocess.Popen(
@@ -74,8 +74,11 @@ def test_sqlite_queue_worker_runs_an_import(stack: Stack) -> None:
 
 
 def test_redis_queue_worker_runs_an_import(settings: Settings, redis_url: str) -> None:
-    redis.Redis.from_url(redis_url).flushdb()
-    with running_stack(settings.model_copy(update={"redis_url": redis_url})) as stack:
+    # A queue of its own: tests running in parallel share this Redis database.
+    queue = f"accord-test-{uuid.uuid4().hex[:8]}"
+    with running_stack(
+        settings.model_copy(update={"redis_url": redis_url, "queue_name": queue})
+    ) as stack:
         assert type(stack.huey).__name__ == "RedisHuey"
         _import_through_worker(stack)
     assert not (settings.data_dir / "jobs.db").exists()

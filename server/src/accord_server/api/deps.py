@@ -73,8 +73,17 @@ def _bearer(request: Request) -> str | None:
     return None
 
 
-def get_caller(request: Request, session: SessionDep) -> Caller:
+def get_caller(request: Request, runtime: RuntimeDep, session: SessionDep) -> Caller:
     """Authenticate by API token or session cookie; cookie writes must carry the CSRF token."""
+    if runtime.db.is_sqlite and request.method not in SAFE_METHODS:
+        # A short read transaction of its own: on SQLite the request's write transaction takes
+        # the single writer lock at its first statement and holds it until commit.
+        with runtime.db.session(write=False) as reader:
+            return _authenticate(request, reader)
+    return _authenticate(request, session)
+
+
+def _authenticate(request: Request, session: Session) -> Caller:
     token = _bearer(request)
     if token is not None:
         user = sessions.user_for_api_token(session, token)

@@ -140,7 +140,9 @@ def worker(data_dir: str | None, threads: int, once: bool, parent_pid: int | Non
         return
     if parent_pid is not None:
         _exit_with_parent(parent_pid)
-    Consumer(huey, workers=threads, worker_type="thread").run()
+    # Poll an idle queue at least every second (huey's default backs off to 10 s, which a user
+    # sees as an import that sits "queued").
+    Consumer(huey, workers=threads, worker_type="thread", max_delay=1.0).run()
 
 
 def _exit_with_parent(parent_pid: int) -> None:

@@ -13,8 +13,9 @@ from accord_server.settings import Settings
 JOB_TASK_NAME = "accord.run_job"
 
 
-def make_huey(settings: Settings, *, name: str = "accord") -> Huey:
+def make_huey(settings: Settings) -> Huey:
     """The job queue for these settings (no connection is made until used)."""
+    name = settings.queue_name
     if settings.redis_url:
         return RedisHuey(name, url=settings.redis_url, results=False)
     settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -128,6 +128,12 @@ def add_member(
     _check_role_grant(actor.role, role)
     user = get_user_by_email(session, email)
     if user is None:
+        if not password:
+            raise Invalid(
+                f"password: {normalize_email(email)} has no account yet; give a password to "
+                "create it",
+                details={"field": "password"},
+            )
         user = create_user(session, email=email, password=password, name=name)
     elif session.scalar(
         select(Membership.id).where(
