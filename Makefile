@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 export ACCORD_DATA_DIR ?= $(CURDIR)/accord-data
 
-.PHONY: setup run test test-server test-sdk lint openapi bench clean
+.PHONY: setup run test lint openapi screenshots clean
 
 $(VENV)/.installed: server/pyproject.toml sdk/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,7 +32,7 @@ run: setup
 test: setup
 	cd server && ../$(PY) -m pytest -q -n 2 --dist loadfile
 	cd sdk && ../$(PY) -m pytest -q -n 2 --dist loadfile
-	@if [ -f web/package.json ]; then cd web && npm test; fi
+	@if [ -f web/package.json ]; then cd web && npm test && SCREENSHOTS= npm run e2e; fi
 
 ## lint: ruff and mypy
 lint: setup
@@ -40,10 +40,19 @@ lint: setup
 	$(VENV)/bin/ruff format --check server sdk bench
 	cd server && ../$(VENV)/bin/mypy src
 	cd sdk && ../$(VENV)/bin/mypy src tests
+	@if [ -f web/package.json ]; then cd web && npx openapi-typescript ../openapi.json \
+		--default-non-nullable false -o /tmp/accord-schema.d.ts >/dev/null && \
+		diff -q src/api/schema.d.ts /tmp/accord-schema.d.ts >/dev/null || \
+		{ echo "web/src/api/schema.d.ts is stale: run 'cd web && npm run gen:api'"; exit 1; }; fi
 
-## openapi: regenerate openapi.json from the server
+## screenshots: refresh docs/screenshots from the browser smoke test
+screenshots: setup
+	cd web && npm run e2e
+
+## openapi: regenerate openapi.json from the server, and the web app's typed client
 openapi: setup
 	$(VENV)/bin/accord-server openapi > openapi.json
+	@if [ -f web/package.json ]; then cd web && npm run gen:api; fi
 
 clean:
 	rm -rf $(VENV) accord-data

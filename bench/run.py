@@ -210,14 +210,25 @@ class Server:
         return kids[0] if kids else None
 
     def stop(self) -> None:
-        if self.proc is None or self.proc.poll() is not None:
+        if self.proc is None:
             return
-        self.proc.send_signal(signal.SIGTERM)  # uvicorn exits; serve then stops its worker
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
+        worker = self.worker_pid()
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)  # uvicorn exits; serve then stops its worker
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        # Some server versions let the worker outlive `serve` (uvicorn re-raises SIGTERM, so
+        # serve's cleanup never runs): stop the worker we started, by its pid, if it is left.
+        if worker is not None and Path(f"/proc/{worker}").exists():
+            os.kill(worker, signal.SIGTERM)
+            deadline = time.monotonic() + 15
+            while Path(f"/proc/{worker}").exists() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            if Path(f"/proc/{worker}").exists():
+                os.kill(worker, signal.SIGKILL)
         self.log.close()
 
 

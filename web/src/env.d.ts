@@ -1,1 +1,4 @@
 /// <reference types="svelte" />
+
+/** Stylesheets imported for their side effect (bundled by Vite). */
+declare module '*.css';

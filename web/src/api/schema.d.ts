@@ -216,6 +216,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/label-schemas/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Validate Label Schema
+         * @description Check a label schema as it is typed: the normalized schema, or 422 naming the path
+         *     (and line) of every problem.
+         */
+        post: operations["validate_label_schema_api_v1_label_schemas_validate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/organizations": {
         parameters: {
             query?: never;
@@ -380,6 +401,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/batches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Batches
+         * @description A project's batches with their task counts.
+         */
+        get: operations["list_batches_api_v1_projects__project_id__batches_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/imports": {
         parameters: {
             query?: never;
@@ -480,6 +521,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Stats
+         * @description Label distribution, annotations per day and per annotator, for the dashboard.
+         */
+        get: operations["get_stats_api_v1_projects__project_id__stats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/tasks": {
         parameters: {
             query?: never;
@@ -514,6 +575,26 @@ export interface paths {
          * @description Delete tasks or set their priority, many at once.
          */
         post: operations["bulk_update_tasks_api_v1_projects__project_id__tasks_bulk_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/tasks/table": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Task Table
+         * @description The data manager: filtered, sorted tasks in offset windows, with the total.
+         */
+        get: operations["task_table_api_v1_projects__project_id__tasks_table_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -720,6 +801,17 @@ export interface components {
             /** User Id */
             user_id: number;
         };
+        /** AnnotatorStats */
+        AnnotatorStats: {
+            /** Annotations */
+            annotations: number;
+            /** Email */
+            email: string;
+            /** Mean Lead Time */
+            mean_lead_time: number | null;
+            /** User Id */
+            user_id: number;
+        };
         /** ApiTokenCreate */
         ApiTokenCreate: {
             /** Name */
@@ -763,6 +855,17 @@ export interface components {
             /** Revoked At */
             revoked_at: string | null;
         };
+        /** BatchRead */
+        BatchRead: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Priority */
+            priority: number;
+            /** Tasks */
+            tasks: number;
+        };
         /** Body_import_files_api_v1_projects__project_id__imports_files_post */
         Body_import_files_api_v1_projects__project_id__imports_files_post: {
             /** Batch */
@@ -776,7 +879,14 @@ export interface components {
              * Skip Invalid
              * @default false
              */
-            skip_invalid: boolean;
+            skip_invalid?: boolean;
+        };
+        /** DayCount */
+        DayCount: {
+            /** Annotations */
+            annotations: number;
+            /** Date */
+            date: string;
         };
         /** DraftUpdate */
         DraftUpdate: {
@@ -807,7 +917,7 @@ export interface components {
              * @description Index of the import root (ACCORD_IMPORT_ROOTS).
              * @default 0
              */
-            root: number;
+            root?: number;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -831,7 +941,7 @@ export interface components {
              * @description Import the valid rows and report the rest (default: all or none).
              * @default false
              */
-            skip_invalid: boolean;
+            skip_invalid?: boolean;
             /** Source */
             source?: (components["schemas"]["FolderSource"] | components["schemas"]["S3Source"]) | null;
             /**
@@ -878,6 +988,34 @@ export interface components {
             /** State */
             state: string;
         };
+        /** LabelCount */
+        LabelCount: {
+            /** Count */
+            count: number;
+            /** Label */
+            label: string;
+            /** Tool */
+            tool: string;
+        };
+        /** LabelSchemaRead */
+        LabelSchemaRead: {
+            /** Label Schema */
+            label_schema: {
+                [key: string]: unknown;
+            };
+            /** Media */
+            media: string;
+        };
+        /** LabelSchemaValidate */
+        LabelSchemaValidate: {
+            /**
+             * Label Schema
+             * @description YAML/JSON text or an object.
+             */
+            label_schema: string | {
+                [key: string]: unknown;
+            };
+        };
         /** LeaseRead */
         LeaseRead: {
             /** Assignment Id */
@@ -916,7 +1054,7 @@ export interface components {
              * Name
              * @default
              */
-            name: string;
+            name?: string;
             /** Password */
             password?: string | null;
             /** Role */
@@ -991,18 +1129,18 @@ export interface components {
              * @description Annotators never see each other's work.
              * @default true
              */
-            blind: boolean;
+            blind?: boolean;
             /**
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /**
              * Instructions
              * @description Markdown shown to annotators.
              * @default
              */
-            instructions: string;
+            instructions?: string;
             /**
              * Label Schema
              * @description The label schema as YAML/JSON text or as an object.
@@ -1015,7 +1153,7 @@ export interface components {
              * @description How long a hand-out lasts.
              * @default 30
              */
-            lease_minutes: number;
+            lease_minutes?: number;
             /** Name */
             name: string;
             /**
@@ -1028,7 +1166,7 @@ export interface components {
              * @description Annotations wanted per task.
              * @default 1
              */
-            overlap: number;
+            overlap?: number;
         };
         /** ProjectProgressRead */
         ProjectProgressRead: {
@@ -1088,6 +1226,15 @@ export interface components {
              */
             updated_at: string;
         };
+        /** ProjectStatsRead */
+        ProjectStatsRead: {
+            /** Annotators */
+            annotators: components["schemas"]["AnnotatorStats"][];
+            /** Labels */
+            labels: components["schemas"]["LabelCount"][];
+            /** Throughput */
+            throughput: components["schemas"]["DayCount"][];
+        };
         /** ProjectUpdate */
         ProjectUpdate: {
             /** Blind */
@@ -1115,7 +1262,7 @@ export interface components {
              * Prefix
              * @default
              */
-            prefix: string;
+            prefix?: string;
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
@@ -1130,10 +1277,15 @@ export interface components {
         /** TaskBulkUpdate */
         TaskBulkUpdate: {
             /**
+             * Batch
+             * @description Move the tasks to this batch.
+             */
+            batch?: string | null;
+            /**
              * Delete
              * @default false
              */
-            delete: boolean;
+            delete?: boolean;
             /** Priority */
             priority?: number | null;
             /** Task Ids */
@@ -1178,6 +1330,53 @@ export interface components {
             project_id: number;
             /** State */
             state: string;
+        };
+        /** TaskRowRead */
+        TaskRowRead: {
+            /** Annotation Count */
+            annotation_count: number;
+            /**
+             * Annotators
+             * @description Users with a live annotation on the task.
+             */
+            annotators: number[];
+            /** Batch Id */
+            batch_id: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Id */
+            id: number;
+            /** Is Gold */
+            is_gold: boolean;
+            /**
+             * Max Score
+             * @description Highest prediction score, if any.
+             */
+            max_score: number | null;
+            /** Meta */
+            meta: {
+                [key: string]: unknown;
+            };
+            /** Priority */
+            priority: number;
+            /** Project Id */
+            project_id: number;
+            /** State */
+            state: string;
+        };
+        /** TaskTableRead */
+        TaskTableRead: {
+            /** Items */
+            items: components["schemas"]["TaskRowRead"][];
+            /** Total */
+            total: number;
         };
         /** UserRead */
         UserRead: {
@@ -1580,6 +1779,39 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JobRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    validate_label_schema_api_v1_label_schemas_validate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LabelSchemaValidate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LabelSchemaRead"];
                 };
             };
             /** @description Validation Error */
@@ -2002,6 +2234,37 @@ export interface operations {
             };
         };
     };
+    list_batches_api_v1_projects__project_id__batches_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BatchRead"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     import_json_api_v1_projects__project_id__imports_post: {
         parameters: {
             query?: never;
@@ -2171,6 +2434,37 @@ export interface operations {
             };
         };
     };
+    get_stats_api_v1_projects__project_id__stats_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProjectStatsRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     list_tasks_api_v1_projects__project_id__tasks_get: {
         parameters: {
             query?: {
@@ -2228,6 +2522,49 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["TaskBulkResult"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    task_table_api_v1_projects__project_id__tasks_table_get: {
+        parameters: {
+            query?: {
+                state?: string | null;
+                annotator_id?: number | null;
+                label?: string | null;
+                min_score?: number | null;
+                max_score?: number | null;
+                created_after?: string | null;
+                created_before?: string | null;
+                batch_id?: number | null;
+                sort?: string;
+                offset?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskTableRead"];
                 };
             };
             /** @description Validation Error */

@@ -1,0 +1,52 @@
+/** Task calls of the data manager. */
+
+import { api, call, type Schemas } from '../../lib';
+import { tableQuery, type FetchWindow, type TaskFilters } from './table';
+
+export type Task = Schemas['TaskRead'];
+export type Batch = Schemas['BatchRead'];
+export type BulkUpdate = Partial<Omit<Schemas['TaskBulkUpdate'], 'task_ids'>>;
+
+/** A window fetcher of `/tasks/table` for these filters. */
+export function tableFetcher(projectId: number, filters: TaskFilters): FetchWindow {
+  const query = tableQuery(filters);
+  return (offset, limit) =>
+    call(api.GET('/api/v1/projects/{project_id}/tasks/table', { params: { path: { project_id: projectId }, query: { ...query, offset, limit } } }));
+}
+
+/** The project's batches. */
+export const listBatches = (projectId: number): Promise<Batch[]> =>
+  call(api.GET('/api/v1/projects/{project_id}/batches', { params: { path: { project_id: projectId } } }));
+
+/** Delete, re-prioritize or move many tasks; resolves with how many changed. */
+export const bulkUpdate = (projectId: number, taskIds: number[], change: BulkUpdate): Promise<number> =>
+  call(api.POST('/api/v1/projects/{project_id}/tasks/bulk', { params: { path: { project_id: projectId } }, body: { task_ids: taskIds, ...change } })).then((r) => r.affected);
+
+/** A task with its annotations and predictions. */
+export async function loadTask(taskId: number): Promise<{ task: Task; annotations: Schemas['AnnotationRead'][]; predictions: Schemas['PredictionRead'][] }> {
+  const path = { params: { path: { task_id: taskId } } };
+  const [task, annotations, predictions] = await Promise.all([
+    call(api.GET('/api/v1/tasks/{task_id}', path)),
+    call(api.GET('/api/v1/tasks/{task_id}/annotations', path)),
+    call(api.GET('/api/v1/tasks/{task_id}/predictions', path)),
+  ]);
+  return { task, annotations, predictions };
+}
+
+/** A one-line description of a task's data for the table (file name, or the start of its text). */
+export function dataSummary(data: Record<string, unknown>, meta: Record<string, unknown> = {}): string {
+  const name = meta['filename'] ?? data['filename'];
+  if (typeof name === 'string' && name) return name;
+  for (const key of ['text', 'image', 'video', 'audio', 'url']) {
+    const v = data[key];
+    if (typeof v === 'string' && v) return v.length > 120 ? `${v.slice(0, 117)}…` : v;
+  }
+  const json = JSON.stringify(data);
+  return json.length > 120 ? `${json.slice(0, 117)}…` : json;
+}
+
+/** The image URL of a task, if its data has one. */
+export function imageUrl(data: Record<string, unknown>): string | null {
+  const v = data['image'];
+  return typeof v === 'string' && v ? v : null;
+}
