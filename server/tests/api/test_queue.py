@@ -181,3 +181,33 @@ def test_32_concurrent_annotators_on_2000_tasks(
         assert len(counts) == 2000 and set(counts.values()) == {overlap}
         assert session.scalar(select(func.max(Task.open_slots))) == 0
         assert session.scalar(select(func.min(Task.annotation_count))) == overlap
+
+
+def test_a_task_being_leased_by_another_is_not_an_empty_queue(
+    stack: Stack, factory: Factory
+) -> None:
+    """While another caller holds the last task's row lock (mid-lease), `next` waits for it
+    instead of answering "nothing left" — the task still has a slot for this caller."""
+    owner = factory.owner()
+    project = factory.project(owner, schema=TEXT, overlap=2)
+    factory.import_tasks(owner, project["id"], [{"text": "last"}])
+    annotator = factory.member(owner, "annotator")
+    answer: list[int] = []
+    with stack.runtime.db.session() as other:
+        other.begin()
+        # Another annotator's `next` in flight: it holds the task row (and on SQLite the
+        # database) until it commits.
+        other.execute(update(Task).values(open_slots=Task.open_slots - 1))
+
+        def ask() -> None:
+            with stack.client(annotator.token) as client:
+                r = client.post(f"/api/v1/projects/{project['id']}/next")
+                answer.append(r.status_code)
+
+        thread = threading.Thread(target=ask)
+        thread.start()
+        thread.join(timeout=1.0)
+        assert answer == [], "next answered while the other lease was still in flight"
+        other.commit()
+    thread.join(timeout=30)
+    assert answer == [200]

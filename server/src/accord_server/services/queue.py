@@ -39,6 +39,7 @@ class _Queries:
     expired: Select[int, int]
     current: Select[Assignment]
     pick: Select[Task]
+    pick_wait: Select[Task]
     assignment: Select[Assignment]
 
 
@@ -75,14 +76,18 @@ def _queries(postgres: bool) -> _Queries:
         .order_by(Task.priority.desc(), Task.id)
         .limit(1)
     )
+    pick_wait = pick
     if postgres:
         expired = expired.with_for_update(skip_locked=True)
-        # Concurrent callers skip each other's candidate instead of queueing behind it.
+        # Concurrent callers skip each other's candidate instead of queueing behind it...
+        pick_wait = pick.with_for_update(of=Task)
         pick = pick.with_for_update(skip_locked=True, of=Task)
     assignment = select(Assignment).where(
         Assignment.task_id == bindparam("task_id"), Assignment.user_id == user_id
     )
-    return _Queries(expired=expired, current=current, pick=pick, assignment=assignment)
+    return _Queries(
+        expired=expired, current=current, pick=pick, pick_wait=pick_wait, assignment=assignment
+    )
 
 
 def reclaim_expired_leases(session: Session, *, project_id: int, now: datetime) -> int:
@@ -112,8 +117,14 @@ def _current_lease(
 
 
 def _pick_task(session: Session, project: Project, user: User) -> Task | None:
-    query = _queries(session.get_bind().dialect.name == "postgresql").pick
-    return session.scalar(query, {"project_id": project.id, "user_id": user.id})
+    postgres = session.get_bind().dialect.name == "postgresql"
+    params = {"project_id": project.id, "user_id": user.id}
+    task = session.scalar(_queries(postgres).pick, params)
+    if task is None and postgres:
+        # ... but "nothing unlocked" is not "nothing left": a task another caller is leasing
+        # right now may still have a slot for this one. Wait for those locks and look again.
+        task = session.scalar(_queries(postgres).pick_wait, params)
+    return task
 
 
 def next_task(session: Session, *, project: Project, role: str, user: User) -> Lease | None:
