@@ -1,44 +1,24 @@
 /** Browser smoke test: the built app (web/dist) served by accord-server, driven in Chromium. */
 
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { AVAILABLE, launch, shot as shotInto } from './browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePng } from './png';
 import { startServer, type TestServer } from './server';
-
-const CHROMIUM = process.env['CHROMIUM'] ?? '/usr/bin/chromium';
-const SHOTS = process.env['SCREENSHOTS'] ?? resolve(import.meta.dirname, '../../docs/screenshots');
-const AVAILABLE = existsSync(CHROMIUM);
-if (!AVAILABLE) {
-  const reason = `Chromium not found at ${CHROMIUM} (apt-get install chromium)`;
-  if (process.env['ACCORD_TEST_BROWSER'] === 'required') {
-    throw new Error(`${reason}; required because ACCORD_TEST_BROWSER=required`);
-  }
-  console.warn(`SKIPPED LOUDLY: browser tests: ${reason}; set ACCORD_TEST_BROWSER=required to fail`);
-}
 
 let server: TestServer;
 let browser: Browser;
 let page: Page;
 
-async function shot(name: string) {
-  if (process.env['SCREENSHOTS'] === '') return;
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
-}
+const shot = (name: string) => shotInto(page, name);
 
 beforeAll(async () => {
   if (!AVAILABLE) return;
   server = await startServer();
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-  page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
-  page.on('pageerror', (e) => console.error('page error:', e));
+  ({ browser, page } = await launch());
 });
 
 afterAll(async () => {
@@ -117,7 +97,7 @@ describe.skipIf(!AVAILABLE)('Accord web app', () => {
     await shot('import-error-report');
   });
 
-  it('shows the dashboard and the honest annotate queue', async () => {
+  it('shows the dashboard and the annotate queue', async () => {
     // A few annotations through the API (the browser has no drawing tools yet), for the charts.
     const auth = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
     const projects = (await (await fetch(`${server.url}/api/v1/projects`, { headers: auth })).json()) as { id: number; name: string }[];
@@ -141,8 +121,8 @@ describe.skipIf(!AVAILABLE)('Accord web app', () => {
     await page.locator('svg[aria-label="Labels used"] rect').first().waitFor();
     await shot('dashboard');
     await page.getByRole('link', { name: 'Annotate', exact: true }).click();
-    await page.getByText('Drawing and labeling tools are not available in the browser yet').waitFor();
-    await page.locator('.stage img').waitFor();
+    // The annotate route is the image workspace now (e2e/workspace.spec.ts drives its tools).
+    await page.locator('[data-testid="stage"][data-scale]').waitFor();
     const first = await page.getByText(/^Task #\d+$/).textContent();
     await page.getByRole('button', { name: /Skip/ }).click();
     await expect.poll(() => page.getByText(/^Task #\d+$/).textContent()).not.toBe(first);

@@ -4,3 +4,4 @@ export * from './geometry';
 export * from './document';
 export * from './commands';
 export * from './rle';
+export * from './mask';

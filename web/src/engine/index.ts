@@ -4,3 +4,4 @@ export * from './spatial';
 export * from './viewport';
 export * from './renderer';
 export * from './keymap';
+export * from './tools';

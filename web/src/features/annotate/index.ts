@@ -1,4 +1,4 @@
-/** The annotate route: the queue flow (next task, skip) until the workspace lands. */
+/** The annotate route: the queue (next task under a lease) around the image workspace. */
 
 export { default as AnnotatePage } from './AnnotatePage.svelte';
 export * from './queue';

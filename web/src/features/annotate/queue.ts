@@ -1,4 +1,4 @@
-/** The annotation queue as the browser uses it until the workspace lands: next task, skip. */
+/** The annotation queue as the browser uses it: next task (a lease), skip. */
 
 import { api, call, type Schemas } from '../../lib';
 

@@ -1,0 +1,172 @@
+/**
+ * Browser test of the image annotation workspace: the built app (web/dist) served by a real
+ * accord-server with the demo, driven in Chromium. Draws with the mouse, undoes and redoes,
+ * reloads mid-task (draft restored), submits with Ctrl+Enter and checks the stored annotation in
+ * image pixels through the API; then a task whose image 404s shows the bad-media message.
+ */
+
+import type { Browser, Page } from 'playwright-core';
+import { AVAILABLE, launch, shot as shotInto } from './browser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defaultColor } from '../src/engine/renderer';
+import { startServer, type TestServer } from './server';
+
+let server: TestServer;
+let browser: Browser;
+let page: Page;
+
+const shot = (name: string) => shotInto(page, name);
+
+async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
+  const r = await fetch(`${server.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await r.text();
+  return { status: r.status, json: (text ? JSON.parse(text) : null) as T };
+}
+
+/** The stage's screen <-> image transform as the workspace last drew it. */
+async function transform() {
+  const stage = page.getByTestId('stage');
+  const box = await stage.boundingBox();
+  const data = await stage.evaluate((el: HTMLElement) => ({ ...el.dataset }));
+  if (!box) throw new Error('no stage');
+  const scale = Number(data['scale']);
+  const ox = Number(data['offsetX']);
+  const oy = Number(data['offsetY']);
+  return {
+    scale,
+    /** Image pixels -> page CSS pixels. */
+    toPage: (x: number, y: number): [number, number] => [box.x + x * scale + ox, box.y + y * scale + oy],
+    /** Image pixels -> CSS pixels inside the stage. */
+    toStage: (x: number, y: number): [number, number] => [x * scale + ox, y * scale + oy],
+  };
+}
+
+const count = () => page.getByTestId('object-count').textContent();
+const taskTitle = () => page.getByText(/^Task #\d+$/).textContent();
+
+beforeAll(async () => {
+  if (!AVAILABLE) return;
+  server = await startServer();
+  ({ browser, page } = await launch());
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe.skipIf(!AVAILABLE)('image annotation workspace', () => {
+  let projectId = 0;
+
+  it('logs in and opens the Shapes project in the workspace', async () => {
+    await page.goto(`${server.url}/`);
+    await page.getByLabel('Email').fill(server.email);
+    await page.getByLabel('Password').fill(server.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByTestId('projects').getByText('Shapes (images)').waitFor();
+    const projects = (await api<{ id: number; name: string }[]>('GET', '/api/v1/projects')).json;
+    projectId = projects.find((p) => p.name === 'Shapes (images)')?.id ?? 0;
+    await page.getByRole('link', { name: 'Shapes (images)' }).click();
+    await page.getByRole('link', { name: 'Annotate', exact: true }).click();
+    await page.locator('[data-testid="stage"][data-scale]').waitFor();
+    expect(await count()).toBe('0');
+  });
+
+  it('draws a box and a polygon, undoes and redoes, survives a reload, submits with Ctrl+Enter', async () => {
+    const title = (await taskTitle()) ?? '';
+    const taskId = Number(/\d+/.exec(title)?.[0]);
+    let t = await transform();
+    // A box from (100, 100) to (300, 250) in image pixels.
+    await page.keyboard.press('r');
+    await page.mouse.move(...t.toPage(100, 100));
+    await page.mouse.down();
+    await page.mouse.move(...t.toPage(200, 180), { steps: 4 });
+    await page.mouse.move(...t.toPage(300, 250), { steps: 4 });
+    await page.mouse.up();
+    await expect.poll(count).toBe('1');
+
+    // The box's outline is drawn in the label's colour on the shapes layer.
+    const colour = defaultColor('circle');
+    const want = [1, 3, 5].map((i) => parseInt(colour.slice(i, i + 2), 16));
+    const [sx, sy] = t.toStage(150, 100);
+    const pixel = await page.getByTestId('shapes-layer').evaluate((c: HTMLCanvasElement, [x, y]: number[]) => {
+      const dpr = window.devicePixelRatio || 1;
+      return [...(c.getContext('2d')?.getImageData(Math.round((x as number) * dpr), Math.round((y as number) * dpr), 1, 1).data ?? [])];
+    }, [sx, sy]);
+    expect(pixel[3]).toBeGreaterThan(200);
+    for (let i = 0; i < 3; i++) expect(Math.abs((pixel[i] as number) - (want[i] as number))).toBeLessThanOrEqual(40);
+
+    // A polygon: three clicks and Enter.
+    await page.keyboard.press('p');
+    for (const [x, y] of [[400, 100], [550, 120], [500, 300]] as const) await page.mouse.click(...t.toPage(x, y));
+    await page.keyboard.press('Enter');
+    await expect.poll(count).toBe('2');
+
+    await page.keyboard.press('Control+z');
+    await expect.poll(count).toBe('1');
+    await page.keyboard.press('Control+Shift+z');
+    await expect.poll(count).toBe('2');
+    await shot('workspace-boxes');
+
+    // The draft reaches the server (debounced), then a reload brings it back.
+    await expect.poll(() => page.getByTestId('save-state').textContent(), { timeout: 10_000 }).toMatch(/Draft saved/);
+    await page.reload();
+    await page.locator('[data-testid="stage"][data-scale]').waitFor();
+    await expect.poll(count).toBe('2');
+    await page.getByTestId('draft-note').waitFor();
+    expect(await taskTitle()).toBe(title);
+
+    t = await transform();
+    await page.keyboard.press('Control+Enter');
+    await expect.poll(taskTitle, { timeout: 10_000 }).not.toBe(title);
+    await page.locator('[data-testid="stage"][data-scale]').waitFor();
+    expect(await count()).toBe('0');
+
+    const list = await api<{ result: { type: string; geometry: Record<string, unknown> }[] }[]>('GET', `/api/v1/tasks/${taskId}/annotations`);
+    expect(list.status).toBe(200);
+    expect(list.json).toHaveLength(1);
+    const result = list.json[0]?.result ?? [];
+    const bbox = result.find((r) => r.type === 'bbox')?.geometry as { x: number; y: number; width: number; height: number };
+    const poly = result.find((r) => r.type === 'polygon')?.geometry as { points: [number, number][] };
+    expect(bbox).toBeDefined();
+    expect(poly).toBeDefined();
+    const near = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(2);
+    near(bbox.x, 100);
+    near(bbox.y, 100);
+    near(bbox.width, 200);
+    near(bbox.height, 150);
+    expect(poly.points).toHaveLength(3);
+    [[400, 100], [550, 120], [500, 300]].forEach(([x, y], i) => {
+      near(poly.points[i]?.[0] as number, x as number);
+      near(poly.points[i]?.[1] as number, y as number);
+    });
+  });
+
+  it('shows a clear message for an image that cannot be loaded, with Skip and Report', async () => {
+    const schema = 'media: image\ntools:\n  - name: objects\n    type: bbox\n    labels: [thing]\n';
+    const created = await api<{ id: number }>('POST', '/api/v1/projects', { name: 'Broken media', label_schema: schema });
+    expect(created.status).toBe(201);
+    const pid = created.json.id;
+    const job = await api<{ id: number }>('POST', `/api/v1/projects/${pid}/imports`, {
+      tasks: [{ image: `/api/v1/projects/${pid}/media/sha256/00/00/${'0'.repeat(60)}` }],
+    });
+    expect(job.status).toBe(202);
+    await expect
+      .poll(async () => (await api<{ state: string }>('GET', `/api/v1/jobs/${job.json.id}`)).json.state, { timeout: 30_000 })
+      .toBe('succeeded');
+    await page.goto(`${server.url}/#/projects/${pid}/annotate`);
+    const bad = page.getByTestId('bad-media');
+    await bad.waitFor();
+    expect(await bad.textContent()).toMatch(/cannot be shown/);
+    await bad.getByRole('button', { name: 'Skip' }).waitFor();
+    await bad.getByRole('button', { name: 'Report' }).waitFor();
+    await shot('workspace-bad-media');
+    await bad.getByRole('button', { name: 'Skip' }).click();
+    await page.getByText('No task left for you in this project.').waitFor();
+    expect(projectId).toBeGreaterThan(0);
+  });
+});
