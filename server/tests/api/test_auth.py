@@ -105,3 +105,21 @@ def test_no_credentials_is_401(stack: Stack) -> None:
     with stack.client() as client:
         r = client.get("/api/v1/projects")
     assert r.status_code == 401 and r.json()["code"] == "unauthenticated"
+
+
+def test_preferences_are_kept_per_user(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    other = factory.member(owner, "annotator")
+    keymap = {"keymap": {"tool.rectangle": ["G"], "history.undo": ["Ctrl+Z", "Alt+Z"]}}
+    with stack.client(owner.token) as client:
+        assert client.get("/api/v1/auth/preferences").json() == {}
+        saved = client.put("/api/v1/auth/preferences", json=keymap)
+        assert saved.status_code == 200 and saved.json() == keymap
+        assert client.get("/api/v1/auth/preferences").json() == keymap
+        bad = client.put("/api/v1/auth/preferences", json={"keymap": {"tool.rectangle": "G"}})
+        assert bad.status_code == 422 and bad.json()["details"]["field"] == "keymap"
+        huge = client.put("/api/v1/auth/preferences", json={"notes": "x" * 70_000})
+        assert huge.status_code == 422
+        assert client.get("/api/v1/auth/preferences").json() == keymap
+    with stack.client(other.token) as client:
+        assert client.get("/api/v1/auth/preferences").json() == {}

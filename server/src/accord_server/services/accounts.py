@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import orjson
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -197,3 +200,30 @@ def remove_member(session: Session, *, actor: Membership, user_id: int) -> None:
             raise Conflict("the organization's last owner cannot be removed")
     session.delete(target)
     session.flush()
+
+
+MAX_PREFERENCES_BYTES = 64 * 1024
+
+
+def set_preferences(session: Session, *, user: User, preferences: dict[str, Any]) -> User:
+    """Replace the user's preferences; a keymap maps action names to lists of key chords."""
+    keymap = preferences.get("keymap", {})
+    if not isinstance(keymap, dict) or not all(
+        isinstance(action, str)
+        and isinstance(chords, list)
+        and all(isinstance(c, str) and 0 < len(c) <= 40 for c in chords)
+        for action, chords in keymap.items()
+    ):
+        raise Invalid(
+            "keymap: must map action names to lists of key chords (strings)",
+            details={"field": "keymap"},
+        )
+    if len(orjson.dumps(preferences)) > MAX_PREFERENCES_BYTES:
+        raise Invalid(
+            f"preferences: larger than {MAX_PREFERENCES_BYTES} bytes",
+            details={"field": "preferences"},
+        )
+    session.add(user)  # the caller may hold it from another (read) session
+    user.preferences = preferences
+    session.flush()
+    return user

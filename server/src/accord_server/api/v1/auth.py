@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
@@ -129,3 +131,15 @@ def revoke_token(token_id: int, session: SessionDep, user: CurrentUser) -> ApiTo
     return ApiTokenRead.model_validate(
         sessions.revoke_api_token(session, user=user, token_id=token_id)
     )
+
+
+@router.get("/preferences", response_model=dict[str, Any])
+def get_preferences(user: CurrentUser) -> dict[str, Any]:
+    """Your saved preferences (the web app's keymap remapping, ...); `{}` when none."""
+    return dict(user.preferences or {})
+
+
+@router.put("/preferences", response_model=dict[str, Any])
+def put_preferences(body: dict[str, Any], session: SessionDep, user: CurrentUser) -> dict[str, Any]:
+    """Replace your preferences with this object."""
+    return dict(accounts.set_preferences(session, user=user, preferences=body).preferences)

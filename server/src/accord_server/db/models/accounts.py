@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -14,7 +15,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from accord_server.db.base import Base, BigId, UTCDateTime, utcnow
+from accord_server.db.base import Base, BigId, Json, UTCDateTime, utcnow
 
 ROLES = ("owner", "admin", "manager", "reviewer", "annotator")
 
@@ -35,6 +36,8 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str | None] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The user's own settings for the web app (keymap remapping, ...): theirs on every device.
+    preferences: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
