@@ -3,5 +3,6 @@
 export * from './spatial';
 export * from './viewport';
 export * from './renderer';
+export * from './shape-layer';
 export * from './keymap';
 export * from './tools';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ACTIONS, Keymap, formatChord, parseChord, type KeyEventLike } from './keymap';
+import { DEFAULT_ACTIONS, Keymap, chordFromEvent, formatChord, parseChord, sameChord, type KeyEventLike } from './keymap';
 
 function key(k: string, mods: Partial<KeyEventLike> = {}): KeyEventLike {
   const code = /^[a-z]$/i.test(k) ? `Key${k.toUpperCase()}` : k;
@@ -161,5 +161,68 @@ describe('describe (F1 overlay)', () => {
   it('reflects remapping', () => {
     const rows = Keymap.create().withOverrides({ 'view.fit': ['F'] }).describe();
     expect(rows.find((r) => r.action === 'view.fit')?.keys).toEqual(['F']);
+  });
+});
+
+describe('recording a chord (settings panel)', () => {
+  const km = Keymap.create();
+
+  it.each<[KeyEventLike, string | null]>([
+    [key('x'), 'X'],
+    [key('E', { shiftKey: true }), 'Shift+E'],
+    [key('z', { ctrlKey: true, shiftKey: true }), 'Mod+Shift+Z'],
+    [key('z', { metaKey: true }), 'Mod+Z'],
+    [key('F4'), 'F4'],
+    [key(' '), 'Space'],
+    [key('Tab', { shiftKey: true }), 'Shift+Tab'],
+    [key('ArrowLeft', { altKey: true }), 'Alt+ArrowLeft'],
+    [key('+', { ctrlKey: true, shiftKey: true }), 'Mod++'],
+    [{ ...key('к'), code: 'KeyR' }, 'R'],
+    [key('Shift', { shiftKey: true }), null],
+    [key('Control', { ctrlKey: true }), null],
+    [key('Meta', { metaKey: true }), null],
+  ])('%j -> %s', (event, chord) => {
+    expect(chordFromEvent(event)).toBe(chord);
+  });
+
+  it('records chords that parse back and match the same press', () => {
+    for (const event of [key('x'), key('E', { shiftKey: true }), key('y', { ctrlKey: true, altKey: true }), key('+', { ctrlKey: true, shiftKey: true }), key('F9'), key(' ')]) {
+      const chord = chordFromEvent(event) as string;
+      const remapped = km.withOverrides({ 'tool.rectangle': [chord] });
+      expect(remapped.lookup(event, IMAGE)).toBe('tool.rectangle');
+    }
+  });
+
+  it('compares chords by meaning', () => {
+    expect(sameChord('Ctrl+z', 'Mod+Z')).toBe(true);
+    expect(sameChord('Shift+E', 'E')).toBe(false);
+    expect(sameChord('Hyper+X', 'X')).toBe(false);
+  });
+});
+
+describe('specs and stored overrides', () => {
+  const km = Keymap.create();
+
+  it('lists specs with their current chords, filtered by scope', () => {
+    expect(km.specs()).toHaveLength(DEFAULT_ACTIONS.length);
+    expect(km.specs(['global']).every((s) => s.scope === 'global')).toBe(true);
+    expect(km.withOverrides({ 'tool.rectangle': ['X'] }).specs().find((s) => s.id === 'tool.rectangle')?.keys).toEqual(['X']);
+    expect(km.has('tool.rectangle')).toBe(true);
+    expect(km.has('no.such')).toBe(false);
+  });
+
+  it('keeps known actions with valid chords and names what it drops', () => {
+    const { overrides, dropped } = km.validOverrides({
+      'tool.rectangle': ['X'],
+      'tool.polygon': [],
+      'no.such': ['Y'],
+      'tool.brush': ['Hyper+B'],
+      'tool.keypoint': 'K',
+      'tool.pan': [3],
+    });
+    expect(overrides).toEqual({ 'tool.rectangle': ['X'], 'tool.polygon': [] });
+    expect(dropped).toEqual(['no.such', 'tool.brush', 'tool.keypoint', 'tool.pan']);
+    expect(km.validOverrides(null)).toEqual({ overrides: {}, dropped: [] });
+    expect(km.validOverrides(['x'])).toEqual({ overrides: {}, dropped: [] });
   });
 });

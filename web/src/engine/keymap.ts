@@ -81,6 +81,10 @@ export const DEFAULT_ACTIONS: readonly ActionSpec[] = [
   { id: 'draw.cancel', title: 'Cancel drawing', scope: 'image', keys: ['Escape'] },
   { id: 'selection.delete', title: 'Delete selected', scope: 'image', keys: ['Delete', 'Backspace'] },
   ...digitLabels,
+  { id: 'selection.copy', title: 'Copy selected', scope: 'image', keys: ['Mod+C'] },
+  { id: 'selection.paste', title: 'Paste', scope: 'image', keys: ['Mod+V'] },
+  { id: 'selection.front', title: 'Bring to front', scope: 'image', keys: ['Mod+]'] },
+  { id: 'selection.back', title: 'Send to back', scope: 'image', keys: ['Mod+['] },
   { id: 'selection.next', title: 'Next object', scope: 'image', keys: ['Tab'] },
   { id: 'selection.previous', title: 'Previous object', scope: 'image', keys: ['Shift+Tab'] },
   { id: 'selection.lock', title: 'Lock selected', scope: 'image', keys: ['L'] },
@@ -168,6 +172,35 @@ function eventChordIds(e: KeyEventLike): string[] {
   return ids;
 }
 
+/** Keys that only modify another key; pressing one alone makes no chord. */
+const MODIFIER_KEYS = new Set(['Control', 'Shift', 'Alt', 'Meta', 'OS', 'AltGraph', 'CapsLock', 'Fn', 'Hyper', 'Super']);
+
+/**
+ * The chord text a key press makes, for recording a new binding ("Mod+Shift+Z", "Shift+E", "F4",
+ * "Space"), or null for a bare modifier key. Round-trips through parseChord and matches the same
+ * press in `Keymap.lookup`. Shifted symbols are recorded without Shift ("+" not "Shift++").
+ */
+export function chordFromEvent(e: KeyEventLike): string | null {
+  if (MODIFIER_KEYS.has(e.key) || e.key === 'Dead' || e.key === 'Unidentified' || e.key === '') return null;
+  let key = e.key;
+  const physical = /^Key([A-Z])$/.exec(e.code);
+  if (key.length === 1 && !/[\x20-\x7e]/.test(key) && physical) key = physical[1] as string;
+  key = normalizeKeyName(key);
+  const symbol = key.length === 1 && !/[a-z0-9 ]/.test(key);
+  const shown = key === ' ' ? 'Space' : key.length === 1 ? key.toUpperCase() : key;
+  const mods = [e.ctrlKey || e.metaKey ? 'Mod' : '', e.altKey ? 'Alt' : '', e.shiftKey && !symbol ? 'Shift' : ''].filter(Boolean);
+  return [...mods, shown].join('+');
+}
+
+/** Two chord texts that mean the same keys ("Ctrl+z" and "Mod+Z"); malformed text matches nothing. */
+export function sameChord(a: string, b: string): boolean {
+  try {
+    return chordId(parseChord(a)) === chordId(parseChord(b));
+  } catch {
+    return false;
+  }
+}
+
 function overlaps(a: Scope, b: Scope): boolean {
   return a === b || a === 'global' || b === 'global';
 }
@@ -207,6 +240,43 @@ export class Keymap {
       map.set(id, { ...spec, keys: [...keys] });
     }
     return new Keymap(map);
+  }
+
+  /** Whether `action` is one of this keymap's actions. */
+  has(action: string): boolean {
+    return this.actions.has(action);
+  }
+
+  /** The action specs (with their current chords), in declaration order, optionally only some scopes. */
+  specs(scopes?: readonly Scope[]): ActionSpec[] {
+    return [...this.actions.values()].filter((s) => !scopes || s.scope === 'global' || scopes.includes(s.scope));
+  }
+
+  /**
+   * The usable part of stored overrides: known actions whose chords all parse (a saved map may
+   * predate a renamed action or come from a newer client). `dropped` names what was left out.
+   */
+  validOverrides(overrides: unknown): { overrides: Record<string, string[]>; dropped: string[] } {
+    const out: Record<string, string[]> = {};
+    const dropped: string[] = [];
+    if (typeof overrides !== 'object' || overrides === null || Array.isArray(overrides)) return { overrides: out, dropped };
+    for (const [id, keys] of Object.entries(overrides as Record<string, unknown>)) {
+      const ok =
+        this.actions.has(id) &&
+        Array.isArray(keys) &&
+        keys.every((k) => {
+          if (typeof k !== 'string') return false;
+          try {
+            parseChord(k);
+            return true;
+          } catch {
+            return false;
+          }
+        });
+      if (ok) out[id] = [...(keys as string[])];
+      else dropped.push(id);
+    }
+    return { overrides: out, dropped };
   }
 
   /** The chords bound to an action. */

@@ -3,11 +3,12 @@
  * per style group, constant on-screen stroke width, culling through the spatial index, handles
  * only for the selected region and labels only above a zoom threshold (level of detail).
  * Outlines are batched per colour, so across colour groups z-order is not kept; the selected
- * region is drawn last, on top.
+ * region is drawn last, on top. `ShapeLayer` (shape-layer.ts) caches this output in an offscreen
+ * raster and draws the selected region live with `renderLive`.
  */
 
 import { boxCorners, bounds, normalizeBox, type Point } from '../core/geometry';
-import { isShapeRegion, type AnnotationDocument, type RegionId, type ShapeRegion } from '../core/document';
+import { isShapeRegion, type AnnotationDocument, type Region, type RegionId, type ShapeRegion } from '../core/document';
 import type { SpatialIndex } from './spatial';
 import type { Viewport } from './viewport';
 
@@ -46,6 +47,12 @@ export interface RendererOptions {
   labelMinScale: number;
   maxLabels: number;
   font: string;
+  /**
+   * Level of detail: below this scale, with more than `thinMinShapes` shapes on screen, outlines
+   * are 1 px and unfilled (shapes are then a few screen pixels; the fill costs as much as the stroke).
+   */
+  thinMaxScale: number;
+  thinMinShapes: number;
 }
 
 /** Per-frame state the screens own. */
@@ -54,6 +61,8 @@ export interface FrameState {
   /** Regions with a score below this are not drawn (the confidence slider). */
   minScore?: number;
   pixelRatio?: number;
+  /** A region left out of this frame (the live one a `ShapeLayer` draws on top with `renderLive`). */
+  excludeId?: RegionId | null;
 }
 
 /** What a frame drew, for tests and the debug overlay. */
@@ -88,6 +97,8 @@ const DEFAULTS: RendererOptions = {
   labelMinScale: 0.75,
   maxLabels: 400,
   font: '12px sans-serif',
+  thinMaxScale: 0.5,
+  thinMinShapes: 2000,
 };
 
 /** Handles of a region at view `scale`: box corners/edges/rotation, polygon vertices, keypoints. */
@@ -178,9 +189,9 @@ export class ShapeRenderer {
     const visible: ShapeRegion[] = [];
     const groups = new Map<string, ShapeRegion[]>();
     for (const id of index.search(view.visibleImageRect())) {
+      if (id === state.excludeId) continue;
       const r = doc.get(id);
-      if (!r || !isShapeRegion(r) || r.hidden) continue;
-      if (state.minScore !== undefined && r.score !== undefined && r.score < state.minScore) continue;
+      if (!r || !this.shows(r, state)) continue;
       visible.push(r);
       // Unreviewed model output is dashed: a separate style group.
       const key = `${o.colorOf(r)}|${r.origin === 'model' ? 'dash' : 'solid'}`;
@@ -190,13 +201,14 @@ export class ShapeRenderer {
     }
 
     ctx.setTransform(...view.transform(dpr));
-    ctx.lineWidth = o.lineWidthPx / scale;
+    const thin = this.isThin(scale, visible.length);
+    ctx.lineWidth = (thin ? 1 : o.lineWidthPx) / scale;
     ctx.lineJoin = 'round';
     for (const [key, regions] of groups) {
       const [color, dash] = key.split('|') as [string, string];
       ctx.beginPath();
       for (const r of regions) tracePath(ctx, r, o.pointRadiusPx / scale);
-      if (o.fillAlpha > 0) {
+      if (o.fillAlpha > 0 && !thin) {
         ctx.globalAlpha = o.fillAlpha;
         ctx.fillStyle = color;
         ctx.fill();
@@ -212,6 +224,57 @@ export class ShapeRenderer {
     if (selected) this.drawSelected(ctx, selected, view, dpr);
     const labels = scale >= o.labelMinScale ? this.drawLabels(ctx, visible, view, dpr) : 0;
     return { drawn: visible.length, groups: groups.size, labels };
+  }
+
+  /** Level of detail: 1 px unfilled outlines at this scale with `drawn` shapes on screen. */
+  isThin(scale: number, drawn: number): boolean {
+    return scale < this.options.thinMaxScale && drawn > this.options.thinMinShapes;
+  }
+
+  /**
+   * Draw ONE region on top of what `ctx` holds, without clearing: the live part of a cached layer
+   * (`ShapeLayer`). `body`: its fill, outline and label as `render` draws them (for a region the
+   * cache leaves out); `highlight`: the selected look (thicker outline and handles). Draws nothing
+   * if the region is absent, hidden or below the score threshold.
+   */
+  renderLive(
+    ctx: RenderContext,
+    doc: AnnotationDocument,
+    id: RegionId | null | undefined,
+    view: Viewport,
+    state: FrameState = {},
+    parts: { body: boolean; highlight: boolean; thin?: boolean } = { body: false, highlight: true },
+  ): RenderStats {
+    const r = id ? doc.get(id) : undefined;
+    if (!r || !this.shows(r, state)) return { drawn: 0, groups: 0, labels: 0 };
+    const o = this.options;
+    const dpr = state.pixelRatio ?? 1;
+    const color = o.colorOf(r);
+    ctx.setTransform(...view.transform(dpr));
+    ctx.lineJoin = 'round';
+    if (parts.body) {
+      ctx.beginPath();
+      tracePath(ctx, r, o.pointRadiusPx / view.scale);
+      if (o.fillAlpha > 0 && !parts.thin) {
+        ctx.globalAlpha = o.fillAlpha;
+        ctx.fillStyle = color;
+        ctx.fill();
+        ctx.globalAlpha = 1;
+      }
+      ctx.lineWidth = (parts.thin ? 1 : o.lineWidthPx) / view.scale;
+      ctx.setLineDash(r.origin === 'model' ? [6 / view.scale, 4 / view.scale] : []);
+      ctx.strokeStyle = color;
+      ctx.stroke();
+    }
+    ctx.setLineDash([]);
+    if (parts.highlight) this.drawSelected(ctx, r, view, dpr);
+    const labels = parts.body && view.scale >= o.labelMinScale ? this.drawLabels(ctx, [r], view, dpr) : 0;
+    return { drawn: 1, groups: 1, labels };
+  }
+
+  private shows(r: Region, state: FrameState): r is ShapeRegion {
+    if (!isShapeRegion(r) || r.hidden) return false;
+    return !(state.minScore !== undefined && r.score !== undefined && r.score < state.minScore);
   }
 
   private drawSelected(ctx: RenderContext, region: ShapeRegion, view: Viewport, dpr: number): void {

@@ -9,6 +9,7 @@ import {
   AnnotationDocument,
   History,
   RemoveRegions,
+  ReorderZ,
   RestoreRegions,
   SetLabel,
   UpdateGeometry,
@@ -17,6 +18,7 @@ import {
   type Region,
   type RegionId,
   type ResultItem,
+  type ShapeRegion,
   type ShapeType,
   type ValueRegion,
 } from '../../core';
@@ -36,6 +38,9 @@ import {
 } from '../../engine';
 import type { Draft } from './draft';
 import type { PaletteEntry, WorkspaceSchema } from './schema';
+
+/** The last copied shape, shared by the workspaces of successive tasks (paste into the next). */
+let clipboard: ShapeRegion | null = null;
 
 /** Names of the workspace tools. */
 export type ToolName = 'select' | 'pan' | 'rectangle' | 'polygon' | 'keypoints' | 'brush' | 'eraser';
@@ -254,6 +259,44 @@ export class Workspace implements ToolHost {
     this.select(null);
   }
 
+  /** Copy the selected shape (kept for pasting into this task or the next ones). */
+  copySelected(): boolean {
+    const r = this.selected ? this.doc.get(this.selected) : undefined;
+    if (!r || !isShapeRegion(r)) return false;
+    clipboard = structuredClone(r);
+    this.notify(`Copied ${r.type} "${r.label}"`);
+    return true;
+  }
+
+  /** Paste the copied shape as a new human region, 10 px further while it would land exactly
+   * on an existing shape (so repeated pastes fan out), kept inside the image. */
+  paste(): boolean {
+    const copied = clipboard;
+    if (!copied) return false;
+    const taken = new Set(this.doc.list().filter(isShapeRegion).map((r) => JSON.stringify(r.geometry)));
+    let geometry = copied.geometry;
+    for (let step = 0; step < 20 && taken.has(JSON.stringify(geometry)); step++) {
+      const shape = { ...copied, geometry } as ShapeRegion;
+      const [dx, dy] = clampMove(shape, 10, 10, this.imageWidth, this.imageHeight);
+      geometry = translate(shape, dx, dy);
+    }
+    const region = {
+      ...structuredClone(copied), id: this.newId(), geometry, origin: 'human',
+      hidden: false, locked: false,
+    } as Region;
+    this.history.execute(new AddRegion(region));
+    this.select(region.id);
+    return true;
+  }
+
+  /** Move the selected shape to the top or the bottom of the drawing order. */
+  reorderSelected(move: 'front' | 'back'): boolean {
+    const r = this.selected ? this.doc.get(this.selected) : undefined;
+    if (!r || r.locked) return false;
+    this.history.execute(new ReorderZ([r.id], move));
+    return true;
+  }
+
   remove(id: RegionId): void {
     if (!this.doc.get(id)) return;
     this.history.execute(new RemoveRegions([id]));
@@ -444,6 +487,10 @@ export class Workspace implements ToolHost {
       case 'brush.larger': this.brush = Math.min(512, Math.round(this.brush * 1.25) + 1); this.onState(); return true;
       case 'draw.cancel': this.select(null); return true;
       case 'selection.delete': this.deleteSelected(); return true;
+      case 'selection.copy': return this.copySelected();
+      case 'selection.paste': return this.paste();
+      case 'selection.front': return this.reorderSelected('front');
+      case 'selection.back': return this.reorderSelected('back');
       case 'selection.next': this.cycle(1); return true;
       case 'selection.previous': this.cycle(-1); return true;
       case 'selection.lock': if (this.selected) this.toggleLocked(this.selected); return true;

@@ -113,3 +113,47 @@ describe('answers and labels', () => {
     expect(ws.doc.get('h')).toMatchObject({ label: 'circle' });
   });
 });
+
+describe('copy, paste and drawing order', () => {
+  const human = (id: string, x: number) => ({ id, tool: 'objects', type: 'bbox' as const, label: 'circle', geometry: { x, y: 10, width: 5, height: 5, rotation: 0 }, attributes: {}, origin: 'human' as const });
+
+  it('pastes a copy offset by 10 px as a new human region, undoable', () => {
+    const ws = new Workspace(schema, 100, 100);
+    ws.doc.insert(human('a', 10));
+    ws.select('a');
+    expect(ws.perform('selection.copy')).toBe(true);
+    expect(ws.perform('selection.paste')).toBe(true);
+    const pasted = ws.doc.list().find((r) => r.id !== 'a');
+    expect(pasted).toMatchObject({ type: 'bbox', label: 'circle', origin: 'human', geometry: { x: 20, y: 20 } });
+    expect(ws.selection()).toBe(pasted?.id);
+    ws.perform('history.undo');
+    expect(ws.doc.size).toBe(1);
+  });
+
+  it('pastes into the next task at the same place, kept inside the image', () => {
+    const first = new Workspace(schema, 100, 100);
+    first.doc.insert(human('a', 94));
+    first.select('a');
+    first.perform('selection.copy');
+    const next = new Workspace(schema, 100, 100);
+    next.perform('selection.paste');
+    expect(next.doc.list()[0]).toMatchObject({ geometry: { x: 94, y: 10 } });
+    next.perform('selection.paste');
+    const second = next.doc.list()[1];
+    expect(second).toMatchObject({ geometry: { x: 95, y: 20 } }); // fanned out, clamped at the edge
+  });
+
+  it('brings the selected shape to the front and sends it back, undoably', () => {
+    const ws = new Workspace(schema, 100, 100);
+    ws.doc.insert(human('a', 1));
+    ws.doc.insert(human('b', 2));
+    ws.doc.insert(human('c', 3));
+    ws.select('a');
+    ws.perform('selection.front');
+    expect(ws.doc.ordering).toEqual(['b', 'c', 'a']);
+    ws.perform('selection.back');
+    expect(ws.doc.ordering).toEqual(['a', 'b', 'c']);
+    ws.perform('history.undo');
+    expect(ws.doc.ordering).toEqual(['b', 'c', 'a']);
+  });
+});
