@@ -273,7 +273,11 @@ def setup_people(server: Server, annotators: int, managers: int) -> dict[str, An
             for role, n in (("annotator", annotators), ("manager", managers)):
                 for i in range(n):
                     _, user = accounts.add_member(
-                        session, actor=actor, role=role, email=f"{role}{i}@bench.example"
+                        session,
+                        actor=actor,
+                        role=role,
+                        email=f"{role}{i}@bench.example",
+                        password="bench password 2",
                     )
                     _, token = sessions.create_api_token(session, user=user, name="bench")
                     people[role].append(token)
