@@ -30,9 +30,9 @@ run: setup
 
 ## test: every test (PostgreSQL/Redis tests skip loudly when those servers are missing)
 test: setup
-	cd server && ../$(PY) -m pytest -q -n 2 --dist loadfile
-	cd sdk && ../$(PY) -m pytest -q -n 2 --dist loadfile
 	@if [ -f web/package.json ]; then cd web && npm test && SCREENSHOTS= npm run e2e; fi
+	cd sdk && ../$(PY) -m pytest -q -n 2 --dist loadfile
+	cd server && ../$(PY) -m pytest -q -n 2 --dist loadfile
 
 ## lint: ruff and mypy
 lint: setup
