@@ -93,5 +93,7 @@ export async function stageTransform(page: Page) {
     toPage: (x: number, y: number): [number, number] => [box.x + x * scale + ox, box.y + y * scale + oy],
     /** Page CSS pixels -> image pixels. */
     toImage: (px: number, py: number): [number, number] => [(px - box.x - ox) / scale, (py - box.y - oy) / scale],
+    /** Image pixels -> CSS pixels inside the stage. */
+    toStage: (x: number, y: number): [number, number] => [x * scale + ox, y * scale + oy],
   };
 }

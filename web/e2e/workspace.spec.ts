@@ -9,6 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { AVAILABLE, launch, shot as shotInto } from './browser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultColor } from '../src/engine/renderer';
+import { stageTransform } from './helpers';
 import { startServer, type TestServer } from './server';
 
 let server: TestServer;
@@ -28,22 +29,7 @@ async function api<T>(method: string, path: string, body?: unknown): Promise<{ s
 }
 
 /** The stage's screen <-> image transform as the workspace last drew it. */
-async function transform() {
-  const stage = page.getByTestId('stage');
-  const box = await stage.boundingBox();
-  const data = await stage.evaluate((el: HTMLElement) => ({ ...el.dataset }));
-  if (!box) throw new Error('no stage');
-  const scale = Number(data['scale']);
-  const ox = Number(data['offsetX']);
-  const oy = Number(data['offsetY']);
-  return {
-    scale,
-    /** Image pixels -> page CSS pixels. */
-    toPage: (x: number, y: number): [number, number] => [box.x + x * scale + ox, box.y + y * scale + oy],
-    /** Image pixels -> CSS pixels inside the stage. */
-    toStage: (x: number, y: number): [number, number] => [x * scale + ox, y * scale + oy],
-  };
-}
+const transform = () => stageTransform(page);
 
 const count = () => page.getByTestId('object-count').textContent();
 const taskTitle = () => page.getByText(/^Task #\d+$/).textContent();
