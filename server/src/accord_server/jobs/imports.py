@@ -24,10 +24,10 @@ from accord_server.db.models import Job, Project
 from accord_server.jobs.runner import Cancelled
 from accord_server.runtime import Runtime
 from accord_server.services import jobs as job_service
+from accord_server.services.annotation_results import MediaInfo, validate_result
 from accord_server.services.batches import get_or_create_batches
 from accord_server.services.errors import Invalid
 from accord_server.services.imports.parsers import RowError, TaskIn, parse_tasks
-from accord_server.services.label_schemas import MediaInfo, validate_result
 from accord_server.services.projects import project_schema
 from accord_server.services.tasks import insert_predictions, insert_tasks
 

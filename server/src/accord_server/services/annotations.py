@@ -19,8 +19,8 @@ from accord_server.db.models import (
     Task,
     User,
 )
+from accord_server.services.annotation_results import MediaInfo, validate_result
 from accord_server.services.errors import Conflict, Forbidden, Invalid, NotFound
-from accord_server.services.label_schemas import MediaInfo, validate_result
 from accord_server.services.permissions import Action, authorize, can
 from accord_server.services.projects import project_schema
 from accord_server.services.queue import get_assignment, transition
