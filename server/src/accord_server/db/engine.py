@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Engine, create_engine, event, make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from accord_server.settings import Settings
 
@@ -163,8 +163,3 @@ def make_database(settings: Settings) -> Database:
         )
     engine = _make_engine(url, immediate=False)
     return Database(url=url, engine=engine, write_engine=engine)
-
-
-def session_factory(database: Database) -> sessionmaker[Session]:
-    """A sessionmaker bound to the writing engine."""
-    return sessionmaker(bind=database.write_engine, expire_on_commit=False)

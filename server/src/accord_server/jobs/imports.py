@@ -27,7 +27,7 @@ from accord_server.services import jobs as job_service
 from accord_server.services.annotation_results import MediaInfo, validate_result
 from accord_server.services.batches import get_or_create_batches
 from accord_server.services.errors import Invalid
-from accord_server.services.imports.parsers import RowError, TaskIn, parse_tasks
+from accord_server.services.imports.parsers import TaskIn, parse_tasks
 from accord_server.services.projects import project_schema
 from accord_server.services.tasks import insert_predictions, insert_tasks
 
@@ -325,6 +325,3 @@ def _first(errors: list[dict[str, Any]]) -> str:
     where += f" {e['field']}" if e.get("field") else ""
     msg = e["message"]
     return msg if msg.startswith(e["file"]) else f"{where}: {msg}"
-
-
-__all__ = ["RowError", "run_import"]

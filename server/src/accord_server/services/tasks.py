@@ -6,7 +6,7 @@ import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 
@@ -63,11 +63,6 @@ def list_tasks(
     if after_id is not None:
         query = query.where(Task.id > after_id)
     return list(session.scalars(query))
-
-
-def count_tasks(session: Session, *, project: Project) -> int:
-    """Number of tasks in a project."""
-    return session.scalar(select(func.count()).where(Task.project_id == project.id)) or 0
 
 
 @functools.cache
