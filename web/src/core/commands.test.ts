@@ -49,6 +49,7 @@ describe('commands', () => {
     ['UpdateGeometry of a model region', () => new UpdateGeometry('b', geometry(7))],
     ['SetLabel', () => new SetLabel(['a', 'b'], 'bus')],
     ['SetAttribute', () => new SetAttribute(['a', 'c'], 'occluded', true)],
+    ['SetLabel with attributes for the new label', () => new SetLabel(['a'], 'bus', (r, label) => ({ ...r.attributes, was: label }))],
     ['ReorderZ front', () => new ReorderZ(['a', 'b'], 'front')],
     ['ReorderZ back', () => new ReorderZ(['d'], 'back')],
     ['ReorderZ forward', () => new ReorderZ(['a', 'c'], 'forward')],
@@ -144,6 +145,24 @@ describe('History', () => {
     history.execute(new UpdateGeometry('c', geometry(4)));
     history.execute(new UpdateGeometry('c', geometry(5)));
     expect(history.depth).toBe(5);
+  });
+
+  it('makes typing into one attribute field (one gesture) one undo step', () => {
+    const doc = sample();
+    const history = new History(doc);
+    history.execute(new SetAttribute(['b'], 'note', 'x', 'field-1'));
+    for (const t of ['x', 'xy', 'xyz']) history.execute(new SetAttribute(['b'], 'note', t, 'field-1'));
+    history.execute(new SetAttribute(['b'], 'other', 1, 'field-1')); // another attribute
+    history.execute(new SetAttribute(['a', 'b'], 'other', 2, 'field-1')); // other regions
+    history.execute(new SetAttribute(['a', 'b'], 'other', 3)); // no gesture
+    history.execute(new SetAttribute(['a', 'b'], 'other', 4));
+    expect(history.depth).toBe(5);
+    for (let i = 0; i < 4; i++) history.undo();
+    expect(doc.get('b')?.attributes).toEqual({ note: 'xyz' });
+    history.undo();
+    expect(doc.get('b')).toMatchObject({ attributes: {}, origin: 'model' });
+    history.redo();
+    expect(doc.get('b')).toMatchObject({ attributes: { note: 'xyz' }, origin: 'model-edited' });
   });
 
   it('caps at 128 entries, dropping the oldest', () => {

@@ -132,22 +132,38 @@ export class UpdateGeometry extends EditRegions {
   }
 }
 
-/** Set the label of shape regions. */
+/**
+ * Set the label of shape regions. `attributes` gives a region's attributes under the new label
+ * (e.g. without the ones the new label does not declare); by default they are kept as they are.
+ */
 export class SetLabel extends EditRegions {
   readonly label = 'Change label';
-  constructor(ids: readonly RegionId[], private readonly value: string) {
+  constructor(
+    ids: readonly RegionId[],
+    private readonly value: string,
+    private readonly attributes?: (region: Region, label: string) => Attributes,
+  ) {
     super(ids);
   }
   protected change(region: Region): Region {
     if (!('label' in region)) throw new Error(`region "${region.id}" has no label`);
-    return { ...region, label: this.value };
+    const attributes = this.attributes ? this.attributes(region, this.value) : region.attributes;
+    return { ...region, label: this.value, attributes };
   }
 }
 
-/** Set one attribute on regions (`undefined` removes it). */
+/**
+ * Set one attribute on regions (`undefined` removes it). Consecutive sets of the same attribute
+ * on the same regions with the same `gesture` id merge, so typing into a field is one undo step.
+ */
 export class SetAttribute extends EditRegions {
   readonly label: string;
-  constructor(ids: readonly RegionId[], private readonly key: string, private readonly value: unknown) {
+  constructor(
+    ids: readonly RegionId[],
+    readonly key: string,
+    private readonly value: unknown,
+    readonly gesture?: string | number,
+  ) {
     super(ids);
     this.label = `Set ${key}`;
   }
@@ -156,6 +172,15 @@ export class SetAttribute extends EditRegions {
     if (this.value === undefined) delete attributes[this.key];
     else attributes[this.key] = this.value;
     return { ...region, attributes: attributes as Attributes };
+  }
+  mergeWith(next: Command): Command | null {
+    if (!(next instanceof SetAttribute) || next.key !== this.key) return null;
+    if (this.gesture === undefined || next.gesture !== this.gesture) return null;
+    if (next.ids.length !== this.ids.length || next.ids.some((id, i) => id !== this.ids[i])) return null;
+    const merged = new SetAttribute(this.ids, this.key, next.value, this.gesture);
+    merged.before = this.before;
+    merged.after = next.after;
+    return merged;
   }
 }
 

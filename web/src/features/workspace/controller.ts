@@ -11,6 +11,7 @@ import {
   RemoveRegions,
   ReorderZ,
   RestoreRegions,
+  SetAttribute,
   SetLabel,
   UpdateGeometry,
   isShapeRegion,
@@ -36,6 +37,7 @@ import {
   type Tool,
   type ToolHost,
 } from '../../engine';
+import { attributesAfterRelabel, type AttributeSpec } from './attributes';
 import type { Draft } from './draft';
 import type { PaletteEntry, WorkspaceSchema } from './schema';
 
@@ -232,11 +234,24 @@ export class Workspace implements ToolHost {
     this.onState();
   }
 
-  /** Set the label of a region (a label of its own tool). */
+  /** Set the label of a region (a label of its own tool); attributes the new label does not take are dropped. */
   relabel(id: RegionId, label: string): void {
     const r = this.doc.get(id);
     if (!r || !isShapeRegion(r) || r.label === label) return;
-    this.history.execute(new SetLabel([id], label));
+    const specs = (l: string) => this.schema.attributesOf?.(r.tool, l) ?? [];
+    this.history.execute(new SetLabel([id], label, (x, to) => attributesAfterRelabel(x.attributes, this.attributeSpecs(x), specs(to))));
+  }
+
+  /** The attributes a region's label declares (none for answers). */
+  attributeSpecs(region: Region): readonly AttributeSpec[] {
+    return isShapeRegion(region) ? this.schema.attributesOf?.(region.tool, region.label) ?? [] : [];
+  }
+
+  /** Set (`undefined`: remove) an attribute of an unlocked region; edits with one `gesture` id merge into one undo step. */
+  setAttribute(id: RegionId, key: string, value: unknown, gesture?: number): void {
+    const r = this.doc.get(id);
+    if (!r || r.locked || Object.is(r.attributes[key], value)) return;
+    this.history.execute(new SetAttribute([id], key, value, gesture));
   }
 
   /** Labels a region may take (its tool's labels). */

@@ -3,6 +3,7 @@
 import { defaultColor } from '../../engine';
 import type { ShapeType } from '../../core';
 import { schemaView } from '../projects/schema';
+import { labelAttributes, labelKey, type AttributeSpec } from './attributes';
 
 /** One entry of a shape type's label palette. */
 export interface PaletteEntry {
@@ -29,6 +30,9 @@ export interface WorkspaceSchema {
   answers: AnswerTool[];
   /** Colour of a (tool, label) pair; falls back to the renderer's default colour. */
   colorOf(tool: string, label: string): string;
+  /** The attributes a (tool, label) pair declares, in schema order; optional so hand-made schemas
+   * (bench/canvas) stay valid without it — absent means no label declares any. */
+  attributesOf?(tool: string, label: string): readonly AttributeSpec[];
 }
 
 /** The workspace schema of a project's normalized `label_schema`. */
@@ -41,16 +45,18 @@ export function workspaceSchema(raw: unknown): WorkspaceSchema {
     if (t.type === 'bbox' || t.type === 'polygon' || t.type === 'keypoints' || t.type === 'mask') {
       for (const l of t.labels) {
         palettes[t.type].push({ tool: t.name, label: l.name, color: l.color, keypoints: t.keypoints, skeleton: t.skeleton });
-        colors.set(`${t.name}\u0000${l.name}`, l.color);
+        colors.set(labelKey(t.name, l.name), l.color);
       }
     } else if (t.type === 'classification' || t.type === 'text') {
       answers.push({ name: t.name, type: t.type, choices: t.choices, multiple: t.multiple, required: t.required });
     }
   }
+  const attributes = labelAttributes(raw);
   return {
     media: view.media,
     palettes,
     answers,
-    colorOf: (tool, label) => colors.get(`${tool}\u0000${label}`) ?? defaultColor(label),
+    colorOf: (tool, label) => colors.get(labelKey(tool, label)) ?? defaultColor(label),
+    attributesOf: (tool, label) => attributes.get(labelKey(tool, label)) ?? [],
   };
 }
