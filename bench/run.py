@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 
 LINENO = re.compile(r":\d+\)$")
@@ -169,8 +170,9 @@ def free_port() -> int:
 class Server:
     """One `accord-server serve` process (API) with its embedded worker child."""
 
-    def __init__(self, db: str, data_dir: Path) -> None:
+    def __init__(self, db: str, data_dir: Path, workers: int = 1) -> None:
         self.db = db
+        self.workers = workers
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -182,7 +184,14 @@ class Server:
 
     def start(self) -> None:
         self.proc = subprocess.Popen(
-            [str(VENV_BIN / "accord-server"), "serve", "--port", str(self.port)],
+            [
+                str(VENV_BIN / "accord-server"),
+                "serve",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+            ],
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -206,8 +215,26 @@ class Server:
         return self.proc.pid
 
     def worker_pid(self) -> int | None:
-        kids = children(self.pid)
-        return kids[0] if kids else None
+        """The embedded job worker (a child of `serve`)."""
+        for kid in children(self.pid):
+            if b"worker" in Path(f"/proc/{kid}/cmdline").read_bytes().split(b"\0"):
+                return kid
+        return None
+
+    def api_pids(self) -> list[int]:
+        """The processes answering HTTP: `serve` itself, or its uvicorn worker processes."""
+        job_worker = self.worker_pid()
+        kids = [k for k in children(self.pid) if k != job_worker]
+        return kids if self.workers > 1 else [self.pid]
+
+    def api_cpu(self) -> float:
+        """CPU seconds used so far by `serve` and its API worker processes."""
+        return sum(cpu_seconds(p) for p in {self.pid, *self.api_pids()})
+
+    def api_rss(self) -> float | None:
+        """RSS of the API, MB (summed over API processes)."""
+        values = [rss_mb(p) for p in self.api_pids()]
+        return round(sum(v for v in values if v is not None), 1) if values else None
 
     def stop(self) -> None:
         if self.proc is None:
@@ -341,7 +368,7 @@ def bench_import(
         project_id = create_project(client, people["org_id"], f"import {n}")
         load = loadavg()
         worker = server.worker_pid()
-        cpu0 = {"api": cpu_seconds(server.pid), "worker": cpu_seconds(worker) if worker else 0}
+        cpu0 = {"api": server.api_cpu(), "worker": cpu_seconds(worker) if worker else 0}
         t0 = time.perf_counter()
         with open(path, "rb") as f:
             r = client.post(
@@ -366,7 +393,7 @@ def bench_import(
                 break
             time.sleep(0.1)
         total = time.perf_counter() - t0
-        cpu1 = {"api": cpu_seconds(server.pid), "worker": cpu_seconds(worker) if worker else 0}
+        cpu1 = {"api": server.api_cpu(), "worker": cpu_seconds(worker) if worker else 0}
     path.unlink()
     if job.get("state") != "succeeded":
         raise RuntimeError(f"import of {n} did not succeed: {job}")
@@ -390,8 +417,18 @@ def bench_import(
     }
 
 
+def _session(server: Server, token: str) -> aiohttp.ClientSession:
+    """One simulated user: one keep-alive connection, its own token."""
+    return aiohttp.ClientSession(
+        base_url=server.url,
+        connector=aiohttp.TCPConnector(limit=1),
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=aiohttp.ClientTimeout(total=60),
+    )
+
+
 async def annotator_loop(
-    client: httpx.AsyncClient,
+    client: aiohttp.ClientSession,
     project_id: int,
     cycles: int,
     next_ms: list[float],
@@ -406,18 +443,20 @@ async def annotator_loop(
             # An annotator reads the task before asking again: uniform in [0, 2 x mean].
             await asyncio.sleep(rng.uniform(0, 2 * think_ms) / 1000)
         t0 = time.perf_counter()
-        r = await client.post(f"/api/v1/projects/{project_id}/next")
+        async with client.post(f"/api/v1/projects/{project_id}/next") as r:
+            body = await r.json() if r.status == 200 else None
         t1 = time.perf_counter()
-        if r.status_code != 200:
-            errors[f"next {r.status_code}"] += 1
+        if body is None:
+            errors[f"next {r.status}"] += 1
             continue
-        task_id = r.json()["task"]["id"]
-        r = await client.post(
+        task_id = body["task"]["id"]
+        async with client.post(
             f"/api/v1/tasks/{task_id}/annotations", json={"id": uuid.uuid4().hex, "result": RESULT}
-        )
+        ) as r:
+            await r.read()
         t2 = time.perf_counter()
-        if r.status_code != 201:
-            errors[f"submit {r.status_code}"] += 1
+        if r.status != 201:
+            errors[f"submit {r.status}"] += 1
             continue
         if i >= warmup:
             next_ms.append((t1 - t0) * 1000)
@@ -435,15 +474,9 @@ async def run_annotators(
     next_ms: list[float] = []
     submit_ms: list[float] = []
     errors: Counter[str] = Counter()
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    clients = [
-        httpx.AsyncClient(
-            base_url=server.url, timeout=60, limits=limits, headers={"Authorization": f"Bearer {t}"}
-        )
-        for t in tokens
-    ]
+    clients = [_session(server, t) for t in tokens]
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
-    api0 = cpu_seconds(server.pid)
+    api0 = server.api_cpu()
     t0 = time.perf_counter()
     try:
         await asyncio.gather(
@@ -454,10 +487,12 @@ async def run_annotators(
         )
     finally:
         for c in clients:
-            await c.aclose()
+            await c.close()
     wall = time.perf_counter() - t0
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     client_cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
+    api_cpu = server.api_cpu() - api0
+    requests = 2 * len(tokens) * (cycles + warmup)
     return {
         "annotators": len(tokens),
         "think_ms": think_ms,
@@ -470,7 +505,8 @@ async def run_annotators(
         "errors": dict(errors),
         "client_cpu_s": round(client_cpu, 2),
         "client_cpu_share": round(client_cpu / wall, 2),
-        "api_cpu_s": round(cpu_seconds(server.pid) - api0, 2),
+        "api_cpu_s": round(api_cpu, 2),
+        "api_cpu_ms_per_request": round(1000 * api_cpu / requests, 2),
     }
 
 
@@ -480,26 +516,22 @@ async def submit_only(server: Server, tokens: list[str], task_ids: list[int]) ->
     errors: Counter[str] = Counter()
     per = len(task_ids) // len(tokens)
 
-    async def loop(client: httpx.AsyncClient, ids: list[int]) -> None:
+    async def loop(client: aiohttp.ClientSession, ids: list[int]) -> None:
         for task_id in ids:
             t0 = time.perf_counter()
-            r = await client.post(
+            async with client.post(
                 f"/api/v1/tasks/{task_id}/annotations",
                 json={"id": uuid.uuid4().hex, "result": RESULT},
-            )
-            if r.status_code == 201:
+            ) as r:
+                await r.read()
+            if r.status == 201:
                 ms.append((time.perf_counter() - t0) * 1000)
             else:
-                errors[f"submit {r.status_code}"] += 1
+                errors[f"submit {r.status}"] += 1
 
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    clients = [
-        httpx.AsyncClient(
-            base_url=server.url, timeout=60, limits=limits, headers={"Authorization": f"Bearer {t}"}
-        )
-        for t in tokens
-    ]
+    clients = [_session(server, t) for t in tokens]
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
+    api0 = server.api_cpu()
     t0 = time.perf_counter()
     try:
         await asyncio.gather(
@@ -507,10 +539,11 @@ async def submit_only(server: Server, tokens: list[str], task_ids: list[int]) ->
         )
     finally:
         for c in clients:
-            await c.aclose()
+            await c.close()
     wall = time.perf_counter() - t0
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     client_cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
+    api_cpu = server.api_cpu() - api0
     return {
         "clients": len(tokens),
         "submits": len(ms),
@@ -519,6 +552,7 @@ async def submit_only(server: Server, tokens: list[str], task_ids: list[int]) ->
         "latency": lat_summary(ms),
         "errors": dict(errors),
         "client_cpu_share": round(client_cpu / wall, 2),
+        "api_cpu_ms_per_submit": round(1000 * api_cpu / max(1, len(ms) + sum(errors.values())), 2),
     }
 
 
@@ -657,6 +691,7 @@ def main() -> None:
         default=0,
         help="mean pause between an annotator's cycles (0: closed loop)",
     )
+    ap.add_argument("--workers", type=int, default=1, help="API processes (`serve --workers N`)")
     ap.add_argument("--submit-clients", type=int, default=8)
     ap.add_argument("--submits", type=int, default=4000, help="total submits (8 clients)")
     ap.add_argument(
@@ -692,10 +727,10 @@ def main() -> None:
     res: dict[str, Any] = {"db": args.db, "machine": machine(), "args": vars(args)}
     if args.db == "postgres":
         reset_postgres()
-    server = Server(args.db, tmp)
+    server = Server(args.db, tmp, workers=args.workers)
     try:
         server.start()
-        res["rss_mb"] = {"api_start": rss_mb(server.pid)}
+        res["rss_mb"] = {"api_start": server.api_rss()}
         people = setup_people(server, annotators=max(levels), managers=args.submit_clients)
         project_id = None
         if "import" in phases:
@@ -708,7 +743,7 @@ def main() -> None:
                 res["imports"][-1] = imp
                 project_id = imp["project_id"]
                 print(f"import {n}: {imp['tasks_per_s']} tasks/s", flush=True)
-            res["rss_mb"]["api_after_import"] = rss_mb(server.pid)
+            res["rss_mb"]["api_after_import"] = server.api_rss()
             wpid = server.worker_pid()
             res["rss_mb"]["worker_after_import"] = rss_mb(wpid) if wpid else None
         if project_id is None:
@@ -721,7 +756,7 @@ def main() -> None:
                 spy = None
                 if args.profile and level == max(levels):
                     out = RESULTS_DIR / f"pyspy-{args.db}-{stamp}.txt"
-                    spy = start_pyspy(server.pid, 10, out, args.pyspy_gil)
+                    spy = start_pyspy(server.api_pids()[0], 10, out, args.pyspy_gil)
                     time.sleep(1)
                 run = asyncio.run(
                     run_annotators(
@@ -741,14 +776,14 @@ def main() -> None:
                         res["profile"] = aggregate_raw(out)
                 res["next"].append(run)
                 print(f"next x{level}: p99 {run['next']['p99_ms']} ms", flush=True)
-            res["rss_mb"]["api_after_next"] = rss_mb(server.pid)
+            res["rss_mb"]["api_after_next"] = server.api_rss()
         if "submit" in phases:
             load = wait_quiet(args.quiet_load, args.quiet_wait)
             ids = open_task_ids(server, project_id, args.submits)
             sub = asyncio.run(submit_only(server, people["manager"], ids))
             sub["load_before"] = load
             res["submit"] = sub
-            res["rss_mb"]["api_after_submit"] = rss_mb(server.pid)
+            res["rss_mb"]["api_after_submit"] = server.api_rss()
     finally:
         server.stop()
         if not args.keep:

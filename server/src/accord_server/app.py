@@ -14,7 +14,7 @@ from huey import Huey
 
 from accord_server import __version__
 from accord_server.api.errors import install_error_handlers
-from accord_server.api.v1 import make_router
+from accord_server.api.v1 import include_v1
 from accord_server.jobs.queue import make_huey, register_job_task
 from accord_server.runtime import Runtime
 from accord_server.settings import Settings
@@ -49,7 +49,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
-    app.include_router(make_router())
+    include_v1(app)
 
     @app.get("/api/v1/health", tags=["meta"])
     def health() -> dict[str, Any]:

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import functools
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Connection, Insert, Select, Update, bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy.sql.elements import BindParameter
 
 from accord_server.db.base import utcnow
 from accord_server.db.models import (
@@ -23,7 +27,6 @@ from accord_server.services.annotation_results import MediaInfo, validate_result
 from accord_server.services.errors import Conflict, Forbidden, Invalid, NotFound
 from accord_server.services.permissions import Action, authorize, can
 from accord_server.services.projects import project_schema
-from accord_server.services.queue import get_assignment, transition
 
 MAX_CLIENT_ID = 64
 
@@ -49,16 +52,58 @@ def _check_client_id(client_id: str) -> str:
     return client_id
 
 
+@dataclass(frozen=True)
+class _Statements:
+    by_client_id: Select[int, int]
+    assignment: Select[int, str, datetime]
+    transition: Update
+    take_open_slot: Update
+    hand_out: Insert
+    count_annotation: Update
+    annotation: ReturningInsert[int]
+    revision: Insert
+    event: Insert
+
+
 @functools.cache
-def _by_client_id() -> Select[Annotation]:
-    return select(Annotation).where(
-        Annotation.user_id == bindparam("user_id"), Annotation.client_id == bindparam("client_id")
+def _statements() -> _Statements:
+    """The submit path's statements, built once; they run on the session's connection as Core
+    statements (a submit is about ten of them, and the ORM's unit of work would double its cost).
+    """
+    task_id: BindParameter[int] = bindparam("task_id")
+    user_id: BindParameter[int] = bindparam("user_id")
+    now: BindParameter[datetime] = bindparam("now")
+    return _Statements(
+        by_client_id=select(Annotation.id, Annotation.task_id).where(
+            Annotation.user_id == user_id, Annotation.client_id == bindparam("client_id")
+        ),
+        assignment=select(Assignment.id, Assignment.state, Assignment.leased_at).where(
+            Assignment.task_id == task_id, Assignment.user_id == user_id
+        ),
+        transition=update(Assignment)
+        .where(Assignment.id == bindparam("assignment_id"), Assignment.state == bindparam("old"))
+        .values(state=bindparam("new"), finished_at=now),
+        take_open_slot=update(Task)
+        .where(Task.id == bindparam("the_task"), Task.open_slots > 0)
+        .values(open_slots=Task.open_slots - 1),
+        hand_out=insert(Assignment),
+        count_annotation=update(Task)
+        .where(Task.id == bindparam("the_task"))
+        .values(annotation_count=Task.annotation_count + 1),
+        annotation=insert(Annotation).returning(Annotation.id),
+        revision=insert(AnnotationRevision),
+        event=insert(Event),
     )
 
 
 def find_by_client_id(session: Session, *, user: User, client_id: str) -> Annotation | None:
     """The user's annotation submitted with this client id, if any."""
-    return session.scalar(_by_client_id(), {"user_id": user.id, "client_id": client_id})
+    row = (
+        session.connection()
+        .execute(_statements().by_client_id, {"user_id": user.id, "client_id": client_id})
+        .first()
+    )
+    return None if row is None else session.get(Annotation, row.id)
 
 
 def _replay(existing: Annotation, task: Task) -> Annotation:
@@ -70,48 +115,64 @@ def _replay(existing: Annotation, task: Task) -> Annotation:
     return existing
 
 
+class _Hold(NamedTuple):
+    """The caller's assignment on the task (a row, not an object of the session)."""
+
+    id: int
+    state: str
+    leased_at: datetime
+
+
 def _take_slot(
-    session: Session,
+    conn: Connection,
     *,
     task: Task,
     project: Project,
     membership: Membership,
     user: User,
-    assignment: Assignment | None,
+    hold: _Hold | None,
+    now: datetime,
 ) -> None:
     """Consume the caller's hand-out of the task, or explain why they may not submit."""
-    if assignment is None:
+    sql = _statements()
+    if hold is None:
         if not can(membership.role, Action.ANNOTATION_EDIT_ANY):
             raise NotFound(f"task {task.id} is not assigned to you; ask the queue for it first")
-        session.add(
-            Assignment(
-                task_id=task.id,
-                project_id=project.id,
-                user_id=user.id,
-                state="submitted",
-                lease_expires_at=utcnow(),
-                finished_at=utcnow(),
-            )
+        conn.execute(
+            sql.hand_out,
+            {
+                "task_id": task.id,
+                "project_id": project.id,
+                "user_id": user.id,
+                "state": "submitted",
+                "leased_at": now,
+                "lease_expires_at": now,
+                "finished_at": now,
+            },
         )
-        session.execute(
-            update(Task).where(Task.id == task.id).values(open_slots=Task.open_slots - 1)
-        )
+        conn.execute(update(Task).where(Task.id == task.id).values(open_slots=Task.open_slots - 1))
         return
-    if transition(session, assignment, "leased", "submitted"):
-        return  # the lease already held the slot
-    if assignment.state in ("expired", "skipped"):
-        taken = session.execute(
-            update(Task)
-            .where(Task.id == task.id, Task.open_slots > 0)
-            .values(open_slots=Task.open_slots - 1)
-        ).rowcount  # type: ignore[attr-defined]
-        if not taken:
+
+    def move(old: str) -> bool:
+        moved = conn.execute(
+            sql.transition, {"assignment_id": hold.id, "old": old, "new": "submitted", "now": now}
+        )
+        return bool(moved.rowcount)
+
+    state = hold.state
+    if state == "leased":
+        if move("leased"):
+            return  # the lease already held the slot
+        # It changed since we read it (PostgreSQL: a concurrent reclaim or submit committed).
+        state = conn.execute(select(Assignment.state).where(Assignment.id == hold.id)).scalar_one()
+    if state in ("expired", "skipped"):
+        if not conn.execute(sql.take_open_slot, {"the_task": task.id}).rowcount:
             raise Conflict(
                 f"task {task.id}: your lease ended and the task has since been handed to "
                 "others; ask the queue for the next task",
-                details={"task_id": task.id, "assignment": assignment.state},
+                details={"task_id": task.id, "assignment": state},
             )
-        if transition(session, assignment, assignment.state, "submitted"):
+        if move(state):
             return
     raise Conflict(
         f"task {task.id}: you already submitted an annotation; update it instead",
@@ -132,7 +193,8 @@ def submit_annotation(
 ) -> tuple[Annotation, bool]:
     """Create the user's annotation on a task; a retried submit returns the first one.
 
-    Returns (annotation, created)."""
+    Returns (annotation, created); a new annotation is a copy of the row written, not an object
+    of the session."""
     authorize(membership.role, Action.ANNOTATION_CREATE)
     client_id = _check_client_id(client_id)
     existing = find_by_client_id(session, user=user, client_id=client_id)
@@ -145,15 +207,14 @@ def submit_annotation(
         raise Invalid(
             "lead_time: must be a non-negative number of seconds", details={"field": "lead_time"}
         )
-    assignment = get_assignment(session, task_id=task.id, user=user)
+    sql = _statements()
+    conn = session.connection()
+    now = utcnow()
+    row = conn.execute(sql.assignment, {"task_id": task.id, "user_id": user.id}).first()
+    hold = None if row is None else _Hold(*row)
     try:
         _take_slot(
-            session,
-            task=task,
-            project=project,
-            membership=membership,
-            user=user,
-            assignment=assignment,
+            conn, task=task, project=project, membership=membership, user=user, hold=hold, now=now
         )
     except Conflict:
         # A concurrent retry of this very submit may have won the race: answer as it did.
@@ -161,9 +222,8 @@ def submit_annotation(
         if existing is not None:
             return _replay(existing, task), False
         raise
-    now = utcnow()
-    if lead_time is None and assignment is not None:
-        lead_time = (now - assignment.leased_at).total_seconds()
+    if lead_time is None and hold is not None:
+        lead_time = (now - hold.leased_at).total_seconds()
     annotation = Annotation(
         client_id=client_id,
         task_id=task.id,
@@ -175,25 +235,39 @@ def submit_annotation(
         revision=1,
         created_at=now,
         updated_at=now,
+        deleted_at=None,
     )
-    session.add(annotation)
-    session.flush()
-    session.add(
-        AnnotationRevision(
-            annotation_id=annotation.id,
-            revision=1,
-            result=regions,
-            lead_time=lead_time,
-            user_id=user.id,
-            created_at=now,
-        )
+    annotation.id = conn.execute(
+        sql.annotation, {k: getattr(annotation, k) for k in _ANNOTATION_COLUMNS}
+    ).scalar_one()
+    conn.execute(
+        sql.revision,
+        {
+            "annotation_id": annotation.id,
+            "revision": 1,
+            "result": regions,
+            "lead_time": lead_time,
+            "user_id": user.id,
+            "created_at": now,
+        },
     )
-    session.execute(
-        update(Task).where(Task.id == task.id).values(annotation_count=Task.annotation_count + 1)
-    )
-    _record_event(session, project, "annotation.created", annotation)
-    session.flush()
+    conn.execute(sql.count_annotation, {"the_task": task.id})
+    conn.execute(sql.event, _event_values(project, "annotation.created", annotation, now))
     return annotation, True
+
+
+_ANNOTATION_COLUMNS = (
+    "client_id",
+    "task_id",
+    "project_id",
+    "user_id",
+    "result",
+    "origin",
+    "lead_time",
+    "revision",
+    "created_at",
+    "updated_at",
+)
 
 
 def _origin(regions: list[dict[str, Any]]) -> str:
@@ -205,20 +279,25 @@ def _origin(regions: list[dict[str, Any]]) -> str:
     return "human"
 
 
+def _event_values(
+    project: Project, kind: str, annotation: Annotation, now: datetime
+) -> dict[str, Any]:
+    return {
+        "organization_id": project.organization_id,
+        "project_id": project.id,
+        "kind": kind,
+        "payload": {
+            "annotation_id": annotation.id,
+            "task_id": annotation.task_id,
+            "user_id": annotation.user_id,
+            "revision": annotation.revision,
+        },
+        "created_at": now,
+    }
+
+
 def _record_event(session: Session, project: Project, kind: str, annotation: Annotation) -> None:
-    session.add(
-        Event(
-            organization_id=project.organization_id,
-            project_id=project.id,
-            kind=kind,
-            payload={
-                "annotation_id": annotation.id,
-                "task_id": annotation.task_id,
-                "user_id": annotation.user_id,
-                "revision": annotation.revision,
-            },
-        )
-    )
+    session.add(Event(**_event_values(project, kind, annotation, utcnow())))
 
 
 def get_annotation_or_raise(

@@ -11,10 +11,12 @@ import functools
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, bindparam, exists, select, update
+from sqlalchemy import Select, bindparam, exists, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 from sqlalchemy.sql.elements import BindParameter
 
 from accord_server.db.base import utcnow
@@ -23,11 +25,13 @@ from accord_server.services.errors import Conflict, NotFound
 from accord_server.services.permissions import Action, authorize
 
 RECLAIM_LIMIT = 500
+_LEASE_COLUMNS = ("task_id", "project_id", "user_id", "state", "leased_at", "lease_expires_at")
 
 
 @dataclass(frozen=True)
 class Lease:
-    """A task handed to a user until ``expires_at``."""
+    """A task handed to a user until ``expires_at`` (a new lease's task and assignment are
+    plain copies of the rows just written, not objects of the session)."""
 
     task: Task
     assignment: Assignment
@@ -37,15 +41,17 @@ class Lease:
 @dataclass(frozen=True)
 class _Queries:
     expired: Select[int, int]
-    current: Select[Assignment]
-    pick: Select[Task]
-    pick_wait: Select[Task]
+    current: Select[int, int]
+    take: ReturningUpdate[Any]
+    take_wait: ReturningUpdate[Any]
+    lease: ReturningInsert[int]
     assignment: Select[Assignment]
 
 
 @functools.cache
 def _queries(postgres: bool) -> _Queries:
-    """The queue's hot statements, built once (per dialect) with bound parameters."""
+    """The queue's hot statements, built once (per dialect) with bound parameters; they run on
+    the session's connection as Core statements (no ORM unit of work on the hot path)."""
     project_id: BindParameter[int] = bindparam("project_id")
     user_id: BindParameter[int] = bindparam("user_id")
     now: BindParameter[datetime] = bindparam("now")
@@ -59,7 +65,7 @@ def _queries(postgres: bool) -> _Queries:
         .limit(RECLAIM_LIMIT)
     )
     current = (
-        select(Assignment)
+        select(Assignment.id, Assignment.task_id)
         .where(
             Assignment.user_id == user_id,
             Assignment.project_id == project_id,
@@ -69,96 +75,109 @@ def _queries(postgres: bool) -> _Queries:
         .order_by(Assignment.id)
         .limit(1)
     )
-    taken = exists().where(Assignment.task_id == Task.id, Assignment.user_id == user_id)
+    # The best open task the user has not had, as a subquery on its own alias of `tasks` (so it
+    # is not correlated with the UPDATE around it).
+    # (Parameters of an UPDATE may not be named like its table's columns.)
+    candidate = Task.__table__.alias("candidate")
+    taken = exists().where(
+        Assignment.task_id == candidate.c.id, Assignment.user_id == bindparam("for_user")
+    )
     pick = (
-        select(Task)
-        .where(Task.project_id == project_id, Task.open_slots > 0, ~taken)
-        .order_by(Task.priority.desc(), Task.id)
+        select(candidate.c.id)
+        .where(
+            candidate.c.project_id == bindparam("in_project"), candidate.c.open_slots > 0, ~taken
+        )
+        .order_by(candidate.c.priority.desc(), candidate.c.id)
         .limit(1)
     )
     pick_wait = pick
     if postgres:
         expired = expired.with_for_update(skip_locked=True)
         # Concurrent callers skip each other's candidate instead of queueing behind it...
-        pick_wait = pick.with_for_update(of=Task)
-        pick = pick.with_for_update(skip_locked=True, of=Task)
+        pick_wait = pick.with_for_update(of=candidate)
+        pick = pick.with_for_update(skip_locked=True, of=candidate)
+
+    def take(chosen: Select[int]) -> ReturningUpdate[Any]:
+        # Pick and decrement in one statement; the slot is re-checked on the (locked) row.
+        return (
+            update(Task)
+            .where(Task.id == chosen.scalar_subquery(), Task.open_slots > 0)
+            .values(open_slots=Task.open_slots - 1)
+            .returning(*Task.__table__.c)
+        )
+
+    lease = insert(Assignment).returning(Assignment.id)
     assignment = select(Assignment).where(
         Assignment.task_id == bindparam("task_id"), Assignment.user_id == user_id
     )
     return _Queries(
-        expired=expired, current=current, pick=pick, pick_wait=pick_wait, assignment=assignment
+        expired=expired,
+        current=current,
+        take=take(pick),
+        take_wait=take(pick_wait),
+        lease=lease,
+        assignment=assignment,
     )
 
 
 def reclaim_expired_leases(session: Session, *, project_id: int, now: datetime) -> int:
     """Return expired leases' slots to the pool; returns how many were reclaimed."""
-    query = _queries(session.get_bind().dialect.name == "postgresql").expired
-    rows = session.execute(query, {"project_id": project_id, "now": now}).all()
+    conn = session.connection()
+    query = _queries(conn.dialect.name == "postgresql").expired
+    rows = conn.execute(query, {"project_id": project_id, "now": now}).all()
     if not rows:
         return 0
-    session.execute(
+    conn.execute(
         update(Assignment)
         .where(Assignment.id.in_([r.id for r in rows]), Assignment.state == "leased")
         .values(state="expired", finished_at=now)
     )
     for task_id, n in Counter(r.task_id for r in rows).items():
-        session.execute(
-            update(Task).where(Task.id == task_id).values(open_slots=Task.open_slots + n)
-        )
+        conn.execute(update(Task).where(Task.id == task_id).values(open_slots=Task.open_slots + n))
     return len(rows)
 
 
-def _current_lease(
-    session: Session, project: Project, user: User, now: datetime
-) -> Assignment | None:
-    return session.scalar(
-        _queries(False).current, {"user_id": user.id, "project_id": project.id, "now": now}
-    )
-
-
-def _pick_task(session: Session, project: Project, user: User) -> Task | None:
-    postgres = session.get_bind().dialect.name == "postgresql"
-    params = {"project_id": project.id, "user_id": user.id}
-    task = session.scalar(_queries(postgres).pick, params)
-    if task is None and postgres:
+def _take_task(session: Session, project: Project, user: User) -> Task | None:
+    """Take a slot of the best eligible task; the task as it is now (not in the session)."""
+    conn = session.connection()
+    postgres = conn.dialect.name == "postgresql"
+    params = {"in_project": project.id, "for_user": user.id}
+    row = conn.execute(_queries(postgres).take, params).first()
+    if row is None and postgres:
         # ... but "nothing unlocked" is not "nothing left": a task another caller is leasing
         # right now may still have a slot for this one. Wait for those locks and look again.
-        task = session.scalar(_queries(postgres).pick_wait, params)
-    return task
+        row = conn.execute(_queries(postgres).take_wait, params).first()
+    return None if row is None else Task(**row._asdict())
 
 
 def next_task(session: Session, *, project: Project, role: str, user: User) -> Lease | None:
     """The caller's current lease, or a new lease on the best eligible task, or None."""
     authorize(role, Action.QUEUE_NEXT)
     now = utcnow()
-    current = _current_lease(session, project, user, now)
+    conn = session.connection()
+    current = conn.execute(
+        _queries(False).current, {"user_id": user.id, "project_id": project.id, "now": now}
+    ).first()
     if current is not None:
+        assignment = session.get(Assignment, current.id)
         task = session.get(Task, current.task_id)
-        assert task is not None
-        return Lease(task=task, assignment=current, resumed=True)
+        assert task is not None and assignment is not None
+        return Lease(task=task, assignment=assignment, resumed=True)
     reclaim_expired_leases(session, project_id=project.id, now=now)
-    task = _pick_task(session, project, user)
+    task = _take_task(session, project, user)
     if task is None:
         return None
-    session.execute(
-        update(Task)
-        .where(Task.id == task.id)
-        .values(open_slots=Task.open_slots - 1)
-        .execution_options(synchronize_session=False)
-    )
-    # The row is locked (PostgreSQL) or the database is (SQLite): the decrement is exact.
-    set_committed_value(task, "open_slots", task.open_slots - 1)
-    expires = now + timedelta(minutes=project.lease_minutes)
+    # The row is locked (PostgreSQL) or the database is (SQLite) until commit.
     assignment = Assignment(
         task_id=task.id,
         project_id=project.id,
         user_id=user.id,
         state="leased",
         leased_at=now,
-        lease_expires_at=expires,
+        lease_expires_at=now + timedelta(minutes=project.lease_minutes),
     )
-    session.add(assignment)
-    session.flush()
+    values = {k: getattr(assignment, k) for k in _LEASE_COLUMNS}
+    assignment.id = conn.execute(_queries(False).lease, values).scalar_one()
     return Lease(task=task, assignment=assignment, resumed=False)
 
 

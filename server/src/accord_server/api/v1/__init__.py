@@ -1,6 +1,6 @@
 """Version 1 of the JSON API."""
 
-from fastapi import APIRouter
+from fastapi import FastAPI
 
 from accord_server.api.v1 import (
     annotations,
@@ -14,10 +14,9 @@ from accord_server.api.v1 import (
 )
 
 
-def make_router() -> APIRouter:
-    """All v1 routes under /api/v1."""
-    router = APIRouter(prefix="/api/v1")
+def include_v1(app: FastAPI) -> None:
+    """All v1 routes under /api/v1, each router included straight into the app: every level of
+    nested routers is another walk over routes that FastAPI takes on every request."""
     for module in (auth, organizations, projects, tasks, imports, queue, annotations, jobs):
-        router.include_router(module.router)
-    router.include_router(projects.schema_router)
-    return router
+        app.include_router(module.router, prefix="/api/v1")
+    app.include_router(projects.schema_router, prefix="/api/v1")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
-from accord_server.api.deps import CurrentUser, SessionDep
+from accord_server.api.deps import CurrentUser, SessionDep, api_router
 from accord_server.schemas.annotations import (
     AnnotationCreate,
     AnnotationList,
@@ -17,7 +17,7 @@ from accord_server.schemas.annotations import (
 from accord_server.services import annotations as annotation_service
 from accord_server.services import projects, tasks
 
-router = APIRouter(tags=["annotations"])
+router = api_router(tags=["annotations"])
 
 
 @router.post(

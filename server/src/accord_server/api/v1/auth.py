@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 
 from accord_server.api.deps import (
@@ -14,6 +14,7 @@ from accord_server.api.deps import (
     CurrentUser,
     RuntimeDep,
     SessionDep,
+    api_router,
 )
 from accord_server.api.errors import error_body
 from accord_server.schemas.accounts import (
@@ -29,7 +30,7 @@ from accord_server.schemas.common import ErrorRead
 from accord_server.services import accounts, sessions
 from accord_server.services.errors import Unauthenticated
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = api_router(prefix="/auth", tags=["auth"])
 
 
 def _me(session: SessionDep, user: CurrentUser, csrf: str | None) -> MeRead:

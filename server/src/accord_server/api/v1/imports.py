@@ -7,16 +7,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import File, Form, UploadFile
 
-from accord_server.api.deps import CurrentUser, RuntimeDep, SessionDep, after_commit
+from accord_server.api.deps import CurrentUser, RuntimeDep, SessionDep, after_commit, api_router
 from accord_server.runtime import Runtime
 from accord_server.schemas.tasks import ImportCreate, JobRead
 from accord_server.services import projects
 from accord_server.services.errors import Invalid, TooLarge
 from accord_server.services.imports.service import check_upload_name, create_import_job
 
-router = APIRouter(tags=["imports"])
+router = api_router(tags=["imports"])
 
 CHUNK = 1 << 20
 

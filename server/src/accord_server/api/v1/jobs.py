@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
-from accord_server.api.deps import CurrentUser, SessionDep
+from accord_server.api.deps import CurrentUser, SessionDep, api_router
 from accord_server.schemas.tasks import JobRead
 from accord_server.services import jobs
 
-router = APIRouter(prefix="/jobs", tags=["jobs"])
+router = api_router(prefix="/jobs", tags=["jobs"])
 
 
 @router.get("/{job_id}", response_model=JobRead)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
-from accord_server.api.deps import CurrentUser, SessionDep
+from accord_server.api.deps import CurrentUser, SessionDep, api_router
 from accord_server.schemas.accounts import (
     MemberCreate,
     MemberRead,
@@ -15,7 +13,7 @@ from accord_server.schemas.accounts import (
 from accord_server.services import accounts
 from accord_server.services.permissions import Action, authorize
 
-router = APIRouter(prefix="/organizations", tags=["organizations"])
+router = api_router(prefix="/organizations", tags=["organizations"])
 
 
 @router.get("", response_model=list[OrganizationRead])

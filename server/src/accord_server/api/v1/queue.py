@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
 from fastapi.responses import Response
 
-from accord_server.api.deps import CurrentUser, SessionDep
+from accord_server.api.deps import CurrentUser, SessionDep, api_router
 from accord_server.api.v1.tasks import task_read
 from accord_server.schemas.tasks import DraftUpdate, LeaseRead
 from accord_server.services import projects, queue, tasks
 
-router = APIRouter(tags=["queue"])
+router = api_router(tags=["queue"])
 
 
 @router.post(

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import select
 
-from accord_server.api.deps import CurrentUser, RuntimeDep, SessionDep
+from accord_server.api.deps import CurrentUser, RuntimeDep, SessionDep, api_router
 from accord_server.db.models import Project, Task
 from accord_server.schemas.annotations import AnnotationRead
 from accord_server.schemas.tasks import (
@@ -27,7 +27,7 @@ from accord_server.services.errors import Invalid, NotFound
 from accord_server.services.permissions import Action
 from accord_server.services.task_table import TaskFilters, query_task_table
 
-router = APIRouter(tags=["tasks"])
+router = api_router(tags=["tasks"])
 
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
