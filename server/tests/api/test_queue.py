@@ -211,3 +211,46 @@ def test_a_task_being_leased_by_another_is_not_an_empty_queue(
         other.commit()
     thread.join(timeout=30)
     assert answer == [200]
+
+
+def test_reads_answer_while_a_write_waits_for_another_writer(
+    stack: Stack, factory: Factory
+) -> None:
+    """Hot-path endpoints run on the event loop; on SQLite a write that finds the writer lock
+    taken (an import's transaction in the worker process, say) must wait in a thread, not block
+    the loop: reads keep answering, and the write completes once the lock is free."""
+    lock_path = stack.settings.data_dir / "accord.db.writer-lock"
+    if not stack.runtime.db.is_sqlite:
+        pytest.skip("the writer lock is SQLite's")
+    import fcntl
+    import os
+
+    owner = factory.owner()
+    project = factory.project(owner, schema=TEXT)
+    factory.import_tasks(owner, project["id"], [{"data": {"text": "t"}}])
+    with stack.client(owner.token) as client:
+        task_id = client.post(f"/api/v1/projects/{project['id']}/next").json()["task"]["id"]
+    outcome: list[int] = []
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # another process's write transaction
+
+        def submit() -> None:
+            with stack.client(owner.token) as c:
+                r = c.post(
+                    f"/api/v1/tasks/{task_id}/annotations", json={"id": "w1", "result": _result()}
+                )
+                outcome.append(r.status_code)
+
+        writer = threading.Thread(target=submit)
+        writer.start()
+        with stack.client(owner.token) as client:
+            for _ in range(3):
+                assert client.get("/api/v1/auth/me").status_code == 200
+                assert client.get(f"/api/v1/tasks/{task_id}").status_code == 200
+        assert outcome == [] and writer.is_alive()  # still waiting for the lock
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+    writer.join(timeout=30)
+    assert outcome == [201]

@@ -39,27 +39,46 @@ _HELD = "accord_write_lock"
 class WriterLock:
     """One writer at a time across the threads of this process and the processes on this
     machine (an flock on a file beside the database): writers wait their turn in order instead
-    of polling in SQLite's busy handler, which sleeps up to 100 ms between tries."""
+    of polling in SQLite's busy handler, which sleeps up to 100 ms between tries.
+
+    Re-entrant for its holding thread, so a caller can take it ahead of the transaction (without
+    waiting: ``acquire(blocking=False)``) and the transaction's own begin/end nest inside."""
 
     def __init__(self, path: str | None) -> None:
         self._thread_lock = threading.Lock()
         self._path = path
         self._fd: int | None = None
+        self._owner: int | None = None
+        self._depth = 0
 
-    def acquire(self) -> None:
-        """Block until this thread holds the write lock."""
-        self._thread_lock.acquire()
+    def acquire(self, *, blocking: bool = True) -> bool:
+        """Take the write lock (waiting for it unless ``blocking`` is false); True if taken."""
+        me = threading.get_ident()
+        if self._owner == me:
+            self._depth += 1
+            return True
+        if not self._thread_lock.acquire(blocking):
+            return False
         try:
             if self._path is not None:
                 if self._fd is None:
                     self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-                fcntl.flock(self._fd, fcntl.LOCK_EX)
+                fcntl.flock(self._fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+        except BlockingIOError:
+            self._thread_lock.release()
+            return False
         except BaseException:
             self._thread_lock.release()
             raise
+        self._owner, self._depth = me, 1
+        return True
 
     def release(self) -> None:
-        """Let the next writer in."""
+        """Let the next writer in (once the outermost hold ends)."""
+        self._depth -= 1
+        if self._depth:
+            return
+        self._owner = None
         try:
             if self._fd is not None:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
@@ -95,7 +114,7 @@ def _install_sqlite_reader(engine: Engine) -> None:
     event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
 
 
-def _make_engine(url: str, *, immediate: bool) -> Engine:
+def _make_engine(url: str, *, writer: WriterLock | None = None) -> Engine:
     json_options: dict[str, Any] = {
         "json_serializer": lambda value: orjson.dumps(value).decode(),
         "json_deserializer": orjson.loads,
@@ -109,12 +128,8 @@ def _make_engine(url: str, *, immediate: bool) -> Engine:
             **json_options,
         )
         event.listen(engine, "connect", _sqlite_pragmas())
-        if immediate:
-            database = make_url(url).database
-            in_file = bool(database) and database != ":memory:"
-            _install_sqlite_writer(
-                engine, WriterLock(f"{database}.writer-lock" if in_file else None)
-            )
+        if writer is not None:
+            _install_sqlite_writer(engine, writer)
         else:
             _install_sqlite_reader(engine)
         return engine
@@ -128,6 +143,8 @@ class Database:
     url: str
     engine: Engine
     write_engine: Engine
+    writer_lock: WriterLock | None = None
+    """SQLite's writer queue (None on PostgreSQL)."""
 
     @property
     def is_sqlite(self) -> bool:
@@ -156,10 +173,14 @@ def make_database(settings: Settings) -> Database:
     url = settings.resolved_database_url
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        database = make_url(url).database
+        in_file = bool(database) and database != ":memory:"
+        lock = WriterLock(f"{database}.writer-lock" if in_file else None)
         return Database(
             url=url,
-            engine=_make_engine(url, immediate=False),
-            write_engine=_make_engine(url, immediate=True),
+            engine=_make_engine(url),
+            write_engine=_make_engine(url, writer=lock),
+            writer_lock=lock,
         )
-    engine = _make_engine(url, immediate=False)
+    engine = _make_engine(url)
     return Database(url=url, engine=engine, write_engine=engine)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Query, Response
 
-from accord_server.api.deps import CurrentUser, SessionDep, api_router
+from accord_server.api.deps import CurrentUser, SessionDep, api_router, inline
 from accord_server.schemas.annotations import (
     AnnotationCreate,
     AnnotationList,
@@ -28,6 +28,7 @@ router = api_router(tags=["annotations"])
         200: {"model": AnnotationRead, "description": "A retried submit: the first result."}
     },
 )
+@inline
 def submit_annotation(
     task_id: int, body: AnnotationCreate, response: Response, session: SessionDep, user: CurrentUser
 ) -> AnnotationRead:

@@ -15,6 +15,7 @@ from accord_server.api.deps import (
     RuntimeDep,
     SessionDep,
     api_router,
+    inline,
 )
 from accord_server.api.errors import error_body
 from accord_server.schemas.accounts import (
@@ -106,6 +107,7 @@ def logout(request: Request, response: Response, session: SessionDep, caller: Ca
 
 
 @router.get("/me", response_model=MeRead)
+@inline
 def me(session: SessionDep, caller: CallerDep) -> MeRead:
     """The current user and their organizations."""
     return _me(session, caller.user, caller.login.csrf_token if caller.login else None)

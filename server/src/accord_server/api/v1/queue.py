@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.responses import Response
 
-from accord_server.api.deps import CurrentUser, SessionDep, api_router
+from accord_server.api.deps import CurrentUser, SessionDep, api_router, inline
 from accord_server.api.v1.tasks import task_read
 from accord_server.schemas.tasks import DraftUpdate, LeaseRead
 from accord_server.services import projects, queue, tasks
@@ -17,6 +17,7 @@ router = api_router(tags=["queue"])
     response_model=LeaseRead,
     responses={204: {"description": "No task left for you in this project."}},
 )
+@inline
 def next_task(project_id: int, session: SessionDep, user: CurrentUser) -> LeaseRead | Response:
     """Your current task, or the highest-priority task you have not seen, under a lease."""
     project, membership = projects.get_project_or_raise(session, project_id=project_id, user=user)
@@ -33,6 +34,7 @@ def next_task(project_id: int, session: SessionDep, user: CurrentUser) -> LeaseR
 
 
 @router.post("/tasks/{task_id}/skip", status_code=204)
+@inline
 def skip_task(task_id: int, session: SessionDep, user: CurrentUser) -> None:
     """Give a task back; you will not get it again."""
     task, project, _ = tasks.get_task_or_raise(session, task_id=task_id, user=user)
@@ -40,6 +42,7 @@ def skip_task(task_id: int, session: SessionDep, user: CurrentUser) -> None:
 
 
 @router.put("/tasks/{task_id}/draft", status_code=204)
+@inline
 def save_draft(task_id: int, body: DraftUpdate, session: SessionDep, user: CurrentUser) -> None:
     """Autosave your work in progress on a task you hold."""
     task, _, _ = tasks.get_task_or_raise(session, task_id=task_id, user=user)
