@@ -10,7 +10,8 @@
  * Options: --boxes N[,N…] (default 1000,5000,10000), --polygons N (500), --modes full,cached,
  * --frames N (60), --repeat N (1; per N and mode, best-of is NOT taken: every run is kept and the
  * table shows the median run by pan JS median), --max-load X (1.5: before each run wait, at most
- * --load-wait seconds (90), for the 1-minute load average to drop below X).
+ * --load-wait seconds (90), for the 1-minute load average to drop below X), --no-paint (skip the
+ * mask painting run).
  */
 
 import { execFileSync } from 'node:child_process';
@@ -37,6 +38,7 @@ const REPEAT = Number(arg('repeat', '1'));
 const MAX_LOAD = Number(arg('max-load', '1.5'));
 const LOAD_WAIT = Number(arg('load-wait', '90'));
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+const PAINT = !process.argv.includes('--no-paint');
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pct = (xs, p) => {
@@ -85,6 +87,7 @@ const machine = {
 };
 
 const runs = [];
+let paintRun = null;
 try {
   for (const n of BOXES) {
     for (const mode of MODES) {
@@ -98,7 +101,11 @@ try {
         const setup = await page.evaluate(([n, p, cache]) => window.bench.setup(n, p, cache), [n, POLYGONS, mode === 'cached']);
         const pan = await page.evaluate((f) => window.bench.pan(f), FRAMES);
         const zoom = await page.evaluate((f) => window.bench.zoom(f), FRAMES);
+        // Pixel check (cached mode) of the raster the sliced settle after the zoom drew.
+        const settled = mode === 'cached' ? await page.evaluate(() => window.bench.check()) : null;
         const drag = await page.evaluate((f) => window.bench.drag(f), FRAMES);
+        // ... and of a drag's first move (its box erased) and of its end (the box put back).
+        const check = mode === 'cached' ? { settled, drag: await page.evaluate(() => window.bench.checkDrag()) } : null;
         await cdp.send('HeapProfiler.collectGarbage');
         const heap = await cdp.send('Runtime.getHeapUsage');
         const perfHeap = await page.evaluate(() => window.bench.heap());
@@ -110,9 +117,10 @@ try {
           rep,
           loadBefore: load,
           setup,
-          pan: { js: stats(pan.js), interval: stats(pan.interval), settleMs: pan.settle.ms, wasSettling: pan.settle.wasSettling, raw: pan },
-          zoom: { js: stats(zoom.js), interval: stats(zoom.interval), settleMs: zoom.settle.ms, wasSettling: zoom.settle.wasSettling, raw: zoom },
-          drag: { js: stats(drag.js), interval: stats(drag.interval), downMs: drag.downMs, upMs: drag.upMs, dragged: drag.dragged, moved: drag.moved, raw: drag },
+          pan: { js: stats(pan.js), interval: stats(pan.interval), settleMs: pan.settle.ms, settleFrames: pan.settle.slices.length, toCrispMs: pan.settle.toCrispMs, wasSettling: pan.settle.wasSettling, raw: pan },
+          zoom: { js: stats(zoom.js), interval: stats(zoom.interval), settleMs: zoom.settle.ms, settleFrames: zoom.settle.slices.length, toCrispMs: zoom.settle.toCrispMs, wasSettling: zoom.settle.wasSettling, raw: zoom },
+          drag: { js: stats(drag.js), interval: stats(drag.interval), firstMoveMs: drag.js[0], downMs: drag.downMs, upMs: drag.upMs, dragged: drag.dragged, moved: drag.moved, raw: drag },
+          check,
           heap: { usedMB: heap.usedSize / 2 ** 20, totalMB: heap.totalSize / 2 ** 20, perfMemoryMB: perfHeap === null ? null : perfHeap / 2 ** 20 },
         };
         runs.push(run);
@@ -124,8 +132,32 @@ try {
             `drag js ${f(run.drag.js.median)}/${f(run.drag.js.p95)} raf ${f(run.drag.interval.median)}/${f(run.drag.interval.p95)} | ` +
             `settle ${f(run.pan.settleMs)} down ${f(drag.downMs)} up ${f(drag.upMs)} | heap ${f(run.heap.usedMB)} MB`,
         );
+        console.log(
+          `${' '.repeat(13)}one-off frames: pan settle ${f(run.pan.settleMs)} (${run.pan.settleFrames} frames, ${f(run.pan.toCrispMs)} ms to crisp) | ` +
+            `zoom settle ${f(run.zoom.settleMs)} (${run.zoom.settleFrames} frames, ${f(run.zoom.toCrispMs)} ms) | drag first move ${f(run.drag.firstMoveMs)} | ` +
+            `pixel check ${check ? JSON.stringify({ settled: check.settled, during: check.drag.during, after: check.drag.after }) : '-'}`,
+        );
       }
     }
+  }
+  if (PAINT) {
+    const load = await quiet();
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
+    page.on('pageerror', (e) => console.error('page error:', e));
+    await page.goto(url);
+    await page.waitForFunction(() => 'bench' in window);
+    const paint = await page.evaluate((f) => window.bench.paint(f), FRAMES);
+    await page.close();
+    const f = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
+    paint.loadBefore = load;
+    paint.strokes = paint.strokes.map((st) => ({ ...st, moveJs: stats(st.move.js), moveInterval: stats(st.move.interval) }));
+    paintRun = paint;
+    paint.strokes.forEach((st, i) =>
+      console.log(
+        `paint stroke ${i + 1} (worker ${paint.worker}) load ${load.load1.toFixed(2)} | down ${f(st.downMs)} | move js ${f(st.moveJs.median)}/${f(st.moveJs.p95)}/${f(st.moveJs.max)} ` +
+          `raf ${f(st.moveInterval.median)}/${f(st.moveInterval.p95)} | up ${f(st.upMs)} | commit after ${f(st.commitMs)} ms | next frame ${f(st.nextFrameMs)}`,
+      ),
+    );
   }
 } finally {
   await browser.close();
@@ -139,6 +171,7 @@ const f = (x) => (Number.isFinite(x) ? x.toFixed(1) : '-');
 console.log('\nmedian / p95 ms per frame; js = work inside the rAF callback, raf = rAF-to-rAF interval');
 console.log('| boxes | mode | first render | pan js | pan raf | zoom js | zoom raf | drag js | drag raf | settle | drag start/end | heap MB | load |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+const oneOff = [];
 for (const n of BOXES) {
   for (const mode of MODES) {
     const group = runs.filter((r) => r.boxes === n && r.mode === mode).sort((a, b) => a.pan.js.median - b.pan.js.median);
@@ -150,14 +183,22 @@ for (const n of BOXES) {
         `${f(r.drag.js.median)} / ${f(r.drag.js.p95)} | ${f(r.drag.interval.median)} / ${f(r.drag.interval.p95)} | ${f(r.pan.settleMs)} | ` +
         `${f(r.drag.downMs)} / ${f(r.drag.upMs)} | ${f(r.heap.usedMB)} | ${r.loadBefore.load1.toFixed(2)} |`,
     );
+    oneOff.push(
+      `| ${n} | ${mode} | ${f(r.pan.settleMs)} / ${r.pan.settleFrames} / ${f(r.pan.toCrispMs)} | ${f(r.zoom.settleMs)} / ${r.zoom.settleFrames} / ${f(r.zoom.toCrispMs)} | ` +
+        `${f(r.drag.firstMoveMs)} | ${f(r.drag.downMs)} / ${f(r.drag.upMs)} |`,
+    );
   }
 }
+console.log('\none-off frames: settle = largest JS of one frame / frames / ms from the first slice to crisp');
+console.log('| boxes | mode | pan settle | zoom settle | drag first move | drag down / up |');
+console.log('|---|---|---|---|---|---|');
+for (const line of oneOff) console.log(line);
 
 const dir = join(repo, 'bench/results');
 mkdirSync(dir, { recursive: true });
 const stamp = machine.date.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 const file = join(dir, `canvas-${stamp}.json`);
 const modified = sh('git', ['-C', repo, 'status', '--short', 'web/src/engine', 'web/src/features/workspace', 'bench/canvas']);
-writeFileSync(file, JSON.stringify({ machine, modified, options: { BOXES, POLYGONS, MODES, FRAMES, REPEAT, MAX_LOAD }, runs }, null, 2));
+writeFileSync(file, JSON.stringify({ machine, modified, options: { BOXES, POLYGONS, MODES, FRAMES, REPEAT, MAX_LOAD }, runs, paint: paintRun }, null, 2));
 console.log(`\nwrote ${file}`);
 

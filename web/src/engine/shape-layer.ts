@@ -4,62 +4,52 @@
  * that bitmap with ONE `drawImage`:
  *
  * - **pan / zoom**: while the view keeps changing, the raster is drawn transformed (scaled and
- *   moved) instead of redrawing every shape; `settleMs` after the last view change the shapes are
- *   re-rasterized crisply at the new view. The raster covers the view plus `overscan` on each side
- *   so a pan does not show empty edges at once.
+ *   moved) instead of redrawing every shape. `settleMs` after the last view change a crisp raster
+ *   of the new view is drawn into a second surface **in slices**: tiles, at most `sliceMs` of JS
+ *   per frame (raster-slices.ts), while the old raster stays on screen, transformed; when the last
+ *   tile is drawn the two surfaces swap. A view change meanwhile drops the unfinished raster.
+ * - **edits** redraw only what they touch: a change to a few regions marks the device pixels
+ *   their old and new drawings cover (`ShapeRenderer.footprint`) and those rectangles are
+ *   redrawn clipped, with every shape reaching into them (`renderArea`). A change to everything
+ *   (or to too much of the raster) redraws it whole.
  * - **the selected region's** highlight and handles are drawn on top by `drawLive` (on the overlay
  *   canvas in the workspace), so selecting costs no re-rasterization.
- * - **a drag** (`draggingId`): when the dragged region first changes, the raster is redrawn once
- *   WITHOUT it and from then on `drawLive` draws it (body, highlight, handles); document changes
- *   that touch only it keep the raster, so dragging one box among 10,000 draws one shape per
- *   frame and leaves the shapes canvas alone. When the drag ends it is drawn into the raster
- *   at its new place (one shape, on top), not re-rasterized with the others.
- * - anything else that changes what the raster shows (another region, the score threshold, the
- *   pixel ratio, the view size) re-rasterizes on the next `drawBase`.
+ * - **a drag** (`draggingId`): once the dragged region changes, its rectangle of the raster is
+ *   redrawn without it and from then on `drawLive` draws it (body, highlight, handles); changes
+ *   that touch only it leave the raster alone. When the drag ends its new rectangle is redrawn
+ *   with it.
+ * - the level of detail and the labelled regions are decided by each whole raster and kept by the
+ *   partial redraws; with more shapes on it than labels (`maxLabels`), which shapes carry one
+ *   depends on the z-order of all, so edits then redraw everything (drags still do not).
+ * - anything else that changes what the raster shows (the score threshold, the pixel ratio, the
+ *   view size) re-rasterizes on the next `drawBase`.
+ *
+ * Which shapes are drawn where, in which order, is what a one-pass render draws (unit-tested on a
+ * model canvas), but not every pixel: Skia antialiases an outline by an algorithm it picks from
+ * the path's complexity and clip, so some edge pixels of a partial or tiled redraw differ — a few
+ * hundred of 2 million by more than 16/255, on diagonal (polygon) outlines (bench/canvas).
  */
 
-import type { AnnotationDocument, Change, RegionId } from '../core/document';
-import type { RenderContext, RenderStats, ShapeRenderer } from './renderer';
+import { isShapeRegion, type AnnotationDocument, type Change, type RegionId, type ShapeRegion } from '../core/document';
+import type { DeviceRect, RasterLook, RenderContext, RenderStats, ShapeRenderer } from './renderer';
+import { TileScheduler, tileGrid } from './raster-slices';
+import { defaultSurfaceFactory, type LayerContext, type RasterSurface, type SurfaceFactory } from './raster-surface';
 import type { SpatialIndex } from './spatial';
 import { Viewport } from './viewport';
 
-/** A 2D context the layer can rasterize into and blit from (real canvas contexts fit). */
-export interface LayerContext extends RenderContext {
-  imageSmoothingEnabled: boolean;
-  drawImage(image: CanvasImageSource, dx: number, dy: number, dw: number, dh: number): void;
-}
-
-/** An offscreen raster: what to pass to `drawImage` and its context. */
-export interface RasterSurface {
-  readonly image: CanvasImageSource;
-  readonly ctx: LayerContext;
-}
-
-/** Makes an offscreen surface of `width` x `height` device pixels. */
-export type SurfaceFactory = (width: number, height: number) => RasterSurface;
-
-/** OffscreenCanvas where there is one, else a detached <canvas>. */
-export const defaultSurfaceFactory: SurfaceFactory = (width, height) => {
-  if (typeof OffscreenCanvas !== 'undefined') {
-    const canvas = new OffscreenCanvas(width, height);
-    const ctx = canvas.getContext('2d');
-    if (ctx) return { image: canvas, ctx };
-  }
-  const canvas = document.createElement('canvas');
-  canvas.width = width;
-  canvas.height = height;
-  const ctx = canvas.getContext('2d');
-  if (!ctx) throw new Error('no 2D canvas context');
-  return { image: canvas, ctx };
-};
-
 /** Options of a `ShapeLayer`. */
 export interface ShapeLayerOptions {
-  /** Quiet time after the last view change before the shapes are re-rasterized (ms). */
+  /** Quiet time after the last view change before the crisp re-raster starts (ms). */
   settleMs: number;
   /** Extra raster around the view on each side, as a fraction of the view size. */
   overscan: number;
   createSurface: SurfaceFactory;
+  /** JS time one frame may spend on the sliced re-raster (ms). */
+  sliceMs: number;
+  /** First tile side of the sliced re-raster (device px; tiles split further when dense). */
+  tileSize: number;
+  /** Clock for the slice budget. */
+  clock: () => number;
 }
 
 /** What the layer draws with. */
@@ -75,14 +65,19 @@ export interface LayerState {
 /** What a `drawBase` call did. */
 export interface LayerStats {
   /**
-   * `raster`: shapes redrawn into the raster (and blitted); `transform`: the raster drawn scaled /
-   * moved during a gesture; `blit`: the raster drawn 1:1; `none`: the canvas already shows it.
+   * `raster`: a whole new raster is on the canvas (drawn now, or its last slice drawn now);
+   * `transform`: the raster drawn scaled / moved (a gesture, or a crisp raster still in slices);
+   * `blit`: the raster drawn 1:1; `none`: the canvas already shows it.
    */
   mode: 'raster' | 'transform' | 'blit' | 'none';
-  /** When mode is `transform`: call `drawBase` again after this many ms to get crisp shapes. */
+  /** Call `drawBase` again after this many ms (0: next frame, a slice is pending); null: no need. */
   settleInMs: number | null;
   /** The renderer's stats when mode is `raster`. */
   render: RenderStats | null;
+  /** Rectangles of the raster redrawn for edits in this call. */
+  patched: number;
+  /** Tiles of the sliced re-raster drawn in this call. */
+  tiles: number;
 }
 
 interface Raster {
@@ -97,13 +92,24 @@ interface Raster {
   /** CSS px of raster left of / above that view (raster CSS px = screen CSS px + pad). */
   padX: number;
   padY: number;
-  /** Everything else the pixels depend on (view size, pixel ratio, score threshold, left-out id). */
+  /** Everything else the pixels depend on: view size, pixel ratio, score threshold. */
   key: string;
+  pixelRatio: number;
+  minScore: number;
   /** The dragged region left out of the raster. */
   liveId: RegionId | null;
-  /** The viewport the raster was drawn with, and whether it is at the thin level of detail. */
+  /** The viewport the raster is drawn with (the view plus its overscan). */
   view: Viewport;
-  thin: boolean;
+  look: RasterLook;
+  drawn: number;
+  /** The regions drawn into it, as they were drawn (what to erase when one changes). */
+  regions: Map<RegionId, ShapeRegion>;
+}
+
+/** A crisp raster being drawn in slices, and the tiles it still needs. */
+interface Job {
+  raster: Raster;
+  tiles: DeviceRect[];
 }
 
 interface Shown {
@@ -114,16 +120,37 @@ interface Shown {
   offsetY: number;
 }
 
-const DEFAULTS: ShapeLayerOptions = { settleMs: 120, overscan: 0.25, createSurface: defaultSurfaceFactory };
+const DEFAULTS: ShapeLayerOptions = {
+  settleMs: 120,
+  overscan: 0.25,
+  createSurface: defaultSurfaceFactory,
+  sliceMs: 8,
+  tileSize: 256,
+  clock: () => performance.now(),
+};
+
+/** Changes of more regions than this redraw the whole raster. */
+const MAX_PATCH_REGIONS = 64;
+/** ... and so do patches covering more than this share of the raster. */
+const MAX_PATCH_SHARE = 0.3;
 
 /** A cached, gesture-aware shapes layer over a `ShapeRenderer`. */
 export class ShapeLayer {
   readonly options: ShapeLayerOptions;
   private raster: Raster | null = null;
-  /** Bumped on every re-rasterization. */
+  private job: Job | null = null;
+  /** The surface the last swap freed, reused by the next sliced raster of the same size. */
+  private spare: RasterSurface | null = null;
+  private spareSize = '';
+  /** Slice schedulers by level of detail and labels: each learns what its shapes cost. */
+  private readonly schedulers = new Map<string, TileScheduler>();
+  /** Bumped whenever the raster's pixels change. */
   private generation = 0;
-  /** The raster no longer matches the document (a region other than the live one changed). */
+  /** The raster must be redrawn whole. */
   private contentDirty = true;
+  /** Rectangles of the raster to redraw on the next `drawBase`. */
+  private damage: DeviceRect[] = [];
+  private damageArea = 0;
   /** doc.version the raster accounts for (changes we did not hear about invalidate it). */
   private versionSeen = -1;
   private shown: Shown | null = null;
@@ -141,20 +168,17 @@ export class ShapeLayer {
   }
 
   /**
-   * Listen to `doc` so that changes touching only the dragged region keep the raster (without it
-   * every document change re-rasterizes). Returns the unsubscribe function.
+   * Listen to `doc`: a change marks the rectangles it touches for a partial redraw, and changes
+   * touching only the dragged region keep the raster. Without it every document change redraws
+   * the whole raster. Returns the unsubscribe function.
    */
   follow(doc: AnnotationDocument): () => void {
     return doc.subscribe((change: Change) => {
       const drag = this.dragging;
       const onlyDragged = drag !== null && change.ids !== 'all' && change.ids.length > 0 && change.ids.every((id) => id === drag);
-      if (onlyDragged) {
-        // The drag has started moving it: leave it out of the raster from now on.
-        this.excluded = drag;
-        if (this.raster?.liveId !== drag) this.contentDirty = true;
-      } else {
-        this.contentDirty = true;
-      }
+      // The drag has started moving it: leave it out of the raster from the next drawBase on.
+      if (onlyDragged) this.excluded = drag;
+      else this.damageFor(doc, change);
       if (this.versionSeen === change.version - 1) this.versionSeen = change.version;
     });
   }
@@ -174,11 +198,22 @@ export class ShapeLayer {
     return this.shown !== null && !sameView(this.shown, this.shown.raster);
   }
 
+  /** The region the raster currently leaves out (being dragged), if any. */
+  get liveId(): RegionId | null {
+    return this.raster?.liveId ?? null;
+  }
+
+  /** The raster on screen and how it was drawn (for pixel checks in the canvas benchmark). */
+  get rasterInfo(): { image: CanvasImageSource; width: number; height: number; view: Viewport; pixelRatio: number; minScore: number; liveId: RegionId | null } | null {
+    const r = this.raster;
+    return r && { image: r.surface.image, width: r.width, height: r.height, view: r.view, pixelRatio: r.pixelRatio, minScore: r.minScore, liveId: r.liveId };
+  }
+
   /**
    * Draw the committed shapes except the live region onto `ctx` (the shapes canvas, whose
    * device-pixel size is view size x pixel ratio). `now` is `performance.now()`.
    */
-  drawBase(ctx: LayerContext, doc: AnnotationDocument, index: SpatialIndex, view: Viewport, state: LayerState = {}, now = performance.now()): LayerStats {
+  drawBase(ctx: LayerContext, doc: AnnotationDocument, index: SpatialIndex, view: Viewport, state: LayerState = {}, now = this.options.clock()): LayerStats {
     const dpr = state.pixelRatio ?? 1;
     const v = { scale: view.scale, offsetX: view.offsetX, offsetY: view.offsetY };
     if (!this.lastView || !sameView(this.lastView, v)) {
@@ -188,38 +223,50 @@ export class ShapeLayer {
     this.dragging = state.draggingId ?? null;
     if (this.excluded !== this.dragging) this.excluded = null;
     const liveId = this.excluded;
-    const key = this.keyOf(view, dpr, state.minScore, liveId);
+    const key = this.keyOf(view, dpr, state.minScore);
     if (doc.version !== this.versionSeen) this.contentDirty = true;
-    const r = this.raster;
-    const valid = this.rasterValid(key);
-    let render: RenderStats | null = null;
-    let mode: LayerStats['mode'];
-    let settleInMs: number | null = null;
+    const stats: LayerStats = { mode: 'blit', settleInMs: null, render: null, patched: 0, tiles: 0 };
 
-    if (r && !valid && !this.contentDirty && r.liveId !== null && liveId === null && r.key === this.keyOf(view, dpr, state.minScore, r.liveId)) {
-      // The drag ended and nothing else changed: draw the dragged region into the raster.
-      this.renderer.renderLive(r.surface.ctx, doc, r.liveId, r.view, state, { body: true, highlight: false, thin: r.thin });
-      r.liveId = null;
-      r.key = key;
-      this.generation++;
-      this.versionSeen = doc.version;
+    let r = this.raster;
+    if (r && !this.contentDirty && r.key === key) stats.patched = this.patch(r, doc, index, liveId);
+    if (!r || this.contentDirty || r.key !== key) {
+      stats.render = this.rasterize(doc, index, view, state, key, liveId);
+      stats.mode = 'raster';
+    } else if (!sameView(r, v)) {
+      this.settle(stats, doc, index, view, state, key, liveId, now);
     }
-    if (!this.rasterValid(key) || (!sameView(this.raster as Raster, v) && now - this.lastViewChangeAt >= this.options.settleMs)) {
-      render = this.rasterize(doc, index, view, state, key, liveId);
-      mode = 'raster';
-    } else if (!sameView(this.raster as Raster, v)) {
-      mode = 'transform';
-      settleInMs = Math.max(0, this.options.settleMs - (now - this.lastViewChangeAt));
-    } else {
-      mode = 'blit';
+    r = this.raster as Raster;
+    if (stats.mode !== 'raster' && this.shown && this.shown.generation === this.generation && sameView(this.shown, v)) {
+      return { ...stats, mode: 'none' };
     }
-    const raster = this.raster as Raster;
-    if (mode !== 'raster' && this.shown && this.shown.generation === this.generation && sameView(this.shown, v)) {
-      return { mode: 'none', settleInMs, render };
+    this.blit(ctx, r, view, dpr);
+    this.shown = { raster: r, generation: this.generation, ...v };
+    return stats;
+  }
+
+  /**
+   * The raster on screen is for another view: draw it transformed until the view has been still
+   * for `settleMs`, then draw the crisp one in slices (this call's share), and show it when done.
+   */
+  private settle(stats: LayerStats, doc: AnnotationDocument, index: SpatialIndex, view: Viewport, state: LayerState, key: string, liveId: RegionId | null, now: number): void {
+    const quiet = now - this.lastViewChangeAt;
+    if (this.job && !sameView(this.job.raster, view)) this.dropJob();
+    stats.mode = 'transform';
+    if (quiet < this.options.settleMs) {
+      stats.settleInMs = this.options.settleMs - quiet;
+      return;
     }
-    this.blit(ctx, raster, view, dpr);
-    this.shown = { raster, generation: this.generation, ...v };
-    return { mode, settleInMs, render };
+    const started = this.options.clock();
+    const job = this.job ?? this.startJob(doc, index, view, state, key, liveId);
+    // Planning a new raster (a count of the shapes in view) comes out of the first slice.
+    stats.tiles = this.slice(job, doc, index, this.options.sliceMs - (this.options.clock() - started));
+    if (job.tiles.length > 0) {
+      stats.settleInMs = 0;
+      return;
+    }
+    this.swap(job);
+    stats.mode = 'raster';
+    stats.render = { drawn: job.raster.drawn, groups: 0, labels: job.raster.look.labeled?.size ?? 0 };
   }
 
   /**
@@ -230,44 +277,173 @@ export class ShapeLayer {
     const out = this.raster?.liveId ?? null;
     const sel = state.selectedId ?? null;
     const stats = { drawn: 0, groups: 0, labels: 0 };
-    const thin = this.raster?.thin ?? false;
+    const thin = this.raster?.look.thin ?? false;
     if (out !== null && out !== sel) add(stats, this.renderer.renderLive(ctx, doc, out, view, state, { body: true, highlight: false, thin }));
     if (sel !== null) add(stats, this.renderer.renderLive(ctx, doc, sel, view, state, { body: sel === out, highlight: true, thin }));
     return stats;
   }
 
-  /** The region the raster currently leaves out (being dragged), if any. */
-  get liveId(): RegionId | null {
-    return this.raster?.liveId ?? null;
+  private keyOf(view: Viewport, dpr: number, minScore: number | undefined): string {
+    return `${view.viewWidth}x${view.viewHeight}@${dpr}|${minScore ?? ''}`;
   }
 
-  private keyOf(view: Viewport, dpr: number, minScore: number | undefined, liveId: RegionId | null): string {
-    return `${view.viewWidth}x${view.viewHeight}@${dpr}|${minScore ?? ''}|${liveId ?? ''}`;
+  /** Mark what a document change touches in the raster (or the whole raster, if too much). */
+  private damageFor(doc: AnnotationDocument, change: Change): void {
+    const r = this.raster;
+    if (!r || this.contentDirty) return;
+    // With more shapes than labels, which regions carry one depends on everything's z-order.
+    const capped = r.look.labeled !== null && r.drawn > this.renderer.options.maxLabels;
+    if (change.ids === 'all' || change.ids.length > MAX_PATCH_REGIONS || capped) {
+      this.contentDirty = true;
+      return;
+    }
+    for (const id of change.ids) {
+      if (id === r.liveId || id === this.excluded) continue; // drawn live, not in the raster
+      const before = r.regions.get(id);
+      if (before) this.addDamage(r, before);
+      const after = doc.get(id);
+      if (after && isShapeRegion(after) && this.renderer.shows(after, { minScore: r.minScore })) {
+        // Below the label cap a whole render labels every shape, new ones too.
+        r.look.labeled?.add(id);
+        this.addDamage(r, after);
+        r.regions.set(id, after);
+      } else {
+        r.regions.delete(id);
+      }
+    }
   }
 
-  private rasterValid(key: string): boolean {
-    return this.raster !== null && !this.contentDirty && this.raster.key === key;
+  private addDamage(r: Raster, region: ShapeRegion): void {
+    const f = this.renderer.footprint(region, r.view, r.pixelRatio, r.look);
+    if (!f) return;
+    const x0 = Math.max(0, f.x);
+    const y0 = Math.max(0, f.y);
+    const x1 = Math.min(r.width, f.x + f.width);
+    const y1 = Math.min(r.height, f.y + f.height);
+    if (x1 <= x0 || y1 <= y0) return;
+    this.damage.push({ x: x0, y: y0, width: x1 - x0, height: y1 - y0 });
+    this.damageArea += (x1 - x0) * (y1 - y0);
+    if (this.damageArea > MAX_PATCH_SHARE * r.width * r.height) this.contentDirty = true;
   }
 
-  private rasterize(doc: AnnotationDocument, index: SpatialIndex, view: Viewport, state: LayerState, key: string, liveId: RegionId | null): RenderStats {
+  /**
+   * Bring the raster up to date without redrawing it whole: leave a newly dragged region out,
+   * put back one whose drag ended, redraw the marked rectangles. Returns how many were redrawn.
+   */
+  private patch(r: Raster, doc: AnnotationDocument, index: SpatialIndex, liveId: RegionId | null): number {
+    if (r.liveId !== liveId) {
+      const ended = r.liveId === null ? undefined : doc.get(r.liveId);
+      if (ended && isShapeRegion(ended) && this.renderer.shows(ended, { minScore: r.minScore })) {
+        this.addDamage(r, ended);
+        r.regions.set(ended.id, ended);
+      }
+      const started = liveId === null ? undefined : r.regions.get(liveId);
+      if (started) {
+        this.addDamage(r, started);
+        r.regions.delete(started.id);
+      }
+      r.liveId = liveId;
+      this.dropJob();
+    }
+    const areas = this.damage;
+    this.damage = [];
+    this.damageArea = 0;
+    if (this.contentDirty || areas.length === 0) return 0;
+    const state = { minScore: r.minScore, pixelRatio: r.pixelRatio, excludeId: r.liveId };
+    for (const area of areas) {
+      const regions = this.renderer.areaRegions(doc, index, r.view, area, state, r.look);
+      this.renderer.renderArea(r.surface.ctx, regions, r.view, area, r.pixelRatio, r.look);
+      for (const region of regions) r.regions.set(region.id, region);
+    }
+    this.generation++;
+    this.dropJob();
+    return areas.length;
+  }
+
+  /** The raster's geometry for `view` (the view plus overscan) on a surface of the right size. */
+  private layout(view: Viewport, state: LayerState, key: string, liveId: RegionId | null, reuse: RasterSurface | null, reuseSize: string): Omit<Raster, 'look' | 'drawn' | 'regions'> {
     const dpr = state.pixelRatio ?? 1;
     const padX = Math.round(view.viewWidth * this.options.overscan);
     const padY = Math.round(view.viewHeight * this.options.overscan);
     const width = Math.max(1, Math.round((view.viewWidth + 2 * padX) * dpr));
     const height = Math.max(1, Math.round((view.viewHeight + 2 * padY) * dpr));
-    let surface = this.raster?.surface;
-    if (!surface || this.raster?.width !== width || this.raster.height !== height) surface = this.options.createSurface(width, height);
+    const surface = reuse && reuseSize === `${width}x${height}` ? reuse : this.options.createSurface(width, height);
     const rv = new Viewport({ viewWidth: view.viewWidth + 2 * padX, viewHeight: view.viewHeight + 2 * padY, minScale: view.scale, maxScale: view.scale });
     rv.scale = view.scale;
     rv.offsetX = view.offsetX + padX;
     rv.offsetY = view.offsetY + padY;
-    const stats = this.renderer.render(surface.ctx, doc, index, rv, { minScore: state.minScore ?? 0, pixelRatio: dpr, selectedId: null, excludeId: liveId });
-    const thin = this.renderer.isThin(view.scale, stats.drawn);
-    this.raster = { surface, width, height, scale: view.scale, offsetX: view.offsetX, offsetY: view.offsetY, padX, padY, key, liveId, view: rv, thin };
+    const base = { surface, width, height, scale: view.scale, offsetX: view.offsetX, offsetY: view.offsetY, padX, padY };
+    return { ...base, key, pixelRatio: dpr, minScore: state.minScore ?? 0, liveId, view: rv };
+  }
+
+  /** Redraw the whole raster now, at the current view. */
+  private rasterize(doc: AnnotationDocument, index: SpatialIndex, view: Viewport, state: LayerState, key: string, liveId: RegionId | null): RenderStats {
+    this.dropJob();
+    const old = this.raster;
+    const l = this.layout(view, state, key, liveId, old?.surface ?? null, old ? `${old.width}x${old.height}` : '');
+    const frame = { minScore: l.minScore, pixelRatio: l.pixelRatio, selectedId: null, excludeId: liveId };
+    const out = this.renderer.renderRaster(l.surface.ctx, doc, index, l.view, frame);
+    this.raster = { ...l, look: out.look, drawn: out.stats.drawn, regions: new Map(out.regions.map((r) => [r.id, r])) };
     this.generation++;
     this.contentDirty = false;
+    this.damage = [];
+    this.damageArea = 0;
     this.versionSeen = doc.version;
-    return stats;
+    return out.stats;
+  }
+
+  /** Begin a crisp raster of `view` on the spare surface, drawn by `slice` calls. */
+  private startJob(doc: AnnotationDocument, index: SpatialIndex, view: Viewport, state: LayerState, key: string, liveId: RegionId | null): Job {
+    const l = this.layout(view, state, key, liveId, this.spare, this.spareSize);
+    this.spare = null;
+    const plan = this.renderer.planRaster(doc, index, l.view, { minScore: l.minScore, excludeId: liveId });
+    const raster: Raster = { ...l, look: plan.look, drawn: plan.drawn, regions: new Map() };
+    this.job = { raster, tiles: tileGrid(l.width, l.height, this.options.tileSize) };
+    return this.job;
+  }
+
+  /** Draw the job's next tiles within `budgetMs` (at least one); returns how many. */
+  private slice(job: Job, doc: AnnotationDocument, index: SpatialIndex, budgetMs: number): number {
+    const r = job.raster;
+    const state = { minScore: r.minScore, pixelRatio: r.pixelRatio, excludeId: r.liveId };
+    const look = `${r.look.thin}|${r.look.labeled !== null}`;
+    let scheduler = this.schedulers.get(look);
+    if (!scheduler) {
+      scheduler = new TileScheduler();
+      this.schedulers.set(look, scheduler);
+    }
+    const out = scheduler.run(
+      job.tiles,
+      budgetMs,
+      this.options.clock,
+      (tile) => this.renderer.areaRegions(doc, index, r.view, tile, state, r.look),
+      (tile, regions) => {
+        this.renderer.renderArea(r.surface.ctx, regions, r.view, tile, r.pixelRatio, r.look);
+        for (const region of regions) r.regions.set(region.id, region);
+      },
+      () => r.surface.flush?.(),
+    );
+    return out.tiles;
+  }
+
+  /** The sliced raster is complete: show it; the old surface becomes the spare. */
+  private swap(job: Job): void {
+    const old = this.raster;
+    if (old) {
+      this.spare = old.surface;
+      this.spareSize = `${old.width}x${old.height}`;
+    }
+    this.raster = job.raster;
+    this.job = null;
+    this.generation++;
+  }
+
+  private dropJob(): void {
+    const job = this.job;
+    if (!job) return;
+    this.spare = job.raster.surface;
+    this.spareSize = `${job.raster.width}x${job.raster.height}`;
+    this.job = null;
   }
 
   /**

@@ -103,6 +103,11 @@ export class SpatialIndex {
     return ids;
   }
 
+  /** Ids whose bounds intersect `rect`, in no particular order (cheaper: no sort). */
+  searchUnordered(rect: Rect): RegionId[] {
+    return this.tree.search(rect).map((item) => item.id);
+  }
+
   /**
    * The topmost region whose shape contains `point` (image pixels) or whose outline is within
    * `tolerancePx` SCREEN pixels, converted to image pixels with the viewport `scale`.

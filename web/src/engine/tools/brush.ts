@@ -1,19 +1,41 @@
 /**
  * Brush and eraser for masks. A stroke paints into a bitmap cropped to the object's box (a copy
- * of the selected mask, or a new one); on release it becomes ONE command: AddRegion for a new
- * mask, UpdateGeometry for an edited one, RemoveRegions when the eraser empties it. Geometry is
- * COCO RLE of the full image plus `bbox`.
+ * of the selected mask, or a new one) — in the mask worker: this tool only sends the pointer's
+ * points to the `MaskPainter` and shows the pixels it sends back. On release the stroke becomes
+ * ONE command: AddRegion for a new mask, UpdateGeometry for an edited one, RemoveRegions when
+ * the eraser empties it. Geometry is COCO RLE of the full image plus `bbox`.
+ *
+ * The command is executed when the painter returns the mask, a few ms after release. A stroke
+ * still finishing is finished synchronously first when anything needs it done: a new stroke (it
+ * paints on the result), an undo / redo or a tool change (both call `cancel`), a submit (`settle`).
  */
 
-import { AddRegion, MaskBitmap, RemoveRegions, UpdateGeometry, bitmapToMask, isShapeRegion, maskToBitmap, type Point, type RegionId } from '../../core';
+import { AddRegion, RemoveRegions, UpdateGeometry, isShapeRegion, type Mask, type Point, type RegionId, type ShapeRegion } from '../../core';
+import { sharedMaskPainter, type MaskPainter } from '../mask-painter';
 import type { Preview, Tool, ToolHost, ToolPointer } from './types';
+
+interface Stroke {
+  id: number;
+  target: RegionId | null;
+  label: string;
+  tool: string;
+}
+
+const NO_COLOR = '#ff00ff';
 
 export class BrushTool implements Tool {
   readonly name: string;
-  private stroke: { bitmap: MaskBitmap; target: RegionId | null; last: Point; label: string; tool: string } | null = null;
+  /** The stroke under the pointer. */
+  private stroke: Stroke | null = null;
+  /** A released stroke whose mask the painter has not returned yet. */
+  private finishing: Stroke | null = null;
   private cursor: Point | null = null;
 
-  constructor(private readonly host: ToolHost, readonly erase = false) {
+  constructor(
+    private readonly host: ToolHost,
+    readonly erase = false,
+    private readonly painter: MaskPainter = sharedMaskPainter(),
+  ) {
     this.name = erase ? 'eraser' : 'brush';
   }
 
@@ -22,15 +44,16 @@ export class BrushTool implements Tool {
   }
 
   /** The selected mask region, if it can be painted on. */
-  private selectedMask(): { id: RegionId; bitmap: MaskBitmap; label: string; tool: string } | null {
+  private selectedMask(): (ShapeRegion & { type: 'mask' }) | null {
     const id = this.host.selection();
     const r = id ? this.host.doc.get(id) : undefined;
     if (!r || !isShapeRegion(r) || r.type !== 'mask' || r.locked || r.hidden) return null;
-    return { id: r.id, bitmap: maskToBitmap(r.geometry), label: r.label, tool: r.tool };
+    return r;
   }
 
   down(e: ToolPointer): void {
     if (e.button !== 0) return;
+    this.settle();
     const h = this.host;
     let target = this.selectedMask();
     if (!target && this.erase) {
@@ -50,19 +73,26 @@ export class BrushTool implements Tool {
       h.notify('This project has no mask tool');
       return;
     }
-    this.stroke = target
-      ? { bitmap: target.bitmap, target: target.id, last: e.point, label: target.label, tool: target.tool }
-      : { bitmap: new MaskBitmap(), target: null, last: e.point, label: active?.label ?? '', tool: active?.tool ?? '' };
-    this.stroke.bitmap.disc(e.point[0], e.point[1], h.brushRadius(), this.erase ? 0 : 1, h.imageWidth, h.imageHeight);
+    const label = target?.label ?? active?.label ?? '';
+    const tool = target?.tool ?? active?.tool ?? '';
+    const region: ShapeRegion = target ?? { id: '', tool, type: 'mask', label, geometry: { rle: { size: [h.imageHeight, h.imageWidth], counts: [] } }, attributes: {}, origin: 'human' };
+    const commitColor = h.colorOf?.(region) ?? NO_COLOR;
+    const id = this.painter.begin({
+      base: target ? target.geometry : null,
+      erase: this.erase,
+      width: h.imageWidth,
+      height: h.imageHeight,
+      color: this.erase ? '#ffffff' : commitColor,
+      commitColor,
+    });
+    this.stroke = { id, target: target?.id ?? null, label, tool };
+    this.painter.add(id, e.point[0], e.point[1], h.brushRadius());
   }
 
   move(e: ToolPointer): void {
     this.cursor = e.point;
     const s = this.stroke;
-    if (!s) return;
-    const h = this.host;
-    s.bitmap.line(s.last[0], s.last[1], e.point[0], e.point[1], h.brushRadius(), this.erase ? 0 : 1, h.imageWidth, h.imageHeight);
-    s.last = e.point;
+    if (s) this.painter.add(s.id, e.point[0], e.point[1], this.host.brushRadius());
   }
 
   up(e: ToolPointer): void {
@@ -70,9 +100,27 @@ export class BrushTool implements Tool {
     if (!s) return;
     this.move(e);
     this.stroke = null;
+    this.finishing = s;
+    this.painter.end(s.id, (result) => {
+      if (this.finishing !== s) return;
+      this.finishing = null;
+      this.commit(s, result.mask);
+    });
+  }
+
+  /** Finish a released stroke now (its mask replayed on this thread if the worker is not done). */
+  settle(): void {
+    const s = this.finishing;
+    if (!s) return;
+    this.finishing = null;
+    const result = this.painter.finishNow(s.id);
+    if (result) this.commit(s, result.mask);
+  }
+
+  private commit(s: Stroke, mask: Mask | null): void {
     const h = this.host;
-    const mask = bitmapToMask(s.bitmap, h.imageWidth, h.imageHeight);
     if (s.target) {
+      if (!h.doc.get(s.target)) return; // removed meanwhile
       h.history.execute(mask ? new UpdateGeometry(s.target, mask) : new RemoveRegions([s.target], 'Erase mask'));
       if (!mask) h.select(null);
       return;
@@ -85,24 +133,29 @@ export class BrushTool implements Tool {
 
   action(id: string): boolean {
     if (id === 'draw.cancel' && this.stroke) {
-      this.cancel();
+      this.painter.abort(this.stroke.id);
+      this.stroke = null;
       return true;
     }
     return false;
   }
 
+  /** Drop the stroke under the pointer; a released one is finished (it is already the user's). */
   cancel(): void {
+    if (this.stroke) this.painter.abort(this.stroke.id);
     this.stroke = null;
+    this.settle();
   }
 
   preview(): Preview {
+    const s = this.stroke ?? this.finishing;
     return {
       kind: 'mask',
-      bitmap: this.stroke?.bitmap ?? null,
+      image: s ? this.painter.preview(s.id) : null,
       erase: this.erase,
       cursor: this.cursor,
       radius: this.host.brushRadius(),
-      label: this.stroke?.label ?? this.host.activeLabel('mask')?.label ?? '',
+      label: s?.label ?? this.host.activeLabel('mask')?.label ?? '',
     };
   }
 }

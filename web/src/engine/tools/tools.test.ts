@@ -3,6 +3,8 @@ import { AnnotationDocument, History, decodeCounts, maskContains, type Mask, typ
 import { SpatialIndex } from '../spatial';
 import { box, polygon } from '../../test/fixtures';
 import { BrushTool, KeypointsTool, PolygonTool, RectangleTool, SelectTool, type ActiveLabel, type ToolHost, type ToolPointer } from './index';
+import { MaskPaintCore, type MaskReply } from '../mask-paint';
+import { MaskPainter, type MaskPort } from '../mask-painter';
 
 function makeHost(regions: ConstructorParameters<typeof AnnotationDocument>[0] = [], scale = 1) {
   const doc = new AnnotationDocument(regions);
@@ -257,3 +259,68 @@ describe('BrushTool', () => {
     expect(notes[0]).toMatch(/Select a mask/);
   });
 });
+
+describe('BrushTool with the mask worker (answers later)', () => {
+  /** A port whose replies wait for `deliver()`, like a worker's. */
+  function workerLike() {
+    const core = new MaskPaintCore();
+    const held: MaskReply[] = [];
+    const port: MaskPort = { kind: 'worker', onReply: () => {}, post: (m) => { const r = core.handle(structuredClone(m)); if (r) held.push(structuredClone(r)); } };
+    return { painter: new MaskPainter(port), deliver: () => { for (const r of held.splice(0)) port.onReply(r); } };
+  }
+  const geometryOf = (doc: AnnotationDocument) => (doc.toResult()[0] as { geometry: Mask }).geometry;
+
+  it('commits the stroke as one step when the mask comes back, showing its pixels until then', () => {
+    const { host, doc, history } = makeHost();
+    const { painter, deliver } = workerLike();
+    const t = new BrushTool(host, false, painter);
+    t.down(at(20, 20));
+    t.move(at(40, 20));
+    deliver();
+    expect(t.preview()).toMatchObject({ kind: 'mask', image: { rgba: expect.any(Uint8ClampedArray) } });
+    t.move(at(50, 20));
+    t.up(at(50, 20));
+    expect(t.busy).toBe(false);
+    expect(history.depth).toBe(0);
+    deliver();
+    expect(history.depth).toBe(1);
+    expect(maskContains(geometryOf(doc), 48, 20)).toBe(true);
+    expect(host.selection()).toBe('n1');
+    expect(t.preview()).toMatchObject({ kind: 'mask', image: null });
+  });
+
+  it('an undo right after release undoes that stroke (finished on this thread first)', () => {
+    const { host, doc, history } = makeHost();
+    const { painter, deliver } = workerLike();
+    const t = new BrushTool(host, false, painter);
+    t.down(at(20, 20));
+    t.up(at(30, 20));
+    t.cancel(); // what Workspace.undo() does before history.undo()
+    expect(doc.size).toBe(1);
+    history.undo();
+    expect(doc.size).toBe(0);
+    deliver(); // the worker's late answer changes nothing
+    expect(doc.size).toBe(0);
+    history.redo();
+    expect(maskContains(geometryOf(doc), 25, 20)).toBe(true);
+  });
+
+  it('a new stroke on a mask still finishing paints on its result', () => {
+    const { host, doc, history } = makeHost();
+    const { painter, deliver } = workerLike();
+    const t = new BrushTool(host, false, painter);
+    t.down(at(20, 20));
+    t.up(at(20, 20));
+    deliver();
+    t.down(at(20, 40)); // the new mask is selected: paint on it
+    t.up(at(20, 40));
+    t.down(at(20, 60));
+    t.up(at(20, 60));
+    deliver();
+    expect(doc.size).toBe(1);
+    expect(history.depth).toBe(3);
+    const g = geometryOf(doc);
+    expect([maskContains(g, 20, 20), maskContains(g, 20, 40), maskContains(g, 20, 60)]).toEqual([true, true, true]);
+  });
+});
+

@@ -3,9 +3,9 @@
  * commands (through the host's History) out, plus a preview for the overlay layer.
  */
 
-import type { AnnotationDocument, History, RegionId } from '../../core';
+import type { AnnotationDocument, History, Region, RegionId } from '../../core';
 import type { BBox, Point, ShapeType } from '../../core';
-import type { MaskBitmap } from '../../core';
+import type { MaskImage } from '../mask-painter';
 import type { SpatialIndex } from '../spatial';
 
 /** One pointer event, already mapped to image pixels. */
@@ -49,6 +49,8 @@ export interface ToolHost {
   brushRadius(): number;
   /** Tell the user something (e.g. "the schema has no polygon tool"). */
   notify(message: string): void;
+  /** The colour a region is drawn in (masks are coloured where they are painted). */
+  colorOf?(region: Region): string;
 }
 
 /** The in-progress drawing the overlay shows. */
@@ -56,7 +58,7 @@ export type Preview =
   | { kind: 'box'; box: BBox; label: string }
   | { kind: 'polygon'; points: Point[]; hover: Point | null; closable: boolean; label: string }
   | { kind: 'keypoints'; points: [number, number, number][]; next: string | null; skeleton: [number, number][]; label: string }
-  | { kind: 'mask'; bitmap: MaskBitmap | null; erase: boolean; cursor: Point | null; radius: number; label: string };
+  | { kind: 'mask'; image: MaskImage | null; erase: boolean; cursor: Point | null; radius: number; label: string };
 
 /** A pointer tool: a small state machine. */
 export interface Tool {
@@ -70,6 +72,9 @@ export interface Tool {
   action(id: string): boolean;
   /** Drop any in-progress work without a command. */
   cancel(): void;
+  /** Finish work the user already handed over but the tool has not committed yet (a released
+   * brush stroke whose mask the worker is still encoding): call before reading the document. */
+  settle?(): void;
   preview(): Preview | null;
 }
 

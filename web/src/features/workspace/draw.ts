@@ -1,7 +1,7 @@
 /** Canvas drawing of the workspace layers other than the shapes (which the ShapeRenderer draws). */
 
-import { isShapeRegion, maskToBitmap, type Mask, type MaskBitmap, type Point } from '../../core';
-import type { Preview, Viewport } from '../../engine';
+import { isShapeRegion, type Point } from '../../core';
+import { sharedMaskPainter, type MaskImage, type Preview, type Viewport } from '../../engine';
 import type { Workspace } from './controller';
 
 /** Draw the task image under the viewport transform. */
@@ -13,28 +13,16 @@ export function drawImage(ctx: CanvasRenderingContext2D, img: CanvasImageSource,
   ctx.drawImage(img, 0, 0);
 }
 
-const maskCache = new WeakMap<Mask, { canvas: HTMLCanvasElement; x: number; y: number; color: string }>();
-
-function bitmapCanvas(bm: MaskBitmap, color: string): HTMLCanvasElement {
-  const canvas = document.createElement('canvas');
-  canvas.width = Math.max(1, bm.width);
-  canvas.height = Math.max(1, bm.height);
-  const c = canvas.getContext('2d');
-  if (!c || bm.width === 0) return canvas;
-  const img = c.createImageData(bm.width, bm.height);
-  const r = parseInt(color.slice(1, 3), 16) || 0;
-  const g = parseInt(color.slice(3, 5), 16) || 0;
-  const b = parseInt(color.slice(5, 7), 16) || 0;
-  for (let i = 0; i < bm.data.length; i++) {
-    if (bm.data[i] !== 1) continue;
-    img.data.set([r, g, b, 255], i * 4);
-  }
-  c.putImageData(img, 0, 0);
-  return canvas;
+/** Mask pixels at their image position (nothing until the mask worker has made them). */
+function drawMask(ctx: CanvasRenderingContext2D, image: MaskImage | null): void {
+  if (image?.source) ctx.drawImage(image.source, image.x, image.y);
 }
 
-/** Masks (a cached bitmap per mask object, label-coloured) and keypoint skeletons. */
-export function drawExtras(ctx: CanvasRenderingContext2D, ws: Workspace, dpr: number): void {
+/**
+ * Masks (label-coloured pixels per mask object, decoded and coloured by the mask worker; the
+ * layer is drawn again when they arrive) and keypoint skeletons.
+ */
+export function drawExtras(ctx: CanvasRenderingContext2D, ws: Workspace, dpr: number, painter = sharedMaskPainter()): void {
   const view = ws.viewport;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
@@ -45,14 +33,8 @@ export function drawExtras(ctx: CanvasRenderingContext2D, ws: Workspace, dpr: nu
     if (!r || !isShapeRegion(r) || r.hidden || !ws.visibleSuggestion(r)) continue;
     const color = ws.colorOf(r);
     if (r.type === 'mask') {
-      let hit = maskCache.get(r.geometry);
-      if (!hit || hit.color !== color) {
-        const bm = maskToBitmap(r.geometry);
-        hit = { canvas: bitmapCanvas(bm, color), x: bm.x, y: bm.y, color };
-        maskCache.set(r.geometry, hit);
-      }
       ctx.globalAlpha = 0.45;
-      ctx.drawImage(hit.canvas, hit.x, hit.y);
+      drawMask(ctx, painter.image(r.geometry, color, r.id));
       ctx.globalAlpha = 1;
     } else if (r.type === 'keypoints') {
       const entry = ws.schema.palettes.keypoints.find((p) => p.tool === r.tool);
@@ -139,11 +121,12 @@ export function drawOverlay(ctx: CanvasRenderingContext2D, preview: Preview | nu
       break;
     }
     case 'mask': {
-      if (preview.bitmap && preview.bitmap.width > 0) {
+      if (preview.image?.source) {
+        // The stroke's pixels as the mask worker last sent them (already in the label colour).
         ctx.setTransform(...view.transform(dpr));
         ctx.imageSmoothingEnabled = false;
         ctx.globalAlpha = 0.5;
-        ctx.drawImage(bitmapCanvas(preview.bitmap, preview.erase ? '#ffffff' : color), preview.bitmap.x, preview.bitmap.y);
+        drawMask(ctx, preview.image);
         ctx.globalAlpha = 1;
         ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       }

@@ -2,11 +2,13 @@
  * One frame of the workspace's four stacked canvases (image, extras = masks + skeletons, shapes,
  * overlay), framework-free so the canvas benchmark (bench/canvas) draws exactly what the screen
  * draws. The shapes canvas goes through a `ShapeLayer`: committed shapes come from an offscreen
- * raster (transformed during pan / zoom, crisp again when the view settles) and the selected
- * region — the one a drag moves — is drawn live on the overlay with its handles.
+ * raster (transformed during pan / zoom, crisp again — in slices — when the view settles) and
+ * the selected region — the one a drag moves — is drawn live on the overlay with its handles.
+ * Mask pixels come from the mask worker (`MaskPainter`); when new ones arrive the stage asks
+ * for the layer that shows them through `onRepaint`.
  */
 
-import { ShapeLayer, type ShapeLayerOptions, type ShapeRenderer } from '../../engine';
+import { ShapeLayer, sharedMaskPainter, type MaskPainter, type ShapeLayerOptions, type ShapeRenderer } from '../../engine';
 import { TOOL_TYPE, type Workspace } from './controller';
 import { drawExtras, drawImage, drawOverlay } from './draw';
 
@@ -19,11 +21,16 @@ export type StageCanvases = Record<Layer, HTMLCanvasElement>;
 /** `cache: false` redraws every shape on every frame (the renderer alone, for comparison). */
 export interface StageOptions extends Partial<ShapeLayerOptions> {
   cache?: boolean;
+  painter?: MaskPainter;
 }
 
 export class Stage {
   readonly layer: ShapeLayer | null;
+  readonly painter: MaskPainter;
+  /** Asks the screen to draw layers again (mask pixels arrived from the worker). */
+  onRepaint: ((...layers: Layer[]) => void) | null = null;
   private unfollow: (() => void) | null = null;
+  private readonly unpaint: () => void;
   private extrasDrawn = true;
   private extrasSeen: { version: number; any: boolean } | null = null;
 
@@ -31,14 +38,17 @@ export class Stage {
     readonly renderer: ShapeRenderer,
     options: StageOptions = {},
   ) {
-    const { cache = true, ...layerOptions } = options;
+    const { cache = true, painter = sharedMaskPainter(), ...layerOptions } = options;
     this.layer = cache ? new ShapeLayer(renderer, layerOptions) : null;
+    this.painter = painter;
+    this.unpaint = painter.subscribe((what) => this.onRepaint?.(what === 'stroke' ? 'overlay' : 'extras'));
   }
 
   /** Follow the workspace's document (changes to the selected region alone keep the raster). */
   attach(ws: Workspace): void {
     this.unfollow?.();
     this.unfollow = this.layer ? this.layer.follow(ws.doc) : null;
+    this.painter.reset();
   }
 
   /** Whether the document holds a mask or keypoints region (what the extras layer draws). */
@@ -69,6 +79,7 @@ export class Stage {
   dispose(): void {
     this.unfollow?.();
     this.unfollow = null;
+    this.unpaint();
   }
 
   /**
@@ -99,7 +110,7 @@ export class Stage {
       const c = canvases.extras.getContext('2d');
       // Masks and skeletons only: with none on the canvas (nor just removed), skip the R-tree walk.
       const any = this.hasExtras(w);
-      if (c && (!this.layer || any || this.extrasDrawn)) drawExtras(c, w, dpr);
+      if (c && (!this.layer || any || this.extrasDrawn)) drawExtras(c, w, dpr, this.painter);
       this.extrasDrawn = any;
     }
     if (dirty.has('shapes')) {
