@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections import Counter
 from datetime import timedelta
@@ -213,6 +215,7 @@ def test_a_task_being_leased_by_another_is_not_an_empty_queue(
     assert answer == [200]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_reads_answer_while_a_write_waits_for_another_writer(
     stack: Stack, factory: Factory
 ) -> None:
@@ -220,11 +223,6 @@ def test_reads_answer_while_a_write_waits_for_another_writer(
     taken (an import's transaction in the worker process, say) must wait in a thread, not block
     the loop: reads keep answering, and the write completes once the lock is free."""
     lock_path = stack.settings.data_dir / "accord.db.writer-lock"
-    if not stack.runtime.db.is_sqlite:
-        pytest.skip("the writer lock is SQLite's")
-    import fcntl
-    import os
-
     owner = factory.owner()
     project = factory.project(owner, schema=TEXT)
     factory.import_tasks(owner, project["id"], [{"data": {"text": "t"}}])
