@@ -197,6 +197,7 @@ class RequestRoute(APIRoute):
 
 
 def _one_hop(call: Callable[..., Any]) -> Callable[..., Any]:
+    """The async endpoint FastAPI calls: one thread-pool call, or inline (see ``inline``)."""
     if not getattr(call, _INLINE, False):
 
         async def endpoint(**kwargs: Any) -> Any:
@@ -209,9 +210,10 @@ def _one_hop(call: Callable[..., Any]) -> Callable[..., Any]:
         if session is None or not session.info[_REQUEST][1].db.is_sqlite:
             # A server database: threads overlap its round trips, the loop could not.
             return await run_in_threadpool(_run_endpoint, call, kwargs)
-        lock = _writer_lock(session)
-        if lock is None:
-            return _run_endpoint(call, kwargs)
+        request, runtime = session.info[_REQUEST]
+        lock: WriterLock | None = runtime.db.writer_lock
+        if request.method in SAFE_METHODS or lock is None:
+            return _run_endpoint(call, kwargs)  # a read: WAL readers never wait
         if not lock.acquire(blocking=False):
             # Another writer is at work (a job's import, a thread of ours): wait in a thread.
             return await run_in_threadpool(_run_endpoint, call, kwargs)
@@ -238,16 +240,6 @@ def inline(call: F) -> F:
     (measured: inline halved PostgreSQL's throughput at 32 annotators)."""
     setattr(call, _INLINE, True)
     return call
-
-
-def _writer_lock(session: Session | None) -> WriterLock | None:
-    if session is None:
-        return None
-    request, runtime = session.info[_REQUEST]
-    if request.method in SAFE_METHODS:
-        return None
-    lock: WriterLock | None = runtime.db.writer_lock
-    return lock
 
 
 def api_router(**kwargs: Any) -> APIRouter:

@@ -58,6 +58,7 @@ class _Statements:
     assignment: Select[int, str, datetime]
     transition: Update
     take_open_slot: Update
+    use_slot: Update
     hand_out: Insert
     count_annotation: Update
     annotation: ReturningInsert[int]
@@ -85,6 +86,9 @@ def _statements() -> _Statements:
         .values(state=bindparam("new"), finished_at=now),
         take_open_slot=update(Task)
         .where(Task.id == bindparam("the_task"), Task.open_slots > 0)
+        .values(open_slots=Task.open_slots - 1),
+        use_slot=update(Task)
+        .where(Task.id == bindparam("the_task"))
         .values(open_slots=Task.open_slots - 1),
         hand_out=insert(Assignment),
         count_annotation=update(Task)
@@ -150,7 +154,7 @@ def _take_slot(
                 "finished_at": now,
             },
         )
-        conn.execute(update(Task).where(Task.id == task.id).values(open_slots=Task.open_slots - 1))
+        conn.execute(sql.use_slot, {"the_task": task.id})  # overlap counts it, room or not
         return
 
     def move(old: str) -> bool:
