@@ -559,7 +559,9 @@ async def submit_only(server: Server, tokens: list[str], task_ids: list[int]) ->
 # --------------------------------------------------------------------------- profiling
 
 
-def start_pyspy(pid: int, seconds: int, out: Path, gil: bool) -> subprocess.Popen[bytes]:
+def start_pyspy(
+    pid: int, seconds: int, out: Path, gil: bool, rate: int = 100
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [
             str(VENV_BIN / "py-spy"),
@@ -573,6 +575,8 @@ def start_pyspy(pid: int, seconds: int, out: Path, gil: bool) -> subprocess.Pope
             "-o",
             str(out),
             "--nonblocking",
+            "--rate",
+            str(rate),
             *(["--gil"] if gil else []),
         ],
         stdout=subprocess.DEVNULL,
@@ -600,8 +604,8 @@ def aggregate_raw(path: Path, top: int = 15) -> dict[str, Any]:
     }
     for line in path.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        if not stack:
-            continue
+        if not stack or not count.isdigit():
+            continue  # py-spy cuts a line short when it is stopped mid-write
         n = int(count)
         total += n
         frames = stack.split(";")
@@ -704,6 +708,7 @@ def main() -> None:
         action="store_true",
         help="py-spy only the thread holding the GIL (CPU, not waiting)",
     )
+    ap.add_argument("--pyspy-rate", type=int, default=100, help="py-spy samples per second")
     ap.add_argument(
         "--quiet-load",
         type=float,
@@ -756,7 +761,9 @@ def main() -> None:
                 spy = None
                 if args.profile and level == max(levels):
                     out = RESULTS_DIR / f"pyspy-{args.db}-{stamp}.txt"
-                    spy = start_pyspy(server.api_pids()[0], 10, out, args.pyspy_gil)
+                    spy = start_pyspy(
+                        server.api_pids()[0], 10, out, args.pyspy_gil, args.pyspy_rate
+                    )
                     time.sleep(1)
                 run = asyncio.run(
                     run_annotators(

@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     login_attempts_per_minute: int = Field(
         10, description="Failed logins allowed per account and per client address a minute."
     )
+    auth_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="How long an API process may trust a token or login it has just checked "
+        "without looking it up again (0: look up on every request). A revoked token or ended "
+        "login stops working at once in the process that ended it, and within this time in "
+        "the others.",
+    )
     embedded_worker: bool = Field(
         True,
         description="`serve` starts a job worker as a child process (the embedded default). "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -135,6 +136,69 @@ def test_retried_submit_returns_the_first_result(stack: Stack, factory: Factory)
     assert other.json()["message"].endswith(
         "you already submitted an annotation; update it instead"
     )
+    with stack.runtime.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Annotation)) == 1
+        assert session.scalar(select(Task.annotation_count)) == 1
+
+
+def _spans(text_id: str) -> dict[str, Any]:
+    region = {
+        "id": "s1",
+        "tool": "ner",
+        "type": "span",
+        "label": "PER",
+        "geometry": {"start": 0, "end": 3},
+    }
+    return {"id": text_id, "result": [region]}
+
+
+def test_a_client_id_used_on_another_task_is_409_and_writes_nothing(
+    stack: Stack, factory: Factory
+) -> None:
+    owner = factory.owner()
+    annotator = factory.member(owner, "annotator")
+    project = factory.project(owner, schema=TEXT_SCHEMA)
+    factory.import_tasks(owner, project["id"], [{"data": {"text": f"Ada {i}"}} for i in range(3)])
+    annotator_client, owner_client = stack.client(annotator.token), stack.client(owner.token)
+    with annotator_client as client, owner_client as owners:
+        first = client.post(f"/api/v1/projects/{project['id']}/next").json()["task"]["id"]
+        submit = f"/api/v1/tasks/{first}/annotations"
+        assert client.post(submit, json=_spans("x")).status_code == 201
+        second = client.post(f"/api/v1/projects/{project['id']}/next").json()["task"]["id"]
+        reused = client.post(f"/api/v1/tasks/{second}/annotations", json=_spans("x"))
+        # The owner submits without a lease (a hand-out of its own), with the same refusal.
+        assert owners.post(submit, json=_spans("o")).status_code == 201
+        owner_reused = owners.post(f"/api/v1/tasks/{second}/annotations", json=_spans("o"))
+        # The refused submit left the lease as it was: a new id goes through.
+        again = client.post(f"/api/v1/tasks/{second}/annotations", json=_spans("y"))
+        assert again.status_code == 201
+    for refused, client_id in ((reused, "x"), (owner_reused, "o")):
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["message"] == f"id: '{client_id}' was already used for task {first}"
+        assert refused.json()["details"] == {"field": "id"}
+    with stack.runtime.db.session() as session:
+        counts = {i: n for i, n in session.execute(select(Task.id, Task.annotation_count))}
+    assert counts[first] == 2 and counts[second] == 1
+
+
+def test_the_same_submit_sent_twice_at_once_is_written_once(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    project = factory.project(owner, schema=TEXT_SCHEMA)
+    factory.import_tasks(owner, project["id"], [{"data": {"text": "Ada"}}])
+    with stack.client(owner.token) as client:
+        task_id = client.post(f"/api/v1/projects/{project['id']}/next").json()["task"]["id"]
+
+    def submit(_: int) -> tuple[int, dict[str, Any]]:
+        with stack.client(owner.token) as c:
+            r = c.post(f"/api/v1/tasks/{task_id}/annotations", json=_spans("twice"))
+        return r.status_code, r.json()
+
+    for _ in range(5):
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(submit, range(2)))
+        statuses = sorted(status for status, _ in results)
+        assert statuses in ([200, 201], [200, 200]), results
+        assert results[0][1] == results[1][1]
     with stack.runtime.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Annotation)) == 1
         assert session.scalar(select(Task.annotation_count)) == 1

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import time
 
-from accord_server.db.models import ApiToken, UserSession
-from support import Factory, Stack
+from sqlalchemy import select, update
+
+from accord_server.db.base import utcnow
+from accord_server.db.models import ApiToken, User, UserSession
+from accord_server.settings import Settings
+from support import Factory, Stack, running_stack
 
 
 def test_login_sets_httponly_samesite_cookie_and_csrf_protects_writes(
@@ -99,6 +103,49 @@ def test_api_token_shown_once_stored_hashed_and_revocable(stack: Stack, factory:
         after = client.get("/api/v1/auth/me")
     assert after.status_code == 401
     assert after.json()["message"] == "invalid or revoked API token"
+
+
+def _revoke_behind_the_apis_back(stack: Stack) -> None:
+    # As another API process would: the database changes, this process is not told.
+    with stack.runtime.db.transaction() as session:
+        session.execute(update(ApiToken).values(revoked_at=utcnow()))
+
+
+def test_token_revoked_by_another_process_stops_working_within_the_cache_time(
+    settings: Settings,
+) -> None:
+    with running_stack(settings.model_copy(update={"auth_cache_seconds": 2})) as stack:
+        owner = Factory(stack).owner()
+        with stack.client(owner.token) as client:
+            assert client.get("/api/v1/auth/me").status_code == 200
+            _revoke_behind_the_apis_back(stack)
+            revoked_at = time.monotonic()
+            # Remembered: this process does not look the token up again at once...
+            assert client.get("/api/v1/auth/me").status_code == 200
+            # ... but within auth_cache_seconds.
+            while (status := client.get("/api/v1/auth/me").status_code) == 200:
+                assert time.monotonic() - revoked_at < 5, "the revoked token kept working"
+                time.sleep(0.05)
+    assert status == 401
+
+
+def test_without_the_cache_a_revoked_token_fails_at_once(settings: Settings) -> None:
+    with running_stack(settings.model_copy(update={"auth_cache_seconds": 0})) as stack:
+        owner = Factory(stack).owner()
+        with stack.client(owner.token) as client:
+            assert client.get("/api/v1/auth/me").status_code == 200
+            _revoke_behind_the_apis_back(stack)
+            assert client.get("/api/v1/auth/me").status_code == 401
+
+
+def test_a_remembered_token_still_reads_the_user_fresh(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    with stack.client(owner.token) as client:
+        assert client.get("/api/v1/auth/me").json()["user"]["name"] == ""
+        with stack.runtime.db.transaction() as session:
+            session.execute(update(User).where(User.id == owner.user.id).values(name="Ada"))
+        # The token is remembered (stack default: 5 s); the user's fields are not.
+        assert client.get("/api/v1/auth/me").json()["user"]["name"] == "Ada"
 
 
 def test_no_credentials_is_401(stack: Stack) -> None:

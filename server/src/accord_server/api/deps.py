@@ -14,11 +14,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
+from accord_server.db.base import utcnow
 from accord_server.db.engine import WriterLock
 from accord_server.db.models import User, UserSession
 from accord_server.runtime import Runtime
 from accord_server.services import sessions
 from accord_server.services.errors import Forbidden, Unauthenticated
+from accord_server.services.security import hash_secret
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -103,13 +105,14 @@ def _caller_for(session: Session) -> Caller:
     if isinstance(found, Caller):
         return found
     request, runtime = session.info[_REQUEST]
-    if runtime.db.is_sqlite and request.method not in SAFE_METHODS:
-        # A short read transaction of its own: on SQLite the request's write transaction takes
-        # the single writer lock at its first statement and holds it until commit.
-        with runtime.db.session(write=False) as reader:
-            caller = _authenticate(request, reader)
-    else:
-        caller = _authenticate(request, session)
+    caller = _authenticate(request, session, runtime)
+    if caller.login is not None and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not sent or not hmac.compare_digest(sent, caller.login.csrf_token):
+            raise Forbidden(
+                f"missing or wrong {CSRF_HEADER} header (cookie-authenticated writes need it)",
+                details={"reason": "csrf"},
+            )
     session.info[_CALLER] = caller
     return caller
 
@@ -121,26 +124,38 @@ async def get_caller(session: SessionDep) -> Caller:
     return cast(Caller, _Pending(session, lambda: _caller_for(session)))
 
 
-def _authenticate(request: Request, session: Session) -> Caller:
+def _authenticate(request: Request, session: Session, runtime: Runtime) -> Caller:
     token = _bearer(request)
+    secret = token if token is not None else request.cookies.get(SESSION_COOKIE)
+    if not secret:
+        raise Unauthenticated("log in or pass an API token (Authorization: Bearer …)")
+    token_hash = hash_secret(secret)
+    known = sessions.recent_credentials.recall(token_hash, utcnow())
+    if known is not None:
+        return Caller(*sessions.attach_known(session, known))
+    if runtime.db.is_sqlite and request.method not in SAFE_METHODS:
+        # A short read transaction of its own: on SQLite the request's write transaction takes
+        # the single writer lock at its first statement and holds it until commit.
+        with runtime.db.session(write=False) as reader:
+            caller = _look_up(reader, token, secret, token_hash)
+    else:
+        caller = _look_up(session, token, secret, token_hash)
+    sessions.recent_credentials.remember(
+        token_hash, caller.user, caller.login, runtime.settings.auth_cache_seconds
+    )
+    return caller
+
+
+def _look_up(session: Session, token: str | None, secret: str, token_hash: str) -> Caller:
     if token is not None:
-        user = sessions.user_for_api_token(session, token)
+        user = sessions.user_for_api_token(session, token, token_hash=token_hash)
         if user is None:
             raise Unauthenticated("invalid or revoked API token")
         return Caller(user=user, login=None)
-    cookie = request.cookies.get(SESSION_COOKIE)
-    found = sessions.user_for_session(session, cookie) if cookie else None
+    found = sessions.user_for_session(session, secret, token_hash=token_hash)
     if found is None:
         raise Unauthenticated("log in or pass an API token (Authorization: Bearer …)")
-    user, login = found
-    if request.method not in SAFE_METHODS:
-        sent = request.headers.get(CSRF_HEADER, "")
-        if not sent or not hmac.compare_digest(sent, login.csrf_token):
-            raise Forbidden(
-                f"missing or wrong {CSRF_HEADER} header (cookie-authenticated writes need it)",
-                details={"reason": "csrf"},
-            )
-    return Caller(user=user, login=login)
+    return Caller(*found)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -5,9 +5,10 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Connection, Insert, Select, Update, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.elements import BindParameter
@@ -27,6 +28,7 @@ from accord_server.services.annotation_results import MediaInfo, validate_result
 from accord_server.services.errors import Conflict, Forbidden, Invalid, NotFound
 from accord_server.services.permissions import Action, authorize, can
 from accord_server.services.projects import project_schema
+from accord_server.services.tasks import Hold
 
 MAX_CLIENT_ID = 64
 
@@ -55,7 +57,6 @@ def _check_client_id(client_id: str) -> str:
 @dataclass(frozen=True)
 class _Statements:
     by_client_id: Select[int, int]
-    assignment: Select[int, str, datetime]
     transition: Update
     take_open_slot: Update
     use_slot: Update
@@ -67,19 +68,17 @@ class _Statements:
 
 
 @functools.cache
-def _statements() -> _Statements:
-    """The submit path's statements, built once; they run on the session's connection as Core
-    statements (a submit is about ten of them, and the ORM's unit of work would double its cost).
-    """
-    task_id: BindParameter[int] = bindparam("task_id")
+def _statements(postgres: bool = False) -> _Statements:
+    """The submit path's statements, built once (per dialect); they run on the session's
+    connection as Core statements (the ORM's unit of work would double a submit's cost).
+
+    The annotation's insert does nothing when the user already used its client id: that is how
+    a submit learns that it is a retry, or a reused id, without a query of its own."""
     user_id: BindParameter[int] = bindparam("user_id")
     now: BindParameter[datetime] = bindparam("now")
     return _Statements(
         by_client_id=select(Annotation.id, Annotation.task_id).where(
             Annotation.user_id == user_id, Annotation.client_id == bindparam("client_id")
-        ),
-        assignment=select(Assignment.id, Assignment.state, Assignment.leased_at).where(
-            Assignment.task_id == task_id, Assignment.user_id == user_id
         ),
         transition=update(Assignment)
         .where(Assignment.id == bindparam("assignment_id"), Assignment.state == bindparam("old"))
@@ -94,7 +93,9 @@ def _statements() -> _Statements:
         count_annotation=update(Task)
         .where(Task.id == bindparam("the_task"))
         .values(annotation_count=Task.annotation_count + 1),
-        annotation=insert(Annotation).returning(Annotation.id),
+        annotation=(postgresql.insert if postgres else sqlite.insert)(Annotation)
+        .on_conflict_do_nothing(index_elements=["user_id", "client_id"])
+        .returning(Annotation.id),
         revision=insert(AnnotationRevision),
         event=insert(Event),
     )
@@ -110,21 +111,16 @@ def find_by_client_id(session: Session, *, user: User, client_id: str) -> Annota
     return None if row is None else session.get(Annotation, row.id)
 
 
+def _id_used(client_id: str, task_id: int) -> Conflict:
+    return Conflict(
+        f"id: {client_id!r} was already used for task {task_id}", details={"field": "id"}
+    )
+
+
 def _replay(existing: Annotation, task: Task) -> Annotation:
     if existing.task_id != task.id:
-        raise Conflict(
-            f"id: {existing.client_id!r} was already used for task {existing.task_id}",
-            details={"field": "id"},
-        )
+        raise _id_used(existing.client_id, existing.task_id)
     return existing
-
-
-class _Hold(NamedTuple):
-    """The caller's assignment on the task (a row, not an object of the session)."""
-
-    id: int
-    state: str
-    leased_at: datetime
 
 
 def _take_slot(
@@ -134,7 +130,7 @@ def _take_slot(
     project: Project,
     membership: Membership,
     user: User,
-    hold: _Hold | None,
+    hold: Hold | None,
     now: datetime,
 ) -> None:
     """Consume the caller's hand-out of the task, or explain why they may not submit."""
@@ -191,19 +187,19 @@ def submit_annotation(
     project: Project,
     membership: Membership,
     user: User,
+    hold: Hold | None,
     client_id: str,
     result: Any,
     lead_time: float | None = None,
 ) -> tuple[Annotation, bool]:
     """Create the user's annotation on a task; a retried submit returns the first one.
 
+    ``hold`` is the user's assignment on the task as read with it (``get_task_and_hold_or_raise``).
+
     Returns (annotation, created); a new annotation is a copy of the row written, not an object
     of the session."""
     authorize(membership.role, Action.ANNOTATION_CREATE)
     client_id = _check_client_id(client_id)
-    existing = find_by_client_id(session, user=user, client_id=client_id)
-    if existing is not None:
-        return _replay(existing, task), False
     regions = validate_result(
         project_schema(project), result, media_info(task, project), require_complete=True
     )
@@ -211,17 +207,16 @@ def submit_annotation(
         raise Invalid(
             "lead_time: must be a non-negative number of seconds", details={"field": "lead_time"}
         )
-    sql = _statements()
     conn = session.connection()
+    sql = _statements(conn.dialect.name == "postgresql")
     now = utcnow()
-    row = conn.execute(sql.assignment, {"task_id": task.id, "user_id": user.id}).first()
-    hold = None if row is None else _Hold(*row)
     try:
         _take_slot(
             conn, task=task, project=project, membership=membership, user=user, hold=hold, now=now
         )
-    except Conflict:
-        # A concurrent retry of this very submit may have won the race: answer as it did.
+    except (Conflict, NotFound):
+        # A retried submit finds its slot used already (by its first try, perhaps a
+        # concurrent one): answer as that did.
         existing = find_by_client_id(session, user=user, client_id=client_id)
         if existing is not None:
             return _replay(existing, task), False
@@ -241,9 +236,15 @@ def submit_annotation(
         updated_at=now,
         deleted_at=None,
     )
-    annotation.id = conn.execute(
+    annotation_id = conn.execute(
         sql.annotation, {k: getattr(annotation, k) for k in _ANNOTATION_COLUMNS}
-    ).scalar_one()
+    ).scalar()
+    if annotation_id is None:
+        # The id is taken by another of the user's annotations (this task's slot was free, so
+        # not one of this task): refuse, and the transaction's slot update rolls back with it.
+        existing = find_by_client_id(session, user=user, client_id=client_id)
+        raise _id_used(client_id, task.id if existing is None else existing.task_id)
+    annotation.id = annotation_id
     conn.execute(
         sql.revision,
         {

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import functools
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, bindparam, delete, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from accord_server.db.base import utcnow
 from accord_server.db.models import ApiToken, LoginFailure, User, UserSession
@@ -99,6 +101,7 @@ def login(
 
 def logout(session: Session, *, session_token: str) -> None:
     """End a session."""
+    recent_credentials.forget_all()
     session.execute(delete(UserSession).where(UserSession.token_hash == hash_secret(session_token)))
     session.flush()
 
@@ -122,17 +125,22 @@ def _token_query() -> Select[User]:
     )
 
 
-def user_for_session(session: Session, token: str) -> tuple[User, UserSession] | None:
+def user_for_session(
+    session: Session, token: str, *, token_hash: str | None = None
+) -> tuple[User, UserSession] | None:
     """The user of a live session cookie, or None."""
-    row = session.execute(_session_query(), {"h": hash_secret(token), "now": utcnow()}).first()
+    h = token_hash or hash_secret(token)
+    row = session.execute(_session_query(), {"h": h, "now": utcnow()}).first()
     if row is None or not row[0].is_active:
         return None
     return row[0], row[1]
 
 
-def user_for_api_token(session: Session, token: str) -> User | None:
+def user_for_api_token(
+    session: Session, token: str, *, token_hash: str | None = None
+) -> User | None:
     """The user of a live API token, or None."""
-    user = session.scalar(_token_query(), {"h": hash_secret(token)})
+    user = session.scalar(_token_query(), {"h": token_hash or hash_secret(token)})
     if user is None or not user.is_active:
         return None
     return user
@@ -170,6 +178,85 @@ def revoke_api_token(session: Session, *, user: User, token_id: int) -> ApiToken
     if token is None:
         raise NotFound(f"token {token_id} not found")
     if token.revoked_at is None:
+        recent_credentials.forget_all()
         token.revoked_at = utcnow()
         session.flush()
     return token
+
+
+@dataclass(frozen=True)
+class _Known:
+    user_id: int
+    login_id: int | None
+    csrf_token: str | None
+    login_expires_at: datetime | None
+    lapses_at: float
+    """``time.monotonic()`` after which the credential is looked up again."""
+
+
+class RecentCredentials:
+    """API tokens and login cookies that checked out in the last few seconds, by hash.
+
+    The annotators' hot path sends the same token many times a second; remembering who it
+    belongs to spares the lookup (on SQLite also a read transaction of its own). Only the
+    identity is remembered: the user handed to the request is attached to its session with
+    nothing else loaded, so every other attribute is read fresh when used. Revoking a token,
+    logging out or deactivating a user forgets everything at once in this process; other API
+    processes notice within ``auth_cache_seconds``."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self._size = size
+        self._known: dict[str, _Known] = {}
+        self._lock = threading.Lock()
+
+    def recall(self, token_hash: str, now: datetime) -> _Known | None:
+        """What this token or cookie was found to be, if that is recent and still holds."""
+        known = self._known.get(token_hash)
+        if known is None:
+            return None
+        if known.lapses_at <= time.monotonic() or (
+            known.login_expires_at is not None and known.login_expires_at <= now
+        ):
+            self._known.pop(token_hash, None)
+            return None
+        return known
+
+    def remember(
+        self, token_hash: str, user: User, login: UserSession | None, seconds: float
+    ) -> None:
+        """Trust this credential for ``seconds``."""
+        if seconds <= 0:
+            return
+        known = _Known(
+            user_id=user.id,
+            login_id=None if login is None else login.id,
+            csrf_token=None if login is None else login.csrf_token,
+            login_expires_at=None if login is None else login.expires_at,
+            lapses_at=time.monotonic() + seconds,
+        )
+        with self._lock:
+            if len(self._known) >= self._size:
+                self._known.clear()
+            self._known[token_hash] = known
+
+    def forget_all(self) -> None:
+        """Look every credential up again (something about one of them changed)."""
+        with self._lock:
+            self._known.clear()
+
+
+recent_credentials = RecentCredentials()
+
+
+def attach_known(session: Session, known: _Known) -> tuple[User, UserSession | None]:
+    """The user (and login) of a remembered credential as objects of ``session``, without a
+    query: only their ids (and the login's CSRF token) are set, the rest loads on first use."""
+    user = User(id=known.user_id)
+    make_transient_to_detached(user)
+    session.add(user)
+    if known.login_id is None:
+        return user, None
+    login = UserSession(id=known.login_id, user_id=known.user_id, csrf_token=known.csrf_token)
+    make_transient_to_detached(login)
+    session.add(login)
+    return user, login

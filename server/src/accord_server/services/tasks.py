@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, bindparam, delete, select, update
 from sqlalchemy.orm import Session
@@ -65,12 +66,20 @@ def list_tasks(
     return list(session.scalars(query))
 
 
+class Hold(NamedTuple):
+    """A user's assignment on a task as read (a row, not an object of the session)."""
+
+    id: int
+    state: str
+    leased_at: datetime
+
+
 @functools.cache
-def _task_query() -> Select[Task, Project, Membership, int | None]:
+def _task_query() -> Select[Task, Project, Membership, int | None, str | None, datetime | None]:
     # Built once: the hot path of every request pays only for execution.
     user_id: BindParameter[int] = bindparam("user_id")
     return (
-        select(Task, Project, Membership, Assignment.id)
+        select(Task, Project, Membership, Assignment.id, Assignment.state, Assignment.leased_at)
         .join(Project, Project.id == Task.project_id)
         .join(Membership, Membership.organization_id == Project.organization_id)
         .outerjoin(Assignment, (Assignment.task_id == Task.id) & (Assignment.user_id == user_id))
@@ -78,17 +87,28 @@ def _task_query() -> Select[Task, Project, Membership, int | None]:
     )
 
 
-def get_task_or_raise(
+def get_task_and_hold_or_raise(
     session: Session, *, task_id: int, user: User
-) -> tuple[Task, Project, Membership]:
+) -> tuple[Task, Project, Membership, Hold | None]:
     """A task the user may see: any in their organizations for reviewers and up, else only
-    tasks handed to them. NotFound otherwise."""
+    tasks handed to them (NotFound otherwise); with the user's assignment on it, if any."""
     row = session.execute(_task_query(), {"task_id": task_id, "user_id": user.id}).first()
     if row is None:
         raise NotFound(f"task {task_id} not found")
-    task, project, membership, assignment_id = row
-    if assignment_id is None and not can(membership.role, Action.TASK_LIST):
-        raise NotFound(f"task {task_id} not found")
+    task, project, membership, assignment_id, state, leased_at = row
+    if assignment_id is None:
+        if not can(membership.role, Action.TASK_LIST):
+            raise NotFound(f"task {task_id} not found")
+        return task, project, membership, None
+    assert state is not None and leased_at is not None  # non-null columns of the row found
+    return task, project, membership, Hold(assignment_id, state, leased_at)
+
+
+def get_task_or_raise(
+    session: Session, *, task_id: int, user: User
+) -> tuple[Task, Project, Membership]:
+    """A task the user may see (see ``get_task_and_hold_or_raise``)."""
+    task, project, membership, _ = get_task_and_hold_or_raise(session, task_id=task_id, user=user)
     return task, project, membership
 
 
