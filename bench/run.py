@@ -83,6 +83,21 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu() -> float:
+    """CPU seconds of every PostgreSQL server process on this machine (0 when none is local):
+    the database's share of a run, which on one machine comes out of the same cores."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if (entry / "comm").read_text().strip() == "postgres":
+                total += cpu_seconds(int(entry.name))
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
 def children(pid: int) -> list[int]:
     try:
         text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
@@ -476,7 +491,7 @@ async def run_annotators(
     errors: Counter[str] = Counter()
     clients = [_session(server, t) for t in tokens]
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
-    api0 = server.api_cpu()
+    api0, db0 = server.api_cpu(), postgres_cpu()
     t0 = time.perf_counter()
     try:
         await asyncio.gather(
@@ -491,7 +506,7 @@ async def run_annotators(
     wall = time.perf_counter() - t0
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     client_cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
-    api_cpu = server.api_cpu() - api0
+    api_cpu, db_cpu = server.api_cpu() - api0, postgres_cpu() - db0
     requests = 2 * len(tokens) * (cycles + warmup)
     return {
         "annotators": len(tokens),
@@ -507,6 +522,7 @@ async def run_annotators(
         "client_cpu_share": round(client_cpu / wall, 2),
         "api_cpu_s": round(api_cpu, 2),
         "api_cpu_ms_per_request": round(1000 * api_cpu / requests, 2),
+        "postgres_cpu_ms_per_request": round(1000 * db_cpu / requests, 2),
     }
 
 
@@ -531,7 +547,7 @@ async def submit_only(server: Server, tokens: list[str], task_ids: list[int]) ->
 
     clients = [_session(server, t) for t in tokens]
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
-    api0 = server.api_cpu()
+    api0, db0 = server.api_cpu(), postgres_cpu()
     t0 = time.perf_counter()
     try:
         await asyncio.gather(
@@ -543,7 +559,8 @@ async def submit_only(server: Server, tokens: list[str], task_ids: list[int]) ->
     wall = time.perf_counter() - t0
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     client_cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
-    api_cpu = server.api_cpu() - api0
+    api_cpu, db_cpu = server.api_cpu() - api0, postgres_cpu() - db0
+    attempts = max(1, len(ms) + sum(errors.values()))
     return {
         "clients": len(tokens),
         "submits": len(ms),
@@ -552,7 +569,8 @@ async def submit_only(server: Server, tokens: list[str], task_ids: list[int]) ->
         "latency": lat_summary(ms),
         "errors": dict(errors),
         "client_cpu_share": round(client_cpu / wall, 2),
-        "api_cpu_ms_per_submit": round(1000 * api_cpu / max(1, len(ms) + sum(errors.values())), 2),
+        "api_cpu_ms_per_submit": round(1000 * api_cpu / attempts, 2),
+        "postgres_cpu_ms_per_submit": round(1000 * db_cpu / attempts, 2),
     }
 
 
@@ -650,12 +668,16 @@ def print_table(res: dict[str, Any]) -> None:
             f"p50 {n['p50_ms']} p95 {n['p95_ms']} "
             f"p99 {n['p99_ms']} ms | submit p50 {s['p50_ms']} p99 {s['p99_ms']} ms | "
             f"{run['cycles_per_s']} cycles/s | client cpu {run['client_cpu_share']} "
+            f"| cpu ms/request api {run['api_cpu_ms_per_request']} "
+            f"postgres {run['postgres_cpu_ms_per_request']} "
             f"| load {run['load_before']} | errors {run['errors']}"
         )
     if sub := res.get("submit"):
         print(
             f"submit x{sub['clients']}: {sub['annotations_per_s']} annotations/s  "
             f"p50 {sub['latency']['p50_ms']} p99 {sub['latency']['p99_ms']} ms  "
+            f"cpu ms/submit api {sub['api_cpu_ms_per_submit']} "
+            f"postgres {sub['postgres_cpu_ms_per_submit']} client {sub['client_cpu_share']} core  "
             f"load {sub['load_before']} errors {sub['errors']}"
         )
     if rss := res.get("rss_mb"):

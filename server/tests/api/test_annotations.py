@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from accord_server.db.models import Annotation, AnnotationRevision, Task
+from accord_server.db.models import Annotation, AnnotationRevision, Event, Task
 from support import TEXT_SCHEMA, Factory, Stack
 
 
@@ -139,6 +139,18 @@ def test_retried_submit_returns_the_first_result(stack: Stack, factory: Factory)
     with stack.runtime.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Annotation)) == 1
         assert session.scalar(select(Task.annotation_count)) == 1
+        # What a submit writes besides the annotation: its first revision and one event.
+        revision = session.scalars(select(AnnotationRevision)).one()
+        assert (revision.annotation_id, revision.revision) == (first.json()["id"], 1)
+        assert revision.result == first.json()["result"] and revision.lead_time == 4.5
+        event = session.scalars(select(Event)).one()
+        assert (event.kind, event.project_id) == ("annotation.created", first.json()["project_id"])
+        assert event.payload == {
+            "annotation_id": first.json()["id"],
+            "task_id": task_id,
+            "user_id": owner.user.id,
+            "revision": 1,
+        }
 
 
 def _spans(text_id: str) -> dict[str, Any]:

@@ -7,7 +7,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Insert, Select, Update, bindparam, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Insert,
+    Integer,
+    Select,
+    String,
+    Update,
+    bindparam,
+    func,
+    insert,
+    literal_column,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
@@ -62,7 +76,9 @@ class _Statements:
     use_slot: Update
     hand_out: Insert
     count_annotation: Update
-    annotation: ReturningInsert[int]
+    annotation: ReturningInsert[int] | Select[int]
+    """The annotation's insert; on PostgreSQL with its revision, count and event (see below)."""
+    with_effects: bool
     revision: Insert
     event: Insert
 
@@ -93,9 +109,12 @@ def _statements(postgres: bool = False) -> _Statements:
         count_annotation=update(Task)
         .where(Task.id == bindparam("the_task"))
         .values(annotation_count=Task.annotation_count + 1),
-        annotation=(postgresql.insert if postgres else sqlite.insert)(Annotation)
+        annotation=_annotation_with_effects()
+        if postgres
+        else sqlite.insert(Annotation)
         .on_conflict_do_nothing(index_elements=["user_id", "client_id"])
         .returning(Annotation.id),
+        with_effects=postgres,
         revision=insert(AnnotationRevision),
         event=insert(Event),
     )
@@ -180,6 +199,77 @@ def _take_slot(
     )
 
 
+def _annotation_with_effects() -> Select[int]:
+    """PostgreSQL: the annotation, its first revision, the task's count and the event in ONE
+    statement (data-modifying CTEs), one round trip instead of four; each follows the
+    annotation's row, so when the client id is taken nothing at all is written.
+
+    Its parameters are named ``new_<column>``: an UPDATE (the count's, here) takes every
+    execution parameter named like one of its table's columns into its SET clause."""
+    ONE = literal_column("1", Integer)
+    written = (
+        postgresql.insert(Annotation)
+        .values({column: bindparam(f"new_{column}") for column in _ANNOTATION_COLUMNS})
+        .on_conflict_do_nothing(index_elements=["user_id", "client_id"])
+        .returning(
+            Annotation.id,
+            Annotation.task_id,
+            Annotation.project_id,
+            Annotation.user_id,
+            Annotation.result,
+            Annotation.lead_time,
+            Annotation.created_at,
+        )
+        .cte("written")
+    )
+    revision = (
+        insert(AnnotationRevision)
+        .from_select(
+            ["annotation_id", "revision", "result", "lead_time", "user_id", "created_at"],
+            select(
+                written.c.id,
+                ONE,
+                written.c.result,
+                written.c.lead_time,
+                written.c.user_id,
+                written.c.created_at,
+            ),
+        )
+        .cte("revision")
+    )
+    counted = (
+        update(Task)
+        .where(Task.id == written.c.task_id)
+        .values(annotation_count=Task.annotation_count + ONE)
+        .cte("counted")
+    )
+    payload = func.jsonb_build_object(
+        literal_column("'annotation_id'"),
+        written.c.id,
+        literal_column("'task_id'"),
+        written.c.task_id,
+        literal_column("'user_id'"),
+        written.c.user_id,
+        literal_column("'revision'"),
+        ONE,
+    )
+    event = (
+        insert(Event)
+        .from_select(
+            ["organization_id", "project_id", "kind", "payload", "created_at"],
+            select(
+                bindparam("organization_id", type_=BigInteger),
+                written.c.project_id,
+                literal_column("'annotation.created'", String),
+                payload,
+                written.c.created_at,
+            ),
+        )
+        .cte("event")
+    )
+    return select(written.c.id).add_cte(revision, counted, event)
+
+
 def submit_annotation(
     session: Session,
     *,
@@ -236,15 +326,20 @@ def submit_annotation(
         updated_at=now,
         deleted_at=None,
     )
-    annotation_id = conn.execute(
-        sql.annotation, {k: getattr(annotation, k) for k in _ANNOTATION_COLUMNS}
-    ).scalar()
+    if sql.with_effects:
+        values = {f"new_{k}": getattr(annotation, k) for k in _ANNOTATION_COLUMNS}
+        values["organization_id"] = project.organization_id
+    else:
+        values = {k: getattr(annotation, k) for k in _ANNOTATION_COLUMNS}
+    annotation_id = conn.execute(sql.annotation, values).scalar()
     if annotation_id is None:
         # The id is taken by another of the user's annotations (this task's slot was free, so
         # not one of this task): refuse, and the transaction's slot update rolls back with it.
         existing = find_by_client_id(session, user=user, client_id=client_id)
         raise _id_used(client_id, task.id if existing is None else existing.task_id)
     annotation.id = annotation_id
+    if sql.with_effects:
+        return annotation, True
     conn.execute(
         sql.revision,
         {
