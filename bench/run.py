@@ -92,7 +92,10 @@ def postgres_cpu() -> float:
             continue
         try:
             if (entry / "comm").read_text().strip() == "postgres":
-                total += cpu_seconds(int(entry.name))
+                # With cutime + cstime: a backend that exits (a pool closing an overflow
+                # connection) moves its CPU into the postmaster's children's times.
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                total += sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
     return total
@@ -773,6 +776,8 @@ def main() -> None:
             res["rss_mb"]["api_after_import"] = server.api_rss()
             wpid = server.worker_pid()
             res["rss_mb"]["worker_after_import"] = rss_mb(wpid) if wpid else None
+            time.sleep(2)  # the job's state flips to succeeded a moment before it lets go
+            res["rss_mb"]["worker_2s_after_import"] = rss_mb(wpid) if wpid else None
         if project_id is None:
             raise SystemExit("the queue benches need an imported project (phase import)")
         if "next" in phases:
