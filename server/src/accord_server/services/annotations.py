@@ -84,7 +84,7 @@ class _Statements:
 
 
 @functools.cache
-def _statements(postgres: bool = False) -> _Statements:
+def _statements(postgres: bool) -> _Statements:
     """The submit path's statements, built once (per dialect); they run on the session's
     connection as Core statements (the ORM's unit of work would double a submit's cost).
 
@@ -122,11 +122,9 @@ def _statements(postgres: bool = False) -> _Statements:
 
 def find_by_client_id(session: Session, *, user: User, client_id: str) -> Annotation | None:
     """The user's annotation submitted with this client id, if any."""
-    row = (
-        session.connection()
-        .execute(_statements().by_client_id, {"user_id": user.id, "client_id": client_id})
-        .first()
-    )
+    conn = session.connection()
+    query = _statements(conn.dialect.name == "postgresql").by_client_id
+    row = conn.execute(query, {"user_id": user.id, "client_id": client_id}).first()
     return None if row is None else session.get(Annotation, row.id)
 
 
@@ -153,7 +151,7 @@ def _take_slot(
     now: datetime,
 ) -> None:
     """Consume the caller's hand-out of the task, or explain why they may not submit."""
-    sql = _statements()
+    sql = _statements(conn.dialect.name == "postgresql")
     if hold is None:
         if not can(membership.role, Action.ANNOTATION_EDIT_ANY):
             raise NotFound(f"task {task.id} is not assigned to you; ask the queue for it first")
@@ -206,7 +204,7 @@ def _annotation_with_effects() -> Select[int]:
 
     Its parameters are named ``new_<column>``: an UPDATE (the count's, here) takes every
     execution parameter named like one of its table's columns into its SET clause."""
-    ONE = literal_column("1", Integer)
+    one = literal_column("1", Integer)
     written = (
         postgresql.insert(Annotation)
         .values({column: bindparam(f"new_{column}") for column in _ANNOTATION_COLUMNS})
@@ -228,7 +226,7 @@ def _annotation_with_effects() -> Select[int]:
             ["annotation_id", "revision", "result", "lead_time", "user_id", "created_at"],
             select(
                 written.c.id,
-                ONE,
+                one,
                 written.c.result,
                 written.c.lead_time,
                 written.c.user_id,
@@ -240,7 +238,7 @@ def _annotation_with_effects() -> Select[int]:
     counted = (
         update(Task)
         .where(Task.id == written.c.task_id)
-        .values(annotation_count=Task.annotation_count + ONE)
+        .values(annotation_count=Task.annotation_count + one)
         .cte("counted")
     )
     payload = func.jsonb_build_object(
@@ -251,7 +249,7 @@ def _annotation_with_effects() -> Select[int]:
         literal_column("'user_id'"),
         written.c.user_id,
         literal_column("'revision'"),
-        ONE,
+        one,
     )
     event = (
         insert(Event)
