@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from pydantic import Field
@@ -70,6 +71,14 @@ class Settings(BaseSettings):
         "without looking it up again (0: look up on every request). A revoked token or ended "
         "login stops working at once in the process that ended it, and within this time in "
         "the others.",
+    )
+    hot_path_threads: int = Field(
+        default_factory=lambda: 2 * (os.cpu_count() or 1),
+        ge=1,
+        description="On PostgreSQL, how many of the annotators' hot-path requests (next, "
+        "submit, skip, draft, me) an API process runs at once, in threads of their own; the "
+        "rest wait their turn. More overlap waits on the database; too many fight over the "
+        "GIL and the same rows (default: twice the CPU count).",
     )
     embedded_worker: bool = Field(
         True,

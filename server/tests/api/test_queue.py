@@ -6,15 +6,17 @@ import fcntl
 import os
 import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from accord_server.db.base import utcnow
 from accord_server.db.models import Annotation, Assignment, Task
-from support import Factory, Member, Stack
+from accord_server.settings import Settings
+from support import Factory, Member, Stack, running_stack
 
 TEXT = {
     "media": "text",
@@ -183,6 +185,56 @@ def test_32_concurrent_annotators_on_2000_tasks(
         assert len(counts) == 2000 and set(counts.values()) == {overlap}
         assert session.scalar(select(func.max(Task.open_slots))) == 0
         assert session.scalar(select(func.min(Task.annotation_count))) == overlap
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_postgres_runs_at_most_hot_path_threads_annotator_requests_at_once(
+    settings: Settings,
+) -> None:
+    with running_stack(settings.model_copy(update={"hot_path_threads": 2})) as stack:
+        factory = Factory(stack)
+        owner = factory.owner()
+        project = factory.project(owner, schema=TEXT)
+        factory.import_tasks(owner, project["id"], [{"text": str(i)} for i in range(60)])
+        annotators = [factory.member(owner, "annotator") for _ in range(12)]
+        in_use, peak, guard = 0, 0, threading.Lock()
+
+        def checked_out(*_: object) -> None:
+            nonlocal in_use, peak
+            with guard:
+                in_use += 1
+                peak = max(peak, in_use)
+
+        def checked_in(*_: object) -> None:
+            nonlocal in_use
+            with guard:
+                in_use -= 1
+
+        def work(member: Member) -> list[int]:
+            with stack.client(member.token) as client:
+                statuses = []
+                for _ in range(4):
+                    r = client.post(f"/api/v1/projects/{project['id']}/next")
+                    task_id = r.json()["task"]["id"]
+                    s = client.post(
+                        f"/api/v1/tasks/{task_id}/annotations",
+                        json={"id": str(task_id), "result": _result()},
+                    )
+                    statuses += [r.status_code, s.status_code]
+                return statuses
+
+        engine = stack.runtime.db.engine
+        event.listen(engine, "checkout", checked_out)
+        event.listen(engine, "checkin", checked_in)
+        try:
+            with ThreadPoolExecutor(len(annotators)) as pool:
+                statuses = [s for ss in pool.map(work, annotators) for s in ss]
+        finally:
+            event.remove(engine, "checkout", checked_out)
+            event.remove(engine, "checkin", checked_in)
+    assert set(statuses) == {200, 201}
+    # 12 annotators at once, but never more than 2 of their requests at the database.
+    assert 1 <= peak <= 2
 
 
 def test_a_task_being_leased_by_another_is_not_an_empty_queue(
