@@ -57,6 +57,8 @@ describe.skipIf(!AVAILABLE)('image annotation workspace', () => {
     const projects = (await api<{ id: number; name: string }[]>('GET', '/api/v1/projects')).json;
     projectId = projects.find((p) => p.name === 'Shapes (images)')?.id ?? 0;
     await page.getByRole('link', { name: 'Shapes (images)' }).click();
+    // The project page, not the list (whose every row has an Annotate link of its own).
+    await page.getByRole('heading', { level: 1, name: 'Shapes (images)' }).waitFor();
     await page.getByRole('link', { name: 'Annotate', exact: true }).click();
     await page.locator('[data-testid="stage"][data-scale]').waitFor();
     expect(await count()).toBe('0');
