@@ -120,21 +120,32 @@ export class MaskBitmap {
   }
 }
 
-/** Full-image column-major run lengths of a cropped bitmap on a `w` x `h` image. */
-export function bitmapRuns(bm: MaskBitmap, w: number, h: number): number[] {
+/** Column-major run lengths written `n` pixels of one value at a time; runs start with 0s. */
+export function runWriter(): { push(value: number, n: number): void; finish(): number[] } {
   const runs: number[] = [];
   let current = 0; // value of the run being counted
   let length = 0;
-  const push = (value: number, n: number) => {
-    if (n <= 0) return;
-    if (value === current) {
-      length += n;
-      return;
-    }
-    runs.push(length);
-    current = value;
-    length = n;
+  return {
+    push(value, n) {
+      if (n <= 0) return;
+      if (value === current) {
+        length += n;
+        return;
+      }
+      runs.push(length);
+      current = value;
+      length = n;
+    },
+    finish() {
+      runs.push(length);
+      return runs;
+    },
   };
+}
+
+/** Full-image column-major run lengths of a cropped bitmap on a `w` x `h` image. */
+export function bitmapRuns(bm: MaskBitmap, w: number, h: number): number[] {
+  const { push, finish } = runWriter();
   const x0 = Math.max(0, bm.x);
   const x1 = Math.min(w, bm.x + bm.width);
   const y0 = Math.max(0, bm.y);
@@ -147,8 +158,7 @@ export function bitmapRuns(bm: MaskBitmap, w: number, h: number): number[] {
     push(0, h - y1);
   }
   push(0, (w - x1) * h);
-  runs.push(length);
-  return runs;
+  return finish();
 }
 
 /** The canonical mask geometry of a bitmap on a `w` x `h` image, or null if no pixel is set. */

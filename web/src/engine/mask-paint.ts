@@ -9,7 +9,7 @@
  * committed mask. Replies carry pixels as `MaskPixels` (RGBA of the crop).
  */
 
-import { MaskBitmap, encodeCounts, maskToBitmap, type Mask } from '../core';
+import { MaskBitmap, encodeCounts, maskToBitmap, runWriter, type Mask } from '../core';
 
 export interface BeginStroke {
   op: 'begin';
@@ -229,19 +229,7 @@ export function encodeBitmap(bm: MaskBitmap, w: number, h: number): Mask | null 
     }
   }
   if (minY < 0) return null;
-  const runs: number[] = [];
-  let current = 0; // value of the run being counted; runs start with 0s
-  let length = 0;
-  const emit = (value: number, n: number) => {
-    if (n <= 0) return;
-    if (value === current) {
-      length += n;
-      return;
-    }
-    runs.push(length);
-    current = value;
-    length = n;
-  };
+  const { push: emit, finish } = runWriter();
   let minX = -1;
   let maxX = -1;
   emit(0, x0 * h);
@@ -262,6 +250,5 @@ export function encodeBitmap(bm: MaskBitmap, w: number, h: number): Mask | null 
     emit(0, h - y1);
   }
   emit(0, (w - x1) * h);
-  runs.push(length);
-  return { rle: { size: [h, w], counts: encodeCounts(runs) }, bbox: [minX, minY, maxX - minX + 1, maxY - minY + 1] };
+  return { rle: { size: [h, w], counts: encodeCounts(finish()) }, bbox: [minX, minY, maxX - minX + 1, maxY - minY + 1] };
 }

@@ -200,9 +200,10 @@ class RecentCredentials:
     The annotators' hot path sends the same token many times a second; remembering who it
     belongs to spares the lookup (on SQLite also a read transaction of its own). Only the
     identity is remembered: the user handed to the request is attached to its session with
-    nothing else loaded, so every other attribute is read fresh when used. Revoking a token,
-    logging out or deactivating a user forgets everything at once in this process; other API
-    processes notice within ``auth_cache_seconds``."""
+    nothing else loaded, so every other attribute is read fresh when used. Revoking a token or
+    logging out forgets everything at once in this process; any other change (a revocation in
+    another API process, a user deactivated in the database) shows within
+    ``auth_cache_seconds``."""
 
     def __init__(self, size: int = 10_000) -> None:
         self._size = size
