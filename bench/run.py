@@ -726,7 +726,7 @@ def main() -> None:
     ap.add_argument(
         "--profile",
         action="store_true",
-        help="py-spy the API process during the largest `next` run",
+        help="py-spy the API process during the largest `next` run and the submits",
     )
     ap.add_argument(
         "--pyspy-gil",
@@ -814,8 +814,18 @@ def main() -> None:
         if "submit" in phases:
             load = wait_quiet(args.quiet_load, args.quiet_wait)
             ids = open_task_ids(server, project_id, args.submits)
+            spy = None
+            if args.profile:
+                out = RESULTS_DIR / f"pyspy-{args.db}-submit-{stamp}.txt"
+                spy = start_pyspy(server.api_pids()[0], 12, out, args.pyspy_gil, args.pyspy_rate)
+                time.sleep(1)
             sub = asyncio.run(submit_only(server, people["manager"], ids))
             sub["load_before"] = load
+            if spy is not None:
+                spy.wait(timeout=60)
+                if out.exists():
+                    sub["pyspy_file"] = str(out.relative_to(BENCH_DIR))
+                    res["profile_submit"] = aggregate_raw(out)
             res["submit"] = sub
             res["rss_mb"]["api_after_submit"] = server.api_rss()
     finally:
@@ -827,8 +837,9 @@ def main() -> None:
         out_file = RESULTS_DIR / f"{args.db}-{stamp}.json"
         out_file.write_text(json.dumps(res, indent=2, default=str))
     print_table(res)
-    if "profile" in res:
-        print(json.dumps(res["profile"], indent=1))
+    for key in ("profile", "profile_submit"):
+        if key in res:
+            print(key, json.dumps(res[key], indent=1))
     print(f"\nwritten: {out_file}")
 
 

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
-from accord_server.db.models import Annotation, AnnotationRevision, Event, Task
+from accord_server.db.models import Annotation, AnnotationRevision, Assignment, Event, Task
 from support import TEXT_SCHEMA, Factory, Stack
 
 
@@ -214,6 +214,48 @@ def test_the_same_submit_sent_twice_at_once_is_written_once(stack: Stack, factor
     with stack.runtime.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Annotation)) == 1
         assert session.scalar(select(Task.annotation_count)) == 1
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_postgres_submits_in_one_write_outside_a_transaction(
+    stack: Stack, factory: Factory
+) -> None:
+    owner = factory.owner()
+    annotator = factory.member(owner, "annotator")
+    project = factory.project(owner, schema=TEXT_SCHEMA)
+    factory.import_tasks(owner, project["id"], [{"data": {"text": f"Ada {i}"}} for i in range(2)])
+    seen: list[tuple[str, bool]] = []
+
+    def executed(conn: Any, _cursor: Any, statement: str, *_: object) -> None:
+        seen.append((statement.split()[0], conn.connection.driver_connection.autocommit))
+
+    with stack.client(annotator.token) as client, stack.client(owner.token) as owners:
+        leased = client.post(f"/api/v1/projects/{project['id']}/next").json()["task"]["id"]
+        client.get("/api/v1/auth/me"), owners.get("/api/v1/auth/me")  # credentials remembered
+        engine = stack.runtime.db.engine
+        event.listen(engine, "before_cursor_execute", executed)
+        try:
+            submitted = client.post(f"/api/v1/tasks/{leased}/annotations", json=_spans("a"))
+            on_lease, seen[:] = list(seen), []
+            retried = client.post(f"/api/v1/tasks/{leased}/annotations", json=_spans("a"))
+            on_retry, seen[:] = list(seen), []
+            handed = owners.post(f"/api/v1/tasks/{leased}/annotations", json=_spans("o"))
+            handed_out = list(seen)
+        finally:
+            event.remove(engine, "before_cursor_execute", executed)
+    assert (submitted.status_code, retried.status_code, handed.status_code) == (201, 200, 201)
+    assert retried.json() == submitted.json()
+    # The task and the caller's lease, then the whole submit as one statement; no BEGIN/COMMIT.
+    assert on_lease == [("SELECT", True), ("WITH", True)]
+    assert handed_out == [("SELECT", True), ("WITH", True)]
+    # A retry finds its lease submitted and runs again in a transaction, where it is answered.
+    assert on_retry[0] == ("SELECT", True) and all(not auto for _, auto in on_retry[1:])
+    with stack.runtime.db.session() as session:
+        assert session.scalar(select(Task.annotation_count).where(Task.id == leased)) == 2
+        assert session.scalar(select(func.count()).select_from(AnnotationRevision)) == 2
+        assert session.scalar(select(func.count()).select_from(Event)) >= 2
+        states = session.scalars(select(Assignment.state).where(Assignment.task_id == leased))
+        assert sorted(states) == ["submitted", "submitted"]
 
 
 def test_update_keeps_revisions_and_delete_reopens_the_task(stack: Stack, factory: Factory) -> None:

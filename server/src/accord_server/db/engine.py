@@ -165,6 +165,36 @@ def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
     event.listen(engine, "checkout", checkout)
 
 
+STATEMENT_ATOMIC = "accord_statement_atomic"
+
+
+class NeedsTransaction(Exception):
+    """Raised by work running statement-atomic (see ``statement_atomic``), before it wrote
+    anything, when what it found needs several statements in one transaction; the entry point
+    then runs it again in a transaction."""
+
+
+def in_statement_atomic(session: Session) -> bool:
+    """True when each statement of this session commits on its own (see ``statement_atomic``)."""
+    return bool(session.info.get(STATEMENT_ATOMIC))
+
+
+@contextmanager
+def statement_atomic(session: Session) -> Iterator[None]:
+    """Run the session's statements each as its own transaction (PostgreSQL's autocommit): no
+    BEGIN and no COMMIT round trips. Only for work that reads, then writes at most ONE
+    statement (atomic by itself), and otherwise raises ``NeedsTransaction`` before writing.
+
+    Must be entered before the session's first statement; the connection goes back to the pool
+    in its default mode."""
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    session.info[STATEMENT_ATOMIC] = True
+    try:
+        yield
+    finally:
+        session.info.pop(STATEMENT_ATOMIC, None)
+
+
 @dataclass
 class Database:
     """The database in force: a reading and a writing engine (the same one on PostgreSQL)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     BigInteger,
@@ -23,11 +23,14 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.selectable import CTE
 
 from accord_server.db.base import utcnow
+from accord_server.db.engine import NeedsTransaction, in_statement_atomic
 from accord_server.db.models import (
     Annotation,
     AnnotationRevision,
@@ -79,6 +82,10 @@ class _Statements:
     annotation: ReturningInsert[int] | Select[int]
     """The annotation's insert; on PostgreSQL with its revision, count and event (see below)."""
     with_effects: bool
+    submit_leased: Select[int] | None
+    """PostgreSQL: a whole submit on a lease in one statement (see ``_submit_in_one_statement``)."""
+    submit_handed_out: Select[int] | None
+    """PostgreSQL: a whole submit without a lease (a manager's) in one statement."""
     revision: Insert
     event: Insert
 
@@ -115,6 +122,8 @@ def _statements(postgres: bool) -> _Statements:
         .on_conflict_do_nothing(index_elements=["user_id", "client_id"])
         .returning(Annotation.id),
         with_effects=postgres,
+        submit_leased=_annotation_with_effects("lease") if postgres else None,
+        submit_handed_out=_annotation_with_effects("hand_out") if postgres else None,
         revision=insert(AnnotationRevision),
         event=insert(Event),
     )
@@ -197,29 +206,68 @@ def _take_slot(
     )
 
 
-def _annotation_with_effects() -> Select[int]:
+def _annotation_with_effects(slot: Literal["lease", "hand_out"] | None = None) -> Select[int]:
     """PostgreSQL: the annotation, its first revision, the task's count and the event in ONE
     statement (data-modifying CTEs), one round trip instead of four; each follows the
     annotation's row, so when the client id is taken nothing at all is written.
 
+    With a ``slot``, the statement also takes the task's slot, and is a whole submit: "lease"
+    moves the caller's lease (``assignment_id``) to submitted, and writes nothing when it is no
+    longer leased; "hand_out" records a finished assignment and uses one of the task's slots.
+    Those have no ON CONFLICT: a client id in use fails the statement, all of it.
+
     Its parameters are named ``new_<column>``: an UPDATE (the count's, here) takes every
     execution parameter named like one of its table's columns into its SET clause."""
     one = literal_column("1", Integer)
-    written = (
-        postgresql.insert(Annotation)
-        .values({column: bindparam(f"new_{column}") for column in _ANNOTATION_COLUMNS})
-        .on_conflict_do_nothing(index_elements=["user_id", "client_id"])
-        .returning(
-            Annotation.id,
-            Annotation.task_id,
-            Annotation.project_id,
-            Annotation.user_id,
-            Annotation.result,
-            Annotation.lead_time,
-            Annotation.created_at,
+    now = bindparam("now", type_=Annotation.created_at.type)
+    moved: CTE | None = None
+    if slot == "lease":
+        moved = (
+            update(Assignment)
+            .where(Assignment.id == bindparam("assignment_id"), Assignment.state == "leased")
+            .values(state="submitted", finished_at=now)
+            .returning(Assignment.id)
+            .cte("moved")
         )
-        .cte("written")
-    )
+    elif slot == "hand_out":
+        moved = (
+            insert(Assignment)
+            .values(
+                task_id=bindparam("new_task_id"),
+                project_id=bindparam("new_project_id"),
+                user_id=bindparam("new_user_id"),
+                state="submitted",
+                leased_at=now,
+                lease_expires_at=now,
+                finished_at=now,
+            )
+            .returning(Assignment.id)
+            .cte("moved")
+        )
+    columns = {
+        column: bindparam(f"new_{column}", type_=Annotation.__table__.c[column].type)
+        for column in _ANNOTATION_COLUMNS
+    }
+    write: Insert
+    if moved is None:
+        write = (
+            postgresql.insert(Annotation)
+            .values(columns)
+            .on_conflict_do_nothing(index_elements=["user_id", "client_id"])
+        )
+    else:
+        write = insert(Annotation).from_select(
+            list(columns), select(*columns.values()).select_from(moved)
+        )
+    written = write.returning(
+        Annotation.id,
+        Annotation.task_id,
+        Annotation.project_id,
+        Annotation.user_id,
+        Annotation.result,
+        Annotation.lead_time,
+        Annotation.created_at,
+    ).cte("written")
     revision = (
         insert(AnnotationRevision)
         .from_select(
@@ -235,12 +283,10 @@ def _annotation_with_effects() -> Select[int]:
         )
         .cte("revision")
     )
-    counted = (
-        update(Task)
-        .where(Task.id == written.c.task_id)
-        .values(annotation_count=Task.annotation_count + one)
-        .cte("counted")
-    )
+    count = {"annotation_count": Task.annotation_count + one}
+    if slot == "hand_out":
+        count["open_slots"] = Task.open_slots - one  # overlap counts it, room or not
+    counted = update(Task).where(Task.id == written.c.task_id).values(count).cte("counted")
     payload = func.jsonb_build_object(
         literal_column("'annotation_id'"),
         written.c.id,
@@ -295,6 +341,18 @@ def submit_annotation(
         raise Invalid(
             "lead_time: must be a non-negative number of seconds", details={"field": "lead_time"}
         )
+    if in_statement_atomic(session):
+        return _submit_in_one_statement(
+            session,
+            task=task,
+            project=project,
+            membership=membership,
+            user=user,
+            hold=hold,
+            client_id=client_id,
+            regions=regions,
+            lead_time=lead_time,
+        ), True
     conn = session.connection()
     sql = _statements(conn.dialect.name == "postgresql")
     now = utcnow()
@@ -309,24 +367,9 @@ def submit_annotation(
         if existing is not None:
             return _replay(existing, task), False
         raise
-    if lead_time is None and hold is not None:
-        lead_time = (now - hold.leased_at).total_seconds()
-    annotation = Annotation(
-        client_id=client_id,
-        task_id=task.id,
-        project_id=project.id,
-        user_id=user.id,
-        result=regions,
-        origin=_origin(regions),
-        lead_time=lead_time,
-        revision=1,
-        created_at=now,
-        updated_at=now,
-        deleted_at=None,
-    )
+    annotation = _new_annotation(task, project, user, hold, client_id, regions, lead_time, now)
     if sql.with_effects:
-        values = {f"new_{k}": getattr(annotation, k) for k in _ANNOTATION_COLUMNS}
-        values["organization_id"] = project.organization_id
+        values = _with_effects_values(annotation, project)
     else:
         values = {k: getattr(annotation, k) for k in _ANNOTATION_COLUMNS}
     annotation_id = conn.execute(sql.annotation, values).scalar()
@@ -352,6 +395,79 @@ def submit_annotation(
     conn.execute(sql.count_annotation, {"the_task": task.id})
     conn.execute(sql.event, _event_values(project, "annotation.created", annotation, now))
     return annotation, True
+
+
+def _submit_in_one_statement(
+    session: Session,
+    *,
+    task: Task,
+    project: Project,
+    membership: Membership,
+    user: User,
+    hold: Hold | None,
+    client_id: str,
+    regions: list[dict[str, Any]],
+    lead_time: float | None,
+) -> Annotation:
+    """PostgreSQL, statement-atomic: the usual submit (on a live lease, or a manager's without
+    one) as ONE statement; anything else is left to a transaction (``NeedsTransaction``)."""
+    if hold is None and not can(membership.role, Action.ANNOTATION_EDIT_ANY):
+        raise NotFound(f"task {task.id} is not assigned to you; ask the queue for it first")
+    if hold is not None and hold.state != "leased":
+        raise NeedsTransaction()  # a retry, or a lease that ended: see _take_slot
+    sql = _statements(True)
+    now = utcnow()
+    annotation = _new_annotation(task, project, user, hold, client_id, regions, lead_time, now)
+    values = _with_effects_values(annotation, project)
+    values["now"] = now
+    if hold is not None:
+        values["assignment_id"] = hold.id
+    statement = sql.submit_handed_out if hold is None else sql.submit_leased
+    assert statement is not None
+    try:
+        annotation_id = session.connection().execute(statement, values).scalar()
+    except IntegrityError as error:
+        # The client id is in use, or a concurrent submit handed the task out first; the
+        # statement wrote nothing. A transaction tells which (and answers a retry).
+        raise NeedsTransaction() from error
+    if annotation_id is None:
+        raise NeedsTransaction()  # the lease ended or was submitted since it was read
+    annotation.id = annotation_id
+    return annotation
+
+
+def _new_annotation(
+    task: Task,
+    project: Project,
+    user: User,
+    hold: Hold | None,
+    client_id: str,
+    regions: list[dict[str, Any]],
+    lead_time: float | None,
+    now: datetime,
+) -> Annotation:
+    """The annotation about to be written (not an object of the session)."""
+    if lead_time is None and hold is not None:
+        lead_time = (now - hold.leased_at).total_seconds()
+    return Annotation(
+        client_id=client_id,
+        task_id=task.id,
+        project_id=project.id,
+        user_id=user.id,
+        result=regions,
+        origin=_origin(regions),
+        lead_time=lead_time,
+        revision=1,
+        created_at=now,
+        updated_at=now,
+        deleted_at=None,
+    )
+
+
+def _with_effects_values(annotation: Annotation, project: Project) -> dict[str, Any]:
+    values = {f"new_{k}": getattr(annotation, k) for k in _ANNOTATION_COLUMNS}
+    values["organization_id"] = project.organization_id
+    return values
 
 
 _ANNOTATION_COLUMNS = (

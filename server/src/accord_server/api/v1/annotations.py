@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Query, Response
 
-from accord_server.api.deps import CurrentUser, SessionDep, api_router, inline
+from accord_server.api.deps import CurrentUser, SessionDep, api_router, inline, one_write
 from accord_server.schemas.annotations import (
     AnnotationCreate,
     AnnotationList,
@@ -29,6 +29,7 @@ router = api_router(tags=["annotations"])
     },
 )
 @inline
+@one_write
 def submit_annotation(
     task_id: int, body: AnnotationCreate, response: Response, session: SessionDep, user: CurrentUser
 ) -> AnnotationRead:
