@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import uvicorn
 from huey import Huey
+from sqlalchemy import Engine, event
 
 from accord_server.app import create_app, make_runtime
 from accord_server.db.models import User
@@ -62,6 +63,22 @@ def running_stack(settings: Settings) -> Iterator[Stack]:
         server.should_exit = True
         thread.join(timeout=10)
         runtime.close()
+
+
+@contextmanager
+def statements_run(engine: Engine) -> Iterator[list[tuple[str, bool]]]:
+    """Record each statement sent meanwhile: its first word, and whether it ran outside a
+    transaction (the driver's autocommit)."""
+    seen: list[tuple[str, bool]] = []
+
+    def executed(conn: Any, _cursor: Any, statement: str, *_: object) -> None:
+        seen.append((statement.split()[0], conn.connection.driver_connection.autocommit))
+
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
 
 
 def free_port() -> int:

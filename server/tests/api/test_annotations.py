@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from accord_server.db.models import Annotation, AnnotationRevision, Assignment, Event, Task
-from support import TEXT_SCHEMA, Factory, Stack
+from support import TEXT_SCHEMA, Factory, Stack, statements_run
 
 
 def _png(width: int, height: int) -> bytes:
@@ -224,25 +224,15 @@ def test_postgres_submits_in_one_write_outside_a_transaction(
     annotator = factory.member(owner, "annotator")
     project = factory.project(owner, schema=TEXT_SCHEMA)
     factory.import_tasks(owner, project["id"], [{"data": {"text": f"Ada {i}"}} for i in range(2)])
-    seen: list[tuple[str, bool]] = []
-
-    def executed(conn: Any, _cursor: Any, statement: str, *_: object) -> None:
-        seen.append((statement.split()[0], conn.connection.driver_connection.autocommit))
-
     with stack.client(annotator.token) as client, stack.client(owner.token) as owners:
         leased = client.post(f"/api/v1/projects/{project['id']}/next").json()["task"]["id"]
         client.get("/api/v1/auth/me"), owners.get("/api/v1/auth/me")  # credentials remembered
-        engine = stack.runtime.db.engine
-        event.listen(engine, "before_cursor_execute", executed)
-        try:
+        with statements_run(stack.runtime.db.engine) as on_lease:
             submitted = client.post(f"/api/v1/tasks/{leased}/annotations", json=_spans("a"))
-            on_lease, seen[:] = list(seen), []
+        with statements_run(stack.runtime.db.engine) as on_retry:
             retried = client.post(f"/api/v1/tasks/{leased}/annotations", json=_spans("a"))
-            on_retry, seen[:] = list(seen), []
+        with statements_run(stack.runtime.db.engine) as handed_out:
             handed = owners.post(f"/api/v1/tasks/{leased}/annotations", json=_spans("o"))
-            handed_out = list(seen)
-        finally:
-            event.remove(engine, "before_cursor_execute", executed)
     assert (submitted.status_code, retried.status_code, handed.status_code) == (201, 200, 201)
     assert retried.json() == submitted.json()
     # The task and the caller's lease, then the whole submit as one statement; no BEGIN/COMMIT.

@@ -16,7 +16,7 @@ from sqlalchemy import event, func, select, update
 from accord_server.db.base import utcnow
 from accord_server.db.models import Annotation, Assignment, Task
 from accord_server.settings import Settings
-from support import Factory, Member, Stack, running_stack
+from support import Factory, Member, Stack, running_stack, statements_run
 
 TEXT = {
     "media": "text",
@@ -109,6 +109,42 @@ def test_expired_lease_returns_the_task_to_the_pool(stack: Stack, factory: Facto
         states = dict(session.execute(select(Assignment.user_id, Assignment.state)).all())
         assert states == {slow.user.id: "expired", fast.user.id: "submitted"}
         assert session.scalar(select(Task.open_slots)) == 0
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_postgres_leases_in_one_write_outside_a_transaction(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    project = factory.project(owner, schema=TEXT, lease_minutes=1, overlap=2)
+    factory.import_tasks(owner, project["id"], [{"text": "a"}, {"text": "b"}])
+    pid, first, second = project["id"], *(factory.member(owner, "annotator") for _ in range(2))
+    engine = stack.runtime.db.engine
+    with stack.client(first.token) as client, stack.client(second.token) as other:
+        client.get("/api/v1/auth/me"), other.get("/api/v1/auth/me")  # credentials remembered
+        with statements_run(engine) as leasing:
+            leased = client.post(f"/api/v1/projects/{pid}/next").json()
+        with statements_run(engine) as drafting:
+            draft = {"draft": {"regions": 2}}
+            saved = client.put(f"/api/v1/tasks/{leased['task']['id']}/draft", json=draft)
+        with statements_run(engine) as resuming:
+            resumed = client.post(f"/api/v1/projects/{pid}/next").json()
+        with stack.runtime.db.transaction() as session:  # time passes: the lease runs out
+            session.execute(update(Assignment).values(lease_expires_at=utcnow()))
+        with statements_run(engine) as reclaiming:
+            taken = other.post(f"/api/v1/projects/{pid}/next").json()
+    # The project, the caller's current lease, the reclaim of expired ones, then the task's
+    # slot and the lease as one statement; no BEGIN, no COMMIT.
+    assert leasing == [("SELECT", True), ("SELECT", True), ("WITH", True), ("WITH", True)]
+    assert saved.status_code == 204 and drafting == [("SELECT", True), ("UPDATE", True)]
+    assert all(auto for _, auto in resuming) and resumed["resumed"] is True
+    assert resumed["draft"] == {"regions": 2}
+    assert resumed["task"]["id"] == leased["task"]["id"] and not leased["resumed"]
+    assert reclaiming == leasing
+    assert taken["task"]["id"] == leased["task"]["id"]  # the best task, its slot given back
+    with stack.runtime.db.session() as session:
+        states = sorted(session.scalars(select(Assignment.state)))
+        assert states == ["expired", "leased"]
+        slots = dict(session.execute(select(Task.id, Task.open_slots)).all())
+        assert slots[leased["task"]["id"]] == 1  # overlap 2: one live lease
 
 
 def test_late_submit_after_expiry_is_accepted_while_a_slot_is_open(

@@ -13,16 +13,30 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, bindparam, exists, insert, select, update
+from sqlalchemy import (
+    Select,
+    String,
+    bindparam,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 from sqlalchemy.sql.elements import BindParameter
 
 from accord_server.db.base import utcnow
+from accord_server.db.engine import NeedsTransaction, in_statement_atomic
 from accord_server.db.models import Assignment, Project, Task, User
 from accord_server.services.errors import Conflict, NotFound
 from accord_server.services.permissions import Action, authorize
+from accord_server.services.tasks import Hold
 
 RECLAIM_LIMIT = 500
 _LEASE_COLUMNS = ("task_id", "project_id", "user_id", "state", "leased_at", "lease_expires_at")
@@ -46,6 +60,10 @@ class _Queries:
     take_wait: ReturningUpdate[Any]
     lease: ReturningInsert[int]
     assignment: Select[Assignment]
+    reclaim: Select[int] | None
+    """PostgreSQL: reclaim expired leases, slots and all, in one statement."""
+    take_and_lease: Select[Any] | None
+    """PostgreSQL: take a slot of the best eligible task and lease it, in one statement."""
 
 
 @functools.cache
@@ -117,13 +135,74 @@ def _queries(postgres: bool) -> _Queries:
         take_wait=take(pick_wait),
         lease=lease,
         assignment=assignment,
+        reclaim=_reclaim_statement() if postgres else None,
+        take_and_lease=_take_and_lease_statement(take(pick)) if postgres else None,
     )
+
+
+def _reclaim_statement() -> Select[int]:
+    """PostgreSQL: end expired leases and give their tasks the slots back (data-modifying
+    CTEs); the count reclaimed. (Its parameters are not named like a column: see
+    ``services.annotations._annotation_with_effects``.)"""
+    found = (
+        select(Assignment.id)
+        .where(
+            Assignment.project_id == bindparam("in_project"),
+            Assignment.state == "leased",
+            Assignment.lease_expires_at <= bindparam("now"),
+        )
+        .limit(RECLAIM_LIMIT)
+        .with_for_update(skip_locked=True)
+        .cte("found")
+    )
+    ended = (
+        update(Assignment)
+        .where(Assignment.id == found.c.id, Assignment.state == "leased")
+        .values(state="expired", finished_at=bindparam("now"))
+        .returning(Assignment.task_id)
+        .cte("ended")
+    )
+    per_task = select(ended.c.task_id, func.count().label("n")).group_by(ended.c.task_id).subquery()
+    returned = (
+        update(Task)
+        .where(Task.id == per_task.c.task_id)
+        .values(open_slots=Task.open_slots + per_task.c.n)
+        .cte("returned")
+    )
+    return select(func.count()).select_from(ended).add_cte(returned)
+
+
+def _take_and_lease_statement(take: ReturningUpdate[Any]) -> Select[Any]:
+    """PostgreSQL: ``take`` and the lease's insert as one statement: the task's columns and
+    ``assignment_id``, or no row when no unlocked task has a slot for the caller."""
+    taken = take.cte("taken")
+    leased = (
+        insert(Assignment)
+        .from_select(
+            list(_LEASE_COLUMNS),
+            select(
+                taken.c.id,
+                taken.c.project_id,
+                bindparam("for_user", type_=Assignment.user_id.type),
+                literal("leased", String),
+                bindparam("now", type_=Assignment.leased_at.type),
+                bindparam("expires", type_=Assignment.lease_expires_at.type),
+            ),
+        )
+        .returning(Assignment.id)
+        .cte("leased")
+    )
+    return select(taken, leased.c.id.label("assignment_id")).select_from(taken.join(leased, true()))
 
 
 def reclaim_expired_leases(session: Session, *, project_id: int, now: datetime) -> int:
     """Return expired leases' slots to the pool; returns how many were reclaimed."""
     conn = session.connection()
-    query = _queries(conn.dialect.name == "postgresql").expired
+    queries = _queries(conn.dialect.name == "postgresql")
+    if queries.reclaim is not None:
+        params = {"in_project": project_id, "now": now}
+        return int(conn.execute(queries.reclaim, params).scalar_one())
+    query = queries.expired
     rows = conn.execute(query, {"project_id": project_id, "now": now}).all()
     if not rows:
         return 0
@@ -164,6 +243,8 @@ def next_task(session: Session, *, project: Project, role: str, user: User) -> L
         assert task is not None and assignment is not None
         return Lease(task=task, assignment=assignment, resumed=True)
     reclaim_expired_leases(session, project_id=project.id, now=now)
+    if in_statement_atomic(session):
+        return _lease_in_one_statement(session, project, user, now)
     task = _take_task(session, project, user)
     if task is None:
         return None
@@ -179,6 +260,37 @@ def next_task(session: Session, *, project: Project, role: str, user: User) -> L
     values = {k: getattr(assignment, k) for k in _LEASE_COLUMNS}
     assignment.id = conn.execute(_queries(False).lease, values).scalar_one()
     return Lease(task=task, assignment=assignment, resumed=False)
+
+
+def _lease_in_one_statement(session: Session, project: Project, user: User, now: datetime) -> Lease:
+    """PostgreSQL, statement-atomic: take and lease the best unlocked task in one statement;
+    when there is none, a transaction looks again, waiting for the locked ones
+    (``NeedsTransaction``)."""
+    lease = Assignment(
+        project_id=project.id,
+        user_id=user.id,
+        state="leased",
+        leased_at=now,
+        lease_expires_at=now + timedelta(minutes=project.lease_minutes),
+    )
+    params = {
+        "in_project": project.id,
+        "for_user": user.id,
+        "now": lease.leased_at,
+        "expires": lease.lease_expires_at,
+    }
+    statement = _queries(True).take_and_lease
+    assert statement is not None
+    try:
+        row = session.connection().execute(statement, params).first()
+    except IntegrityError as error:
+        raise NeedsTransaction() from error  # the same caller, twice at once
+    if row is None:
+        raise NeedsTransaction()
+    values = row._asdict()
+    lease.id = values.pop("assignment_id")
+    lease.task_id = values["id"]
+    return Lease(task=Task(**values), assignment=lease, resumed=False)
 
 
 def get_assignment(session: Session, *, task_id: int, user: User) -> Assignment | None:
@@ -219,12 +331,14 @@ def skip_task(session: Session, *, project: Project, task_id: int, user: User) -
     return assignment
 
 
-def save_draft(session: Session, *, task_id: int, user: User, draft: object) -> Assignment:
-    """Keep the user's work in progress on a task they hold."""
-    assignment = get_assignment(session, task_id=task_id, user=user)
-    if assignment is None:
+def save_draft(session: Session, *, task_id: int, hold: Hold | None, draft: object) -> None:
+    """Keep the user's work in progress on a task they hold (``hold``: their assignment on it,
+    as read with the task by ``get_task_and_hold_or_raise``). One statement."""
+    if hold is None:
         raise NotFound(f"task {task_id} is not assigned to you")
-    assignment.draft = draft
-    assignment.draft_updated_at = utcnow()
-    session.flush()
-    return assignment
+    session.execute(
+        update(Assignment)
+        .where(Assignment.id == hold.id)
+        .values(draft=draft, draft_updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi.responses import Response
 
-from accord_server.api.deps import CurrentUser, SessionDep, api_router, inline
+from accord_server.api.deps import CurrentUser, SessionDep, api_router, inline, one_write
 from accord_server.api.v1.tasks import task_read
 from accord_server.schemas.tasks import DraftUpdate, LeaseRead
 from accord_server.services import projects, queue, tasks
@@ -18,6 +18,7 @@ router = api_router(tags=["queue"])
     responses={204: {"description": "No task left for you in this project."}},
 )
 @inline
+@one_write
 def next_task(project_id: int, session: SessionDep, user: CurrentUser) -> LeaseRead | Response:
     """Your current task, or the highest-priority task you have not seen, under a lease."""
     project, membership = projects.get_project_or_raise(session, project_id=project_id, user=user)
@@ -43,7 +44,8 @@ def skip_task(task_id: int, session: SessionDep, user: CurrentUser) -> None:
 
 @router.put("/tasks/{task_id}/draft", status_code=204)
 @inline
+@one_write
 def save_draft(task_id: int, body: DraftUpdate, session: SessionDep, user: CurrentUser) -> None:
     """Autosave your work in progress on a task you hold."""
-    task, _, _ = tasks.get_task_or_raise(session, task_id=task_id, user=user)
-    queue.save_draft(session, task_id=task.id, user=user, draft=body.draft)
+    task, _, _, hold = tasks.get_task_and_hold_or_raise(session, task_id=task_id, user=user)
+    queue.save_draft(session, task_id=task.id, hold=hold, draft=body.draft)
