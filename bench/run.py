@@ -77,10 +77,11 @@ def rss_mb(pid: int) -> float | None:
     return None
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of a process, in seconds."""
+def cpu_seconds(pid: int, kernel_only: bool = False) -> float:
+    """utime + stime (or only stime) of a process, in seconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = int(fields[12]) + (0 if kernel_only else int(fields[11]))
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def postgres_cpu() -> float:
@@ -245,9 +246,10 @@ class Server:
         kids = [k for k in children(self.pid) if k != job_worker]
         return kids if self.workers > 1 else [self.pid]
 
-    def api_cpu(self) -> float:
-        """CPU seconds used so far by `serve` and its API worker processes."""
-        return sum(cpu_seconds(p) for p in {self.pid, *self.api_pids()})
+    def api_cpu(self, kernel_only: bool = False) -> float:
+        """CPU seconds used so far by `serve` and its API worker processes (or only their
+        time in the kernel)."""
+        return sum(cpu_seconds(p, kernel_only) for p in {self.pid, *self.api_pids()})
 
     def api_rss(self) -> float | None:
         """RSS of the API, MB (summed over API processes)."""
@@ -550,7 +552,7 @@ async def submit_only(server: Server, tokens: list[str], task_ids: list[int]) ->
 
     clients = [_session(server, t) for t in tokens]
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
-    api0, db0 = server.api_cpu(), postgres_cpu()
+    api0, db0, sys0 = server.api_cpu(), postgres_cpu(), server.api_cpu(kernel_only=True)
     t0 = time.perf_counter()
     try:
         await asyncio.gather(
@@ -563,6 +565,7 @@ async def submit_only(server: Server, tokens: list[str], task_ids: list[int]) ->
     cpu1 = resource.getrusage(resource.RUSAGE_SELF)
     client_cpu = (cpu1.ru_utime + cpu1.ru_stime) - (cpu0.ru_utime + cpu0.ru_stime)
     api_cpu, db_cpu = server.api_cpu() - api0, postgres_cpu() - db0
+    api_sys = server.api_cpu(kernel_only=True) - sys0
     attempts = max(1, len(ms) + sum(errors.values()))
     return {
         "clients": len(tokens),
@@ -573,6 +576,7 @@ async def submit_only(server: Server, tokens: list[str], task_ids: list[int]) ->
         "errors": dict(errors),
         "client_cpu_share": round(client_cpu / wall, 2),
         "api_cpu_ms_per_submit": round(1000 * api_cpu / attempts, 2),
+        "api_kernel_cpu_ms_per_submit": round(1000 * api_sys / attempts, 2),
         "postgres_cpu_ms_per_submit": round(1000 * db_cpu / attempts, 2),
     }
 
@@ -680,6 +684,7 @@ def print_table(res: dict[str, Any]) -> None:
             f"submit x{sub['clients']}: {sub['annotations_per_s']} annotations/s  "
             f"p50 {sub['latency']['p50_ms']} p99 {sub['latency']['p99_ms']} ms  "
             f"cpu ms/submit api {sub['api_cpu_ms_per_submit']} "
+            f"(kernel {sub.get('api_kernel_cpu_ms_per_submit')}) "
             f"postgres {sub['postgres_cpu_ms_per_submit']} client {sub['client_cpu_share']} core  "
             f"load {sub['load_before']} errors {sub['errors']}"
         )

@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from huey import Huey
 
 from accord_server import __version__
+from accord_server.api.deps import close_hot_lane
 from accord_server.api.errors import install_error_handlers
 from accord_server.api.v1 import include_v1
 from accord_server.jobs.queue import make_huey, register_job_task
@@ -36,8 +37,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         runtime, _ = make_runtime(settings)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        close_hot_lane(app)
         runtime.close()
 
     app = FastAPI(

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import functools
 import hmac
 import inspect
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar, cast
 
-import anyio.to_thread
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
@@ -234,8 +236,10 @@ def _one_hop(call: Callable[..., Any]) -> Callable[..., Any]:
         if not runtime.db.is_sqlite:
             # A server database: threads overlap its round trips (the loop could not), a few
             # of them (see ``_hot_lane``).
-            return await anyio.to_thread.run_sync(
-                _run_endpoint, call, kwargs, limiter=_hot_lane(request, runtime)
+            lane = _hot_lane(request, runtime)
+            run = contextvars.copy_context().run
+            return await asyncio.get_running_loop().run_in_executor(
+                lane, run, _run_endpoint, call, kwargs
             )
         lock: WriterLock | None = runtime.db.writer_lock
         if request.method in SAFE_METHODS or lock is None:
@@ -255,17 +259,28 @@ _INLINE = "__accord_inline__"
 _ONE_WRITE = "__accord_one_write__"
 
 
-def _hot_lane(request: Request, runtime: Runtime) -> anyio.CapacityLimiter:
+def _hot_lane(request: Request, runtime: Runtime) -> ThreadPoolExecutor:
     """The threads the hot path runs in on PostgreSQL: ``hot_path_threads`` of them (default
     twice the CPU count), apart from the shared pool, so slow requests (uploads, exports) do
     not hold it up. Measured on 2 cores at 32 annotators: 4 threads gave 1.7x the throughput
     and a third of the p99 of the shared pool's 40, which fought over the GIL and, inside
-    PostgreSQL, over the same rows."""
+    PostgreSQL, over the same rows. A plain executor: anyio's thread hop cost 0.06 ms more CPU
+    per request (measured in a running server)."""
     state = request.app.state
-    lane: anyio.CapacityLimiter | None = getattr(state, "hot_lane", None)
+    lane: ThreadPoolExecutor | None = getattr(state, "hot_lane", None)
     if lane is None:
-        lane = state.hot_lane = anyio.CapacityLimiter(runtime.settings.hot_path_threads)
+        lane = state.hot_lane = ThreadPoolExecutor(
+            runtime.settings.hot_path_threads, thread_name_prefix="accord-hot-path"
+        )
     return lane
+
+
+def close_hot_lane(app: Any) -> None:
+    """Let the hot path's threads finish and go (at shutdown)."""
+    lane: ThreadPoolExecutor | None = getattr(app.state, "hot_lane", None)
+    if lane is not None:
+        lane.shutdown(wait=True)
+        app.state.hot_lane = None
 
 
 def inline(call: F) -> F:
