@@ -13,7 +13,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar, cast
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
@@ -275,7 +275,7 @@ def _hot_lane(request: Request, runtime: Runtime) -> ThreadPoolExecutor:
     return lane
 
 
-def close_hot_lane(app: Any) -> None:
+def close_hot_lane(app: FastAPI) -> None:
     """Let the hot path's threads finish and go (at shutdown)."""
     lane: ThreadPoolExecutor | None = getattr(app.state, "hot_lane", None)
     if lane is not None:
@@ -301,9 +301,10 @@ def one_write(call: F) -> F:
     """On PostgreSQL, run this endpoint first with each statement its own transaction
     (``statement_atomic``: no BEGIN, no COMMIT, two round trips of five on a submit).
 
-    Its services must read, then write in ONE statement, or raise ``NeedsTransaction`` before
-    writing when the case at hand needs more (a retry, a lease that changed, a client id in
-    use); it then runs again, from the start, in a transaction as usual."""
+    Each write its services make must be ONE statement that leaves the data consistent on its
+    own; when the case at hand needs more (a retry, a lease that changed, a client id in use),
+    they raise ``NeedsTransaction`` before writing it, and the endpoint runs again, from the
+    start, in a transaction as usual."""
     setattr(call, _ONE_WRITE, True)
     return call
 

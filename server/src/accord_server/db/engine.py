@@ -182,8 +182,9 @@ def in_statement_atomic(session: Session) -> bool:
 @contextmanager
 def statement_atomic(session: Session) -> Iterator[None]:
     """Run the session's statements each as its own transaction (PostgreSQL's autocommit): no
-    BEGIN and no COMMIT round trips. Only for work that reads, then writes at most ONE
-    statement (atomic by itself), and otherwise raises ``NeedsTransaction`` before writing.
+    BEGIN and no COMMIT round trips. Only for work each of whose writes is ONE statement that
+    leaves the data consistent on its own, and that raises ``NeedsTransaction`` before writing
+    when a case needs several in one transaction.
 
     Must be entered before the session's first statement; the connection goes back to the pool
     in its default mode."""

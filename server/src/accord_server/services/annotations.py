@@ -2,32 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    Connection,
-    Insert,
-    Integer,
-    Select,
-    String,
-    Update,
-    bindparam,
-    func,
-    insert,
-    literal_column,
-    select,
-    update,
-)
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.dml import ReturningInsert
-from sqlalchemy.sql.elements import BindParameter
-from sqlalchemy.sql.selectable import CTE
 
 from accord_server.db.base import utcnow
 from accord_server.db.engine import NeedsTransaction, in_statement_atomic
@@ -45,6 +25,7 @@ from accord_server.services.annotation_results import MediaInfo, validate_result
 from accord_server.services.errors import Conflict, Forbidden, Invalid, NotFound
 from accord_server.services.permissions import Action, authorize, can
 from accord_server.services.projects import project_schema
+from accord_server.services.submit_statements import ANNOTATION_COLUMNS, submit_statements
 from accord_server.services.tasks import Hold
 
 MAX_CLIENT_ID = 64
@@ -71,68 +52,10 @@ def _check_client_id(client_id: str) -> str:
     return client_id
 
 
-@dataclass(frozen=True)
-class _Statements:
-    by_client_id: Select[int, int]
-    transition: Update
-    take_open_slot: Update
-    use_slot: Update
-    hand_out: Insert
-    count_annotation: Update
-    annotation: ReturningInsert[int] | Select[int]
-    """The annotation's insert; on PostgreSQL with its revision, count and event (see below)."""
-    with_effects: bool
-    submit_leased: Select[int] | None
-    """PostgreSQL: a whole submit on a lease in one statement (see ``_submit_in_one_statement``)."""
-    submit_handed_out: Select[int] | None
-    """PostgreSQL: a whole submit without a lease (a manager's) in one statement."""
-    revision: Insert
-    event: Insert
-
-
-@functools.cache
-def _statements(postgres: bool) -> _Statements:
-    """The submit path's statements, built once (per dialect); they run on the session's
-    connection as Core statements (the ORM's unit of work would double a submit's cost).
-
-    The annotation's insert does nothing when the user already used its client id: that is how
-    a submit learns that it is a retry, or a reused id, without a query of its own."""
-    user_id: BindParameter[int] = bindparam("user_id")
-    now: BindParameter[datetime] = bindparam("now")
-    return _Statements(
-        by_client_id=select(Annotation.id, Annotation.task_id).where(
-            Annotation.user_id == user_id, Annotation.client_id == bindparam("client_id")
-        ),
-        transition=update(Assignment)
-        .where(Assignment.id == bindparam("assignment_id"), Assignment.state == bindparam("old"))
-        .values(state=bindparam("new"), finished_at=now),
-        take_open_slot=update(Task)
-        .where(Task.id == bindparam("the_task"), Task.open_slots > 0)
-        .values(open_slots=Task.open_slots - 1),
-        use_slot=update(Task)
-        .where(Task.id == bindparam("the_task"))
-        .values(open_slots=Task.open_slots - 1),
-        hand_out=insert(Assignment),
-        count_annotation=update(Task)
-        .where(Task.id == bindparam("the_task"))
-        .values(annotation_count=Task.annotation_count + 1),
-        annotation=_annotation_with_effects()
-        if postgres
-        else sqlite.insert(Annotation)
-        .on_conflict_do_nothing(index_elements=["user_id", "client_id"])
-        .returning(Annotation.id),
-        with_effects=postgres,
-        submit_leased=_annotation_with_effects("lease") if postgres else None,
-        submit_handed_out=_annotation_with_effects("hand_out") if postgres else None,
-        revision=insert(AnnotationRevision),
-        event=insert(Event),
-    )
-
-
 def find_by_client_id(session: Session, *, user: User, client_id: str) -> Annotation | None:
     """The user's annotation submitted with this client id, if any."""
     conn = session.connection()
-    query = _statements(conn.dialect.name == "postgresql").by_client_id
+    query = submit_statements(conn.dialect.name == "postgresql").by_client_id
     row = conn.execute(query, {"user_id": user.id, "client_id": client_id}).first()
     return None if row is None else session.get(Annotation, row.id)
 
@@ -160,7 +83,7 @@ def _take_slot(
     now: datetime,
 ) -> None:
     """Consume the caller's hand-out of the task, or explain why they may not submit."""
-    sql = _statements(conn.dialect.name == "postgresql")
+    sql = submit_statements(conn.dialect.name == "postgresql")
     if hold is None:
         if not can(membership.role, Action.ANNOTATION_EDIT_ANY):
             raise NotFound(f"task {task.id} is not assigned to you; ask the queue for it first")
@@ -206,114 +129,6 @@ def _take_slot(
     )
 
 
-def _annotation_with_effects(slot: Literal["lease", "hand_out"] | None = None) -> Select[int]:
-    """PostgreSQL: the annotation, its first revision, the task's count and the event in ONE
-    statement (data-modifying CTEs), one round trip instead of four; each follows the
-    annotation's row, so when the client id is taken nothing at all is written.
-
-    With a ``slot``, the statement also takes the task's slot, and is a whole submit: "lease"
-    moves the caller's lease (``assignment_id``) to submitted, and writes nothing when it is no
-    longer leased; "hand_out" records a finished assignment and uses one of the task's slots.
-    Those have no ON CONFLICT: a client id in use fails the statement, all of it.
-
-    Its parameters are named ``new_<column>``: an UPDATE (the count's, here) takes every
-    execution parameter named like one of its table's columns into its SET clause."""
-    one = literal_column("1", Integer)
-    now = bindparam("now", type_=Annotation.created_at.type)
-    moved: CTE | None = None
-    if slot == "lease":
-        moved = (
-            update(Assignment)
-            .where(Assignment.id == bindparam("assignment_id"), Assignment.state == "leased")
-            .values(state="submitted", finished_at=now)
-            .returning(Assignment.id)
-            .cte("moved")
-        )
-    elif slot == "hand_out":
-        moved = (
-            insert(Assignment)
-            .values(
-                task_id=bindparam("new_task_id"),
-                project_id=bindparam("new_project_id"),
-                user_id=bindparam("new_user_id"),
-                state="submitted",
-                leased_at=now,
-                lease_expires_at=now,
-                finished_at=now,
-            )
-            .returning(Assignment.id)
-            .cte("moved")
-        )
-    columns = {
-        column: bindparam(f"new_{column}", type_=Annotation.__table__.c[column].type)
-        for column in _ANNOTATION_COLUMNS
-    }
-    write: Insert
-    if moved is None:
-        write = (
-            postgresql.insert(Annotation)
-            .values(columns)
-            .on_conflict_do_nothing(index_elements=["user_id", "client_id"])
-        )
-    else:
-        write = insert(Annotation).from_select(
-            list(columns), select(*columns.values()).select_from(moved)
-        )
-    written = write.returning(
-        Annotation.id,
-        Annotation.task_id,
-        Annotation.project_id,
-        Annotation.user_id,
-        Annotation.result,
-        Annotation.lead_time,
-        Annotation.created_at,
-    ).cte("written")
-    revision = (
-        insert(AnnotationRevision)
-        .from_select(
-            ["annotation_id", "revision", "result", "lead_time", "user_id", "created_at"],
-            select(
-                written.c.id,
-                one,
-                written.c.result,
-                written.c.lead_time,
-                written.c.user_id,
-                written.c.created_at,
-            ),
-        )
-        .cte("revision")
-    )
-    count = {"annotation_count": Task.annotation_count + one}
-    if slot == "hand_out":
-        count["open_slots"] = Task.open_slots - one  # overlap counts it, room or not
-    counted = update(Task).where(Task.id == written.c.task_id).values(count).cte("counted")
-    payload = func.jsonb_build_object(
-        literal_column("'annotation_id'"),
-        written.c.id,
-        literal_column("'task_id'"),
-        written.c.task_id,
-        literal_column("'user_id'"),
-        written.c.user_id,
-        literal_column("'revision'"),
-        one,
-    )
-    event = (
-        insert(Event)
-        .from_select(
-            ["organization_id", "project_id", "kind", "payload", "created_at"],
-            select(
-                bindparam("organization_id", type_=BigInteger),
-                written.c.project_id,
-                literal_column("'annotation.created'", String),
-                payload,
-                written.c.created_at,
-            ),
-        )
-        .cte("event")
-    )
-    return select(written.c.id).add_cte(revision, counted, event)
-
-
 def submit_annotation(
     session: Session,
     *,
@@ -354,7 +169,7 @@ def submit_annotation(
             lead_time=lead_time,
         ), True
     conn = session.connection()
-    sql = _statements(conn.dialect.name == "postgresql")
+    sql = submit_statements(conn.dialect.name == "postgresql")
     now = utcnow()
     try:
         _take_slot(
@@ -371,7 +186,7 @@ def submit_annotation(
     if sql.with_effects:
         values = _with_effects_values(annotation, project)
     else:
-        values = {k: getattr(annotation, k) for k in _ANNOTATION_COLUMNS}
+        values = {k: getattr(annotation, k) for k in ANNOTATION_COLUMNS}
     annotation_id = conn.execute(sql.annotation, values).scalar()
     if annotation_id is None:
         # The id is taken by another of the user's annotations (this task's slot was free, so
@@ -415,7 +230,7 @@ def _submit_in_one_statement(
         raise NotFound(f"task {task.id} is not assigned to you; ask the queue for it first")
     if hold is not None and hold.state != "leased":
         raise NeedsTransaction()  # a retry, or a lease that ended: see _take_slot
-    sql = _statements(True)
+    sql = submit_statements(True)
     now = utcnow()
     annotation = _new_annotation(task, project, user, hold, client_id, regions, lead_time, now)
     values = _with_effects_values(annotation, project)
@@ -465,23 +280,9 @@ def _new_annotation(
 
 
 def _with_effects_values(annotation: Annotation, project: Project) -> dict[str, Any]:
-    values = {f"new_{k}": getattr(annotation, k) for k in _ANNOTATION_COLUMNS}
+    values = {f"new_{k}": getattr(annotation, k) for k in ANNOTATION_COLUMNS}
     values["organization_id"] = project.organization_id
     return values
-
-
-_ANNOTATION_COLUMNS = (
-    "client_id",
-    "task_id",
-    "project_id",
-    "user_id",
-    "result",
-    "origin",
-    "lead_time",
-    "revision",
-    "created_at",
-    "updated_at",
-)
 
 
 def _origin(regions: list[dict[str, Any]]) -> str:

@@ -143,7 +143,7 @@ def _queries(postgres: bool) -> _Queries:
 def _reclaim_statement() -> Select[int]:
     """PostgreSQL: end expired leases and give their tasks the slots back (data-modifying
     CTEs); the count reclaimed. (Its parameters are not named like a column: see
-    ``services.annotations._annotation_with_effects``.)"""
+    ``services.submit_statements._annotation_with_effects``.)"""
     found = (
         select(Assignment.id)
         .where(
