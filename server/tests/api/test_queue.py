@@ -119,7 +119,8 @@ def test_postgres_leases_in_one_write_outside_a_transaction(stack: Stack, factor
     pid, first, second = project["id"], *(factory.member(owner, "annotator") for _ in range(2))
     engine = stack.runtime.db.engine
     with stack.client(first.token) as client, stack.client(second.token) as other:
-        client.get("/api/v1/auth/me"), other.get("/api/v1/auth/me")  # credentials remembered
+        for c in (client, other):  # their credentials checked, and remembered
+            assert c.get("/api/v1/auth/me").status_code == 200
         with statements_run(engine) as leasing:
             leased = client.post(f"/api/v1/projects/{pid}/next").json()
         with statements_run(engine) as drafting:

@@ -72,6 +72,12 @@ def _replay(existing: Annotation, task: Task) -> Annotation:
     return existing
 
 
+def _check_may_submit_without_lease(task: Task, membership: Membership) -> None:
+    """Only those who may edit any annotation (managers and up) submit without a lease."""
+    if not can(membership.role, Action.ANNOTATION_EDIT_ANY):
+        raise NotFound(f"task {task.id} is not assigned to you; ask the queue for it first")
+
+
 def _take_slot(
     conn: Connection,
     *,
@@ -85,8 +91,7 @@ def _take_slot(
     """Consume the caller's hand-out of the task, or explain why they may not submit."""
     sql = submit_statements(conn.dialect.name == "postgresql")
     if hold is None:
-        if not can(membership.role, Action.ANNOTATION_EDIT_ANY):
-            raise NotFound(f"task {task.id} is not assigned to you; ask the queue for it first")
+        _check_may_submit_without_lease(task, membership)
         conn.execute(
             sql.hand_out,
             {
@@ -156,21 +161,13 @@ def submit_annotation(
         raise Invalid(
             "lead_time: must be a non-negative number of seconds", details={"field": "lead_time"}
         )
+    now = utcnow()
+    annotation = _new_annotation(task, project, user, hold, client_id, regions, lead_time, now)
     if in_statement_atomic(session):
-        return _submit_in_one_statement(
-            session,
-            task=task,
-            project=project,
-            membership=membership,
-            user=user,
-            hold=hold,
-            client_id=client_id,
-            regions=regions,
-            lead_time=lead_time,
-        ), True
+        _submit_in_one_statement(session, annotation, task, project, membership, hold)
+        return annotation, True
     conn = session.connection()
     sql = submit_statements(conn.dialect.name == "postgresql")
-    now = utcnow()
     try:
         _take_slot(
             conn, task=task, project=project, membership=membership, user=user, hold=hold, now=now
@@ -182,7 +179,6 @@ def submit_annotation(
         if existing is not None:
             return _replay(existing, task), False
         raise
-    annotation = _new_annotation(task, project, user, hold, client_id, regions, lead_time, now)
     if sql.with_effects:
         values = _with_effects_values(annotation, project)
     else:
@@ -214,27 +210,22 @@ def submit_annotation(
 
 def _submit_in_one_statement(
     session: Session,
-    *,
+    annotation: Annotation,
     task: Task,
     project: Project,
     membership: Membership,
-    user: User,
     hold: Hold | None,
-    client_id: str,
-    regions: list[dict[str, Any]],
-    lead_time: float | None,
-) -> Annotation:
-    """PostgreSQL, statement-atomic: the usual submit (on a live lease, or a manager's without
-    one) as ONE statement; anything else is left to a transaction (``NeedsTransaction``)."""
-    if hold is None and not can(membership.role, Action.ANNOTATION_EDIT_ANY):
-        raise NotFound(f"task {task.id} is not assigned to you; ask the queue for it first")
-    if hold is not None and hold.state != "leased":
+) -> None:
+    """PostgreSQL, statement-atomic: write ``annotation`` (setting its id) with the usual
+    submit's effects, on a live lease or a manager's without one, as ONE statement; anything
+    else is left to a transaction (``NeedsTransaction``)."""
+    if hold is None:
+        _check_may_submit_without_lease(task, membership)
+    elif hold.state != "leased":
         raise NeedsTransaction()  # a retry, or a lease that ended: see _take_slot
     sql = submit_statements(True)
-    now = utcnow()
-    annotation = _new_annotation(task, project, user, hold, client_id, regions, lead_time, now)
     values = _with_effects_values(annotation, project)
-    values["now"] = now
+    values["now"] = annotation.created_at
     if hold is not None:
         values["assignment_id"] = hold.id
     statement = sql.submit_handed_out if hold is None else sql.submit_leased
@@ -248,7 +239,6 @@ def _submit_in_one_statement(
     if annotation_id is None:
         raise NeedsTransaction()  # the lease ended or was submitted since it was read
     annotation.id = annotation_id
-    return annotation
 
 
 def _new_annotation(

@@ -110,7 +110,7 @@ def _queries(postgres: bool) -> _Queries:
     )
     pick_wait = pick
     if postgres:
-        expired = expired.with_for_update(skip_locked=True)
+        # (PostgreSQL reclaims with ``_reclaim_statement``; ``expired`` is SQLite's.)
         # Concurrent callers skip each other's candidate instead of queueing behind it...
         pick_wait = pick.with_for_update(of=candidate)
         pick = pick.with_for_update(skip_locked=True, of=candidate)
@@ -249,30 +249,29 @@ def next_task(session: Session, *, project: Project, role: str, user: User) -> L
     if task is None:
         return None
     # The row is locked (PostgreSQL) or the database is (SQLite) until commit.
-    assignment = Assignment(
-        task_id=task.id,
+    assignment = _new_lease(project, user, now)
+    assignment.task_id = task.id
+    values = {k: getattr(assignment, k) for k in _LEASE_COLUMNS}
+    assignment.id = conn.execute(_queries(False).lease, values).scalar_one()
+    return Lease(task=task, assignment=assignment, resumed=False)
+
+
+def _new_lease(project: Project, user: User, now: datetime) -> Assignment:
+    """A lease about to be written, on a task yet to be set (not an object of the session)."""
+    return Assignment(
         project_id=project.id,
         user_id=user.id,
         state="leased",
         leased_at=now,
         lease_expires_at=now + timedelta(minutes=project.lease_minutes),
     )
-    values = {k: getattr(assignment, k) for k in _LEASE_COLUMNS}
-    assignment.id = conn.execute(_queries(False).lease, values).scalar_one()
-    return Lease(task=task, assignment=assignment, resumed=False)
 
 
 def _lease_in_one_statement(session: Session, project: Project, user: User, now: datetime) -> Lease:
     """PostgreSQL, statement-atomic: take and lease the best unlocked task in one statement;
     when there is none, a transaction looks again, waiting for the locked ones
     (``NeedsTransaction``)."""
-    lease = Assignment(
-        project_id=project.id,
-        user_id=user.id,
-        state="leased",
-        leased_at=now,
-        lease_expires_at=now + timedelta(minutes=project.lease_minutes),
-    )
+    lease = _new_lease(project, user, now)
     params = {
         "in_project": project.id,
         "for_user": user.id,
