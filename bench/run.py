@@ -189,8 +189,11 @@ def free_port() -> int:
 class Server:
     """One `accord-server serve` process (API) with its embedded worker child."""
 
-    def __init__(self, db: str, data_dir: Path, workers: int = 1) -> None:
+    def __init__(
+        self, db: str, data_dir: Path, workers: int = 1, prefix: list[str] | None = None
+    ) -> None:
         self.db = db
+        self.prefix = prefix or []
         self.workers = workers
         self.data_dir = data_dir
         self.port = free_port()
@@ -204,6 +207,7 @@ class Server:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [
+                *self.prefix,
                 str(VENV_BIN / "accord-server"),
                 "serve",
                 "--port",
@@ -216,7 +220,7 @@ class Server:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + (600 if self.prefix else 120)
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited; see {self.data_dir / 'server.log'}")
@@ -226,7 +230,7 @@ class Server:
             except httpx.HTTPError:
                 pass
             time.sleep(0.3)
-        raise RuntimeError("server did not come up in 120 s")
+        raise RuntimeError(f"server did not come up; see {self.data_dir / 'server.log'}")
 
     @property
     def pid(self) -> int:
