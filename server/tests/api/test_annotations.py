@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -11,7 +12,9 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from accord_server.db.models import Annotation, AnnotationRevision, Assignment, Event, Task
-from support import TEXT_SCHEMA, Factory, Stack, statements_run
+from accord_server.services import projects
+from accord_server.services.errors import NotFound
+from support import IMAGE_SCHEMA, TEXT_SCHEMA, Factory, Stack, statements_run
 
 
 def _png(width: int, height: int) -> bytes:
@@ -92,6 +95,46 @@ def test_invalid_regions_are_422_naming_region_and_field(
     with stack.runtime.db.session() as session:
         assert session.scalar(select(func.count()).select_from(Annotation)) == 0
         assert session.scalar(select(Task.annotation_count)) == 0
+
+
+def test_a_submit_validates_against_the_schema_as_changed(stack: Stack, factory: Factory) -> None:
+    owner, task_id = _image_task(stack, factory)
+    with stack.client(owner.token) as client:
+        refused = client.post(
+            f"/api/v1/tasks/{task_id}/annotations",
+            json={"id": "t1", "result": [box(10, 10, 20, 20, label="truck")]},
+        )
+        assert refused.status_code == 422, refused.text
+        project_id = client.get(f"/api/v1/tasks/{task_id}").json()["project_id"]
+        schema = {**IMAGE_SCHEMA, "tools": [*IMAGE_SCHEMA["tools"]]}
+        schema["tools"][0] = {"name": "objects", "type": "bbox", "labels": ["car", "truck"]}
+        changed = client.patch(f"/api/v1/projects/{project_id}", json={"label_schema": schema})
+        assert changed.status_code == 200, changed.text
+        r = client.post(
+            f"/api/v1/tasks/{task_id}/annotations",
+            json={"id": "t2", "result": [box(10, 10, 20, 20, label="truck")]},
+        )
+    assert r.status_code == 201, r.text
+    assert r.json()["result"][0]["label"] == "truck"
+
+
+def test_a_schema_read_before_a_change_is_taken_as_changed(stack: Stack, factory: Factory) -> None:
+    """Another API process changed the schema between a request's lookup and its validation:
+    the version it read is not parsed here, so the schema is loaded, as it is now."""
+    owner = factory.owner()
+    project = factory.project(owner)
+    old_version = datetime(2000, 1, 1, tzinfo=UTC)
+    with stack.runtime.db.session() as session:
+        schema = projects.schema_for(session, project_id=project["id"], version=old_version)
+        assert [t.name for t in schema.tools] == [t["name"] for t in IMAGE_SCHEMA["tools"]]
+        again = projects.schema_for(
+            session,
+            project_id=project["id"],
+            version=datetime.fromisoformat(project["updated_at"]),
+        )
+        assert again is schema  # kept under the version it was loaded at
+        with pytest.raises(NotFound):
+            projects.schema_for(session, project_id=project["id"] + 999, version=old_version)
 
 
 def test_span_past_the_end_of_the_text(stack: Stack, factory: Factory) -> None:

@@ -24,18 +24,19 @@ from accord_server.db.models import (
 from accord_server.services.annotation_results import MediaInfo, validate_result
 from accord_server.services.errors import Conflict, Forbidden, Invalid, NotFound
 from accord_server.services.permissions import Action, authorize, can
-from accord_server.services.projects import project_schema
+from accord_server.services.projects import project_schema, schema_for
 from accord_server.services.submit_statements import ANNOTATION_COLUMNS, submit_statements
-from accord_server.services.tasks import Hold
+from accord_server.services.tasks import TaskAccess
 
 MAX_CLIENT_ID = 64
 
 
-def media_info(task: Task, project: Project) -> MediaInfo:
-    """What validation needs to know about a task's media (from the import-time probe)."""
-    meta = task.meta or {}
+def media_info(meta: dict[str, Any] | None, kind: str) -> MediaInfo:
+    """What validation needs to know about a task's media: its ``meta`` (from the import-time
+    probe) and its project's kind of media."""
+    meta = meta or {}
     return MediaInfo(
-        kind=project.media,
+        kind=kind,
         width=meta.get("width"),
         height=meta.get("height"),
         text_length=meta.get("text_length"),
@@ -66,37 +67,29 @@ def _id_used(client_id: str, task_id: int) -> Conflict:
     )
 
 
-def _replay(existing: Annotation, task: Task) -> Annotation:
-    if existing.task_id != task.id:
+def _replay(existing: Annotation, task_id: int) -> Annotation:
+    if existing.task_id != task_id:
         raise _id_used(existing.client_id, existing.task_id)
     return existing
 
 
-def _check_may_submit_without_lease(task: Task, membership: Membership) -> None:
+def _check_may_submit_without_lease(access: TaskAccess) -> None:
     """Only those who may edit any annotation (managers and up) submit without a lease."""
-    if not can(membership.role, Action.ANNOTATION_EDIT_ANY):
-        raise NotFound(f"task {task.id} is not assigned to you; ask the queue for it first")
+    if not can(access.role, Action.ANNOTATION_EDIT_ANY):
+        raise NotFound(f"task {access.task_id} is not assigned to you; ask the queue for it first")
 
 
-def _take_slot(
-    conn: Connection,
-    *,
-    task: Task,
-    project: Project,
-    membership: Membership,
-    user: User,
-    hold: Hold | None,
-    now: datetime,
-) -> None:
+def _take_slot(conn: Connection, *, access: TaskAccess, user: User, now: datetime) -> None:
     """Consume the caller's hand-out of the task, or explain why they may not submit."""
     sql = submit_statements(conn.dialect.name == "postgresql")
+    hold = access.hold
     if hold is None:
-        _check_may_submit_without_lease(task, membership)
+        _check_may_submit_without_lease(access)
         conn.execute(
             sql.hand_out,
             {
-                "task_id": task.id,
-                "project_id": project.id,
+                "task_id": access.task_id,
+                "project_id": access.project_id,
                 "user_id": user.id,
                 "state": "submitted",
                 "leased_at": now,
@@ -104,7 +97,7 @@ def _take_slot(
                 "finished_at": now,
             },
         )
-        conn.execute(sql.use_slot, {"the_task": task.id})  # overlap counts it, room or not
+        conn.execute(sql.use_slot, {"the_task": access.task_id})  # overlap counts it, room or not
         return
 
     def move(old: str) -> bool:
@@ -120,67 +113,63 @@ def _take_slot(
         # It changed since we read it (PostgreSQL: a concurrent reclaim or submit committed).
         state = conn.execute(select(Assignment.state).where(Assignment.id == hold.id)).scalar_one()
     if state in ("expired", "skipped"):
-        if not conn.execute(sql.take_open_slot, {"the_task": task.id}).rowcount:
+        if not conn.execute(sql.take_open_slot, {"the_task": access.task_id}).rowcount:
             raise Conflict(
-                f"task {task.id}: your lease ended and the task has since been handed to "
+                f"task {access.task_id}: your lease ended and the task has since been handed to "
                 "others; ask the queue for the next task",
-                details={"task_id": task.id, "assignment": state},
+                details={"task_id": access.task_id, "assignment": state},
             )
         if move(state):
             return
     raise Conflict(
-        f"task {task.id}: you already submitted an annotation; update it instead",
-        details={"task_id": task.id},
+        f"task {access.task_id}: you already submitted an annotation; update it instead",
+        details={"task_id": access.task_id},
     )
 
 
 def submit_annotation(
     session: Session,
     *,
-    task: Task,
-    project: Project,
-    membership: Membership,
+    access: TaskAccess,
     user: User,
-    hold: Hold | None,
     client_id: str,
     result: Any,
     lead_time: float | None = None,
 ) -> tuple[Annotation, bool]:
     """Create the user's annotation on a task; a retried submit returns the first one.
 
-    ``hold`` is the user's assignment on the task as read with it (``get_task_and_hold_or_raise``).
+    ``access`` is the task with the user's role and hold, as read (``get_task_access_or_raise``).
 
     Returns (annotation, created); a new annotation is a copy of the row written, not an object
     of the session."""
-    authorize(membership.role, Action.ANNOTATION_CREATE)
+    authorize(access.role, Action.ANNOTATION_CREATE)
     client_id = _check_client_id(client_id)
+    schema = schema_for(session, project_id=access.project_id, version=access.schema_version)
     regions = validate_result(
-        project_schema(project), result, media_info(task, project), require_complete=True
+        schema, result, media_info(access.meta, access.media), require_complete=True
     )
     if lead_time is not None and (lead_time < 0 or lead_time != lead_time):
         raise Invalid(
             "lead_time: must be a non-negative number of seconds", details={"field": "lead_time"}
         )
     now = utcnow()
-    annotation = _new_annotation(task, project, user, hold, client_id, regions, lead_time, now)
+    annotation = _new_annotation(access, user, client_id, regions, lead_time, now)
     if in_statement_atomic(session):
-        _submit_in_one_statement(session, annotation, task, project, membership, hold)
+        _submit_in_one_statement(session, annotation, access)
         return annotation, True
     conn = session.connection()
     sql = submit_statements(conn.dialect.name == "postgresql")
     try:
-        _take_slot(
-            conn, task=task, project=project, membership=membership, user=user, hold=hold, now=now
-        )
+        _take_slot(conn, access=access, user=user, now=now)
     except (Conflict, NotFound):
         # A retried submit finds its slot used already (by its first try, perhaps a
         # concurrent one): answer as that did.
         existing = find_by_client_id(session, user=user, client_id=client_id)
         if existing is not None:
-            return _replay(existing, task), False
+            return _replay(existing, access.task_id), False
         raise
     if sql.with_effects:
-        values = _with_effects_values(annotation, project)
+        values = _with_effects_values(annotation, access.organization_id)
     else:
         values = {k: getattr(annotation, k) for k in ANNOTATION_COLUMNS}
     annotation_id = conn.execute(sql.annotation, values).scalar()
@@ -188,7 +177,7 @@ def submit_annotation(
         # The id is taken by another of the user's annotations (this task's slot was free, so
         # not one of this task): refuse, and the transaction's slot update rolls back with it.
         existing = find_by_client_id(session, user=user, client_id=client_id)
-        raise _id_used(client_id, task.id if existing is None else existing.task_id)
+        raise _id_used(client_id, access.task_id if existing is None else existing.task_id)
     annotation.id = annotation_id
     if sql.with_effects:
         return annotation, True
@@ -203,28 +192,23 @@ def submit_annotation(
             "created_at": now,
         },
     )
-    conn.execute(sql.count_annotation, {"the_task": task.id})
-    conn.execute(sql.event, _event_values(project, "annotation.created", annotation, now))
+    conn.execute(sql.count_annotation, {"the_task": access.task_id})
+    event = _event_values(access.organization_id, "annotation.created", annotation, now)
+    conn.execute(sql.event, event)
     return annotation, True
 
 
-def _submit_in_one_statement(
-    session: Session,
-    annotation: Annotation,
-    task: Task,
-    project: Project,
-    membership: Membership,
-    hold: Hold | None,
-) -> None:
+def _submit_in_one_statement(session: Session, annotation: Annotation, access: TaskAccess) -> None:
     """PostgreSQL, statement-atomic: write ``annotation`` (setting its id) with the usual
     submit's effects, on a live lease or a manager's without one, as ONE statement; anything
     else is left to a transaction (``NeedsTransaction``)."""
+    hold = access.hold
     if hold is None:
-        _check_may_submit_without_lease(task, membership)
+        _check_may_submit_without_lease(access)
     elif hold.state != "leased":
         raise NeedsTransaction()  # a retry, or a lease that ended: see _take_slot
     sql = submit_statements(True)
-    values = _with_effects_values(annotation, project)
+    values = _with_effects_values(annotation, access.organization_id)
     values["now"] = annotation.created_at
     if hold is not None:
         values["assignment_id"] = hold.id
@@ -242,22 +226,20 @@ def _submit_in_one_statement(
 
 
 def _new_annotation(
-    task: Task,
-    project: Project,
+    access: TaskAccess,
     user: User,
-    hold: Hold | None,
     client_id: str,
     regions: list[dict[str, Any]],
     lead_time: float | None,
     now: datetime,
 ) -> Annotation:
     """The annotation about to be written (not an object of the session)."""
-    if lead_time is None and hold is not None:
-        lead_time = (now - hold.leased_at).total_seconds()
+    if lead_time is None and access.hold is not None:
+        lead_time = (now - access.hold.leased_at).total_seconds()
     return Annotation(
         client_id=client_id,
-        task_id=task.id,
-        project_id=project.id,
+        task_id=access.task_id,
+        project_id=access.project_id,
         user_id=user.id,
         result=regions,
         origin=_origin(regions),
@@ -269,9 +251,9 @@ def _new_annotation(
     )
 
 
-def _with_effects_values(annotation: Annotation, project: Project) -> dict[str, Any]:
+def _with_effects_values(annotation: Annotation, organization_id: int) -> dict[str, Any]:
     values = {f"new_{k}": getattr(annotation, k) for k in ANNOTATION_COLUMNS}
-    values["organization_id"] = project.organization_id
+    values["organization_id"] = organization_id
     return values
 
 
@@ -285,11 +267,11 @@ def _origin(regions: list[dict[str, Any]]) -> str:
 
 
 def _event_values(
-    project: Project, kind: str, annotation: Annotation, now: datetime
+    organization_id: int, kind: str, annotation: Annotation, now: datetime
 ) -> dict[str, Any]:
     return {
-        "organization_id": project.organization_id,
-        "project_id": project.id,
+        "organization_id": organization_id,
+        "project_id": annotation.project_id,
         "kind": kind,
         "payload": {
             "annotation_id": annotation.id,
@@ -302,7 +284,7 @@ def _event_values(
 
 
 def _record_event(session: Session, project: Project, kind: str, annotation: Annotation) -> None:
-    session.add(Event(**_event_values(project, kind, annotation, utcnow())))
+    session.add(Event(**_event_values(project.organization_id, kind, annotation, utcnow())))
 
 
 def get_annotation_or_raise(
@@ -347,7 +329,7 @@ def update_annotation(
     """Replace an annotation's result, keeping the previous one as a revision."""
     _authorize_edit(annotation, membership, user)
     regions = validate_result(
-        project_schema(project), result, media_info(task, project), require_complete=True
+        project_schema(project), result, media_info(task.meta, project.media), require_complete=True
     )
     now = utcnow()
     revision = annotation.revision + 1

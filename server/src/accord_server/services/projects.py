@@ -129,13 +129,34 @@ def project_schema(project: Project) -> LabelSchema:
 
     Keyed by ``updated_at``, which every project change moves, so a stale entry is never used
     even when another process changed the schema."""
-    key = (project.id, project.updated_at)
-    schema = _SCHEMA_CACHE.get(key)
+    schema = _SCHEMA_CACHE.get((project.id, project.updated_at))
     if schema is None:
-        schema = LabelSchema.model_validate(project.label_schema)
-        if len(_SCHEMA_CACHE) >= _SCHEMA_CACHE_SIZE:
-            _SCHEMA_CACHE.clear()
-        _SCHEMA_CACHE[key] = schema
+        schema = _remember_schema(project.id, project.updated_at, project.label_schema)
+    return schema
+
+
+def schema_for(session: Session, *, project_id: int, version: datetime) -> LabelSchema:
+    """``project_schema`` for a project read as plain values (``version``: its ``updated_at``);
+    the schema is loaded only when this version is not parsed yet."""
+    schema = _SCHEMA_CACHE.get((project_id, version))
+    if schema is None:
+        row = session.connection().execute(
+            select(Project.updated_at, Project.label_schema).where(Project.id == project_id)
+        )
+        found = row.one_or_none()
+        if found is None:
+            raise NotFound(f"project {project_id} not found")
+        # A change since ``version`` was read: validate against the newer schema (the one a
+        # transaction starting now would see), and keep it under its own version.
+        schema = _remember_schema(project_id, found.updated_at, found.label_schema)
+    return schema
+
+
+def _remember_schema(project_id: int, version: datetime, raw: dict[str, Any]) -> LabelSchema:
+    schema = LabelSchema.model_validate(raw)
+    if len(_SCHEMA_CACHE) >= _SCHEMA_CACHE_SIZE:
+        _SCHEMA_CACHE.clear()
+    _SCHEMA_CACHE[(project_id, version)] = schema
     return schema
 
 

@@ -104,6 +104,63 @@ def get_task_and_hold_or_raise(
     return task, project, membership, Hold(assignment_id, state, leased_at)
 
 
+class TaskAccess(NamedTuple):
+    """A task as the annotators' hot path (submit, draft) needs it: its media facts, its
+    project's, the caller's role there and their hold on it, read as plain values in one query.
+
+    Not ORM objects: building the task, project and membership objects cost four times the
+    query itself (measured in instructions), and the hot path reads only these columns."""
+
+    task_id: int
+    meta: dict[str, Any]
+    project_id: int
+    organization_id: int
+    media: str
+    schema_version: datetime
+    """The project's ``updated_at``: the key of its parsed schema (``projects.schema_for``)."""
+    role: str
+    hold: Hold | None
+
+
+@functools.cache
+def _access_query() -> Select[Any]:
+    user_id: BindParameter[int] = bindparam("user_id")
+    return (
+        select(
+            Task.id,
+            Task.meta,
+            Project.id,
+            Project.organization_id,
+            Project.media,
+            Project.updated_at,
+            Membership.role,
+            Assignment.id,
+            Assignment.state,
+            Assignment.leased_at,
+        )
+        .join(Project, Project.id == Task.project_id)
+        .join(Membership, Membership.organization_id == Project.organization_id)
+        .outerjoin(Assignment, (Assignment.task_id == Task.id) & (Assignment.user_id == user_id))
+        .where(Task.id == bindparam("task_id"), Membership.user_id == user_id)
+    )
+
+
+def get_task_access_or_raise(session: Session, *, task_id: int, user_id: int) -> TaskAccess:
+    """``get_task_and_hold_or_raise`` as plain values (see ``TaskAccess``); the same rules."""
+    row = session.connection().execute(_access_query(), {"task_id": task_id, "user_id": user_id})
+    found = row.first()
+    if found is None:
+        raise NotFound(f"task {task_id} not found")
+    task_id, meta, project_id, org_id, media, version, role, hold_id, state, leased_at = found
+    if hold_id is None:
+        if not can(role, Action.TASK_LIST):
+            raise NotFound(f"task {task_id} not found")
+        hold = None
+    else:
+        hold = Hold(hold_id, state, leased_at)
+    return TaskAccess(task_id, meta or {}, project_id, org_id, media, version, role, hold)
+
+
 def get_task_or_raise(
     session: Session, *, task_id: int, user: User
 ) -> tuple[Task, Project, Membership]:

@@ -34,16 +34,11 @@ def submit_annotation(
     task_id: int, body: AnnotationCreate, response: Response, session: SessionDep, user: CurrentUser
 ) -> AnnotationRead:
     """Submit your annotation of a task; the same `id` again returns the first result."""
-    task, project, membership, hold = tasks.get_task_and_hold_or_raise(
-        session, task_id=task_id, user=user
-    )
+    access = tasks.get_task_access_or_raise(session, task_id=task_id, user_id=user.id)
     annotation, created = annotation_service.submit_annotation(
         session,
-        task=task,
-        project=project,
-        membership=membership,
+        access=access,
         user=user,
-        hold=hold,
         client_id=body.id,
         result=body.result,
         lead_time=body.lead_time,

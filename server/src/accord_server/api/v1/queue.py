@@ -47,5 +47,5 @@ def skip_task(task_id: int, session: SessionDep, user: CurrentUser) -> None:
 @one_write
 def save_draft(task_id: int, body: DraftUpdate, session: SessionDep, user: CurrentUser) -> None:
     """Autosave your work in progress on a task you hold."""
-    task, _, _, hold = tasks.get_task_and_hold_or_raise(session, task_id=task_id, user=user)
-    queue.save_draft(session, task_id=task.id, hold=hold, draft=body.draft)
+    access = tasks.get_task_access_or_raise(session, task_id=task_id, user_id=user.id)
+    queue.save_draft(session, task_id=access.task_id, hold=access.hold, draft=body.draft)
