@@ -15,7 +15,7 @@ from huey import Huey
 from accord_server import __version__
 from accord_server.api.deps import close_hot_lane
 from accord_server.api.errors import install_error_handlers
-from accord_server.api.v1 import include_v1
+from accord_server.api.v1 import v1_routes
 from accord_server.jobs.queue import make_huey, register_job_task
 from accord_server.runtime import Runtime
 from accord_server.settings import Settings
@@ -48,10 +48,10 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         description="Accord data labeling platform API. Errors are always "
         '`{"code", "message", "details"}`.',
         lifespan=lifespan,
+        routes=v1_routes(),
     )
     app.state.runtime = runtime
     install_error_handlers(app)
-    include_v1(app)
 
     @app.get("/api/v1/health", tags=["meta"])
     def health() -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Version 1 of the JSON API."""
 
-from fastapi import FastAPI
+from starlette.routing import BaseRoute
 
 from accord_server.api.v1 import (
     annotations,
@@ -14,12 +14,18 @@ from accord_server.api.v1 import (
 )
 
 
-def include_v1(app: FastAPI) -> None:
-    """All v1 routes under /api/v1, each router included straight into the app: every level of
-    nested routers is another walk over routes that FastAPI takes on every request.
+def v1_routes() -> list[BaseRoute]:
+    """All v1 routes (each router declares its full path, /api/v1/…), in the order FastAPI
+    tries them: the annotators' hot path first, as each miss is a regex match and some
+    bookkeeping.
 
-    The annotators' hot path comes first: FastAPI tries the routes in order, each one a regex
-    match and some bookkeeping (measured: a submit walked 38 routes before its own)."""
-    for module in (queue, annotations, auth, tasks, projects, organizations, imports, jobs):
-        app.include_router(module.router, prefix="/api/v1")
-    app.include_router(projects.schema_router, prefix="/api/v1")
+    The app is given them as they are (``FastAPI(routes=...)``), not through
+    ``include_router``: FastAPI walks an included router's routes twice on every request that
+    reaches it. Measured in instructions: an empty endpoint placed behind the included routers
+    cost 1.43M per request, in front of them 0.58M (what a bare FastAPI app costs)."""
+    routers = (queue, annotations, auth, tasks, projects, organizations, imports, jobs)
+    return [
+        route
+        for router in (*(m.router for m in routers), projects.schema_router)
+        for route in router.routes
+    ]

@@ -17,7 +17,7 @@ from accord_server.schemas.annotations import (
 from accord_server.services import annotations as annotation_service
 from accord_server.services import projects, tasks
 
-router = api_router(tags=["annotations"])
+router = api_router(prefix="/api/v1", tags=["annotations"])
 
 
 @router.post(

@@ -31,7 +31,7 @@ from accord_server.schemas.common import ErrorRead
 from accord_server.services import accounts, sessions
 from accord_server.services.errors import Unauthenticated
 
-router = api_router(prefix="/auth", tags=["auth"])
+router = api_router(prefix="/api/v1/auth", tags=["auth"])
 
 
 def _me(session: SessionDep, user: CurrentUser, csrf: str | None) -> MeRead:

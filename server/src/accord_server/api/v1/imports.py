@@ -16,7 +16,7 @@ from accord_server.services import projects
 from accord_server.services.errors import Invalid, TooLarge
 from accord_server.services.imports.service import check_upload_name, create_import_job
 
-router = api_router(tags=["imports"])
+router = api_router(prefix="/api/v1", tags=["imports"])
 
 CHUNK = 1 << 20
 

@@ -6,7 +6,7 @@ from accord_server.api.deps import CurrentUser, SessionDep, api_router
 from accord_server.schemas.tasks import JobRead
 from accord_server.services import jobs
 
-router = api_router(prefix="/jobs", tags=["jobs"])
+router = api_router(prefix="/api/v1/jobs", tags=["jobs"])
 
 
 @router.get("/{job_id}", response_model=JobRead)

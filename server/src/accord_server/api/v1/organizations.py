@@ -13,7 +13,7 @@ from accord_server.schemas.accounts import (
 from accord_server.services import accounts
 from accord_server.services.permissions import Action, authorize
 
-router = api_router(prefix="/organizations", tags=["organizations"])
+router = api_router(prefix="/api/v1/organizations", tags=["organizations"])
 
 
 @router.get("", response_model=list[OrganizationRead])

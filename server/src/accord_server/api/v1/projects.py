@@ -17,7 +17,7 @@ from accord_server.services.errors import Invalid
 from accord_server.services.label_schemas import parse_label_schema
 from accord_server.services.permissions import Action
 
-router = api_router(prefix="/projects", tags=["projects"])
+router = api_router(prefix="/api/v1/projects", tags=["projects"])
 
 
 @router.post("", response_model=ProjectRead, status_code=201)
@@ -107,7 +107,7 @@ def get_stats(project_id: int, session: SessionDep, user: CurrentUser) -> Projec
     return ProjectStatsRead.model_validate(stats.project_stats(session, project=project))
 
 
-schema_router = api_router(prefix="/label-schemas", tags=["projects"])
+schema_router = api_router(prefix="/api/v1/label-schemas", tags=["projects"])
 
 
 @schema_router.post("/validate", response_model=LabelSchemaRead)

@@ -9,7 +9,7 @@ from accord_server.api.v1.tasks import task_read
 from accord_server.schemas.tasks import DraftUpdate, LeaseRead
 from accord_server.services import projects, queue, tasks
 
-router = api_router(tags=["queue"])
+router = api_router(prefix="/api/v1", tags=["queue"])
 
 
 @router.post(

@@ -27,7 +27,7 @@ from accord_server.services.errors import Invalid, NotFound
 from accord_server.services.permissions import Action
 from accord_server.services.task_table import TaskFilters, query_task_table
 
-router = api_router(tags=["tasks"])
+router = api_router(prefix="/api/v1", tags=["tasks"])
 
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
