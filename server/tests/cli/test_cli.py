@@ -131,6 +131,31 @@ def test_demo_then_serve_with_embedded_worker(settings: Settings, tmp_path: Path
     for pid in children:
         with pytest.raises(ProcessLookupError):
             os.kill(int(pid), 0)
+    assert proc.stdout is not None
+    assert '"GET /api/v1/projects HTTP/1.1" 200' in proc.stdout.read().decode()  # access log
+
+
+def test_serve_without_the_access_log(settings: Settings) -> None:
+    env = {**os.environ, **_env(settings), "ACCORD_EMBEDDED_WORKER": "false"}
+    port = free_port()
+    command = ["serve", "--no-access-log", "--port", str(port)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "accord_server.cli.main", *command],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}", proc)
+        assert httpx.get(f"http://127.0.0.1:{port}/api/v1/health").status_code == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    assert proc.stdout is not None
+    output = proc.stdout.read().decode()
+    assert "Accord is running" in output
+    assert "/api/v1/health" not in output
 
 
 def _alive(pid: int) -> bool:
