@@ -215,7 +215,7 @@ def _submit_in_one_statement(session: Session, annotation: Annotation, access: T
     statement = sql.submit_handed_out if hold is None else sql.submit_leased
     assert statement is not None
     try:
-        annotation_id = session.connection().execute(statement, values).scalar()
+        annotation_id = statement.scalar(session.connection(), values)
     except IntegrityError as error:
         # The client id is in use, or a concurrent submit handed the task out first; the
         # statement wrote nothing. A transaction tells which (and answers a retry).

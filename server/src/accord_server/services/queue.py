@@ -32,6 +32,7 @@ from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
 from sqlalchemy.sql.elements import BindParameter
 
 from accord_server.db.base import utcnow
+from accord_server.db.direct import DirectStatement
 from accord_server.db.engine import NeedsTransaction, in_statement_atomic
 from accord_server.db.models import Assignment, Project, Task, User
 from accord_server.services.errors import Conflict, NotFound
@@ -55,14 +56,14 @@ class Lease:
 @dataclass(frozen=True)
 class _Queries:
     expired: Select[int, int]
-    current: Select[int, int]
+    current: DirectStatement
     take: ReturningUpdate[Any]
     take_wait: ReturningUpdate[Any]
     lease: ReturningInsert[int]
     assignment: Select[Assignment]
-    reclaim: Select[int] | None
+    reclaim: DirectStatement | None
     """PostgreSQL: reclaim expired leases, slots and all, in one statement."""
-    take_and_lease: Select[Any] | None
+    take_and_lease: DirectStatement | None
     """PostgreSQL: take a slot of the best eligible task and lease it, in one statement."""
 
 
@@ -130,13 +131,13 @@ def _queries(postgres: bool) -> _Queries:
     )
     return _Queries(
         expired=expired,
-        current=current,
+        current=DirectStatement(current),
         take=take(pick),
         take_wait=take(pick_wait),
         lease=lease,
         assignment=assignment,
-        reclaim=_reclaim_statement() if postgres else None,
-        take_and_lease=_take_and_lease_statement(take(pick)) if postgres else None,
+        reclaim=DirectStatement(_reclaim_statement()) if postgres else None,
+        take_and_lease=DirectStatement(_take_and_lease_statement(take(pick))) if postgres else None,
     )
 
 
@@ -201,7 +202,7 @@ def reclaim_expired_leases(session: Session, *, project_id: int, now: datetime) 
     queries = _queries(conn.dialect.name == "postgresql")
     if queries.reclaim is not None:
         params = {"in_project": project_id, "now": now}
-        return int(conn.execute(queries.reclaim, params).scalar_one())
+        return int(queries.reclaim.scalar(conn, params))
     query = queries.expired
     rows = conn.execute(query, {"project_id": project_id, "now": now}).all()
     if not rows:
@@ -234,12 +235,13 @@ def next_task(session: Session, *, project: Project, role: str, user: User) -> L
     authorize(role, Action.QUEUE_NEXT)
     now = utcnow()
     conn = session.connection()
-    current = conn.execute(
-        _queries(False).current, {"user_id": user.id, "project_id": project.id, "now": now}
-    ).first()
+    current = _queries(False).current.first(
+        conn, {"user_id": user.id, "project_id": project.id, "now": now}
+    )
     if current is not None:
-        assignment = session.get(Assignment, current.id)
-        task = session.get(Task, current.task_id)
+        assignment_id, task_id = current
+        assignment = session.get(Assignment, assignment_id)
+        task = session.get(Task, task_id)
         assert task is not None and assignment is not None
         return Lease(task=task, assignment=assignment, resumed=True)
     reclaim_expired_leases(session, project_id=project.id, now=now)
@@ -281,12 +283,11 @@ def _lease_in_one_statement(session: Session, project: Project, user: User, now:
     statement = _queries(True).take_and_lease
     assert statement is not None
     try:
-        row = session.connection().execute(statement, params).first()
+        values = statement.first_mapping(session.connection(), params)
     except IntegrityError as error:
         raise NeedsTransaction() from error  # the same caller, twice at once
-    if row is None:
+    if values is None:
         raise NeedsTransaction()
-    values = row._asdict()
     lease.id = values.pop("assignment_id")
     lease.task_id = values["id"]
     return Lease(task=Task(**values), assignment=lease, resumed=False)

@@ -27,6 +27,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.selectable import CTE
 
+from accord_server.db.direct import DirectStatement
 from accord_server.db.models import Annotation, AnnotationRevision, Assignment, Event, Task
 
 ANNOTATION_COLUMNS = (
@@ -54,9 +55,9 @@ class SubmitStatements:
     annotation: ReturningInsert[int] | Select[int]
     """The annotation's insert; on PostgreSQL with its revision, count and event (see below)."""
     with_effects: bool
-    submit_leased: Select[int] | None
+    submit_leased: DirectStatement | None
     """PostgreSQL: a whole submit on a lease in one statement (statement-atomic submits)."""
-    submit_handed_out: Select[int] | None
+    submit_handed_out: DirectStatement | None
     """PostgreSQL: a whole submit without a lease (a manager's) in one statement."""
     revision: Insert
     event: Insert
@@ -93,8 +94,10 @@ def submit_statements(postgres: bool) -> SubmitStatements:
         .on_conflict_do_nothing(index_elements=["user_id", "client_id"])
         .returning(Annotation.id),
         with_effects=postgres,
-        submit_leased=_annotation_with_effects("lease") if postgres else None,
-        submit_handed_out=_annotation_with_effects("hand_out") if postgres else None,
+        submit_leased=DirectStatement(_annotation_with_effects("lease")) if postgres else None,
+        submit_handed_out=(
+            DirectStatement(_annotation_with_effects("hand_out")) if postgres else None
+        ),
         revision=insert(AnnotationRevision),
         event=insert(Event),
     )

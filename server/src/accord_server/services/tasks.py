@@ -13,6 +13,7 @@ from sqlalchemy.sql.elements import BindParameter
 
 from accord_server.db.base import utcnow
 from accord_server.db.bulk import bulk_insert, reserve_ids
+from accord_server.db.direct import DirectStatement
 from accord_server.db.models import (
     Annotation,
     Assignment,
@@ -123,9 +124,9 @@ class TaskAccess(NamedTuple):
 
 
 @functools.cache
-def _access_query() -> Select[Any]:
+def _access_statement() -> DirectStatement:
     user_id: BindParameter[int] = bindparam("user_id")
-    return (
+    query = (
         select(
             Task.id,
             Task.meta,
@@ -143,12 +144,13 @@ def _access_query() -> Select[Any]:
         .outerjoin(Assignment, (Assignment.task_id == Task.id) & (Assignment.user_id == user_id))
         .where(Task.id == bindparam("task_id"), Membership.user_id == user_id)
     )
+    return DirectStatement(query)
 
 
 def get_task_access_or_raise(session: Session, *, task_id: int, user_id: int) -> TaskAccess:
     """``get_task_and_hold_or_raise`` as plain values (see ``TaskAccess``); the same rules."""
-    row = session.connection().execute(_access_query(), {"task_id": task_id, "user_id": user_id})
-    found = row.first()
+    params = {"task_id": task_id, "user_id": user_id}
+    found = _access_statement().first(session.connection(), params)
     if found is None:
         raise NotFound(f"task {task_id} not found")
     task_id, meta, project_id, org_id, media, version, role, hold_id, state, leased_at = found
