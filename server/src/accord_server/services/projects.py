@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from sqlalchemy import Select, bindparam, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from accord_server.db.base import utcnow
+from accord_server.db.direct import DirectStatement
 from accord_server.db.models import (
     Annotation,
     Assignment,
@@ -44,6 +45,38 @@ def _project_query() -> Select[Project, Membership]:
         .join(Membership, Membership.organization_id == Project.organization_id)
         .where(Project.id == bindparam("project_id"), Membership.user_id == bindparam("user_id"))
     )
+
+
+class ProjectAccess(NamedTuple):
+    """A project as the queue's hot path (``next``) needs it, with the caller's role there:
+    plain values read in one query, not ORM objects (see ``tasks.TaskAccess``)."""
+
+    id: int
+    overlap: int
+    lease_minutes: int
+    role: str
+
+
+@functools.cache
+def _project_access_statement() -> DirectStatement:
+    return DirectStatement(
+        select(Project.id, Project.overlap, Project.lease_minutes, Membership.role)
+        .join(Membership, Membership.organization_id == Project.organization_id)
+        .where(Project.id == bindparam("project_id"), Membership.user_id == bindparam("user_id"))
+    )
+
+
+def get_project_access_or_raise(
+    session: Session, *, project_id: int, user_id: int, action: Action = Action.PROJECT_READ
+) -> ProjectAccess:
+    """``get_project_or_raise`` as plain values (see ``ProjectAccess``); the same rules."""
+    params = {"project_id": project_id, "user_id": user_id}
+    found = _project_access_statement().first(session.connection(), params)
+    if found is None:
+        raise NotFound(f"project {project_id} not found")
+    access = ProjectAccess(*found)
+    authorize(access.role, action)
+    return access
 
 
 def get_project_or_raise(

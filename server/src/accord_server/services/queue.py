@@ -37,6 +37,7 @@ from accord_server.db.engine import NeedsTransaction, in_statement_atomic
 from accord_server.db.models import Assignment, Project, Task, User
 from accord_server.services.errors import Conflict, NotFound
 from accord_server.services.permissions import Action, authorize
+from accord_server.services.projects import ProjectAccess
 from accord_server.services.tasks import Hold
 
 RECLAIM_LIMIT = 500
@@ -217,7 +218,7 @@ def reclaim_expired_leases(session: Session, *, project_id: int, now: datetime) 
     return len(rows)
 
 
-def _take_task(session: Session, project: Project, user: User) -> Task | None:
+def _take_task(session: Session, project: ProjectAccess, user: User) -> Task | None:
     """Take a slot of the best eligible task; the task as it is now (not in the session)."""
     conn = session.connection()
     postgres = conn.dialect.name == "postgresql"
@@ -230,9 +231,9 @@ def _take_task(session: Session, project: Project, user: User) -> Task | None:
     return None if row is None else Task(**row._asdict())
 
 
-def next_task(session: Session, *, project: Project, role: str, user: User) -> Lease | None:
+def next_task(session: Session, *, project: ProjectAccess, user: User) -> Lease | None:
     """The caller's current lease, or a new lease on the best eligible task, or None."""
-    authorize(role, Action.QUEUE_NEXT)
+    authorize(project.role, Action.QUEUE_NEXT)
     now = utcnow()
     conn = session.connection()
     current = _queries(False).current.first(
@@ -258,7 +259,7 @@ def next_task(session: Session, *, project: Project, role: str, user: User) -> L
     return Lease(task=task, assignment=assignment, resumed=False)
 
 
-def _new_lease(project: Project, user: User, now: datetime) -> Assignment:
+def _new_lease(project: ProjectAccess, user: User, now: datetime) -> Assignment:
     """A lease about to be written, on a task yet to be set (not an object of the session)."""
     return Assignment(
         project_id=project.id,
@@ -269,7 +270,9 @@ def _new_lease(project: Project, user: User, now: datetime) -> Assignment:
     )
 
 
-def _lease_in_one_statement(session: Session, project: Project, user: User, now: datetime) -> Lease:
+def _lease_in_one_statement(
+    session: Session, project: ProjectAccess, user: User, now: datetime
+) -> Lease:
     """PostgreSQL, statement-atomic: take and lease the best unlocked task in one statement;
     when there is none, a transaction looks again, waiting for the locked ones
     (``NeedsTransaction``)."""

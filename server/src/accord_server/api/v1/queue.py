@@ -21,12 +21,12 @@ router = api_router(prefix="/api/v1", tags=["queue"])
 @one_write
 def next_task(project_id: int, session: SessionDep, user: CurrentUser) -> LeaseRead | Response:
     """Your current task, or the highest-priority task you have not seen, under a lease."""
-    project, membership = projects.get_project_or_raise(session, project_id=project_id, user=user)
-    lease = queue.next_task(session, project=project, role=membership.role, user=user)
+    project = projects.get_project_access_or_raise(session, project_id=project_id, user_id=user.id)
+    lease = queue.next_task(session, project=project, user=user)
     if lease is None:
         return Response(status_code=204)
     return LeaseRead(
-        task=task_read(lease.task, project),
+        task=task_read(lease.task, project.overlap),
         assignment_id=lease.assignment.id,
         lease_expires_at=lease.assignment.lease_expires_at,
         resumed=lease.resumed,

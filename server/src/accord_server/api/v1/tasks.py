@@ -10,7 +10,7 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import select
 
 from accord_server.api.deps import CurrentUser, RuntimeDep, SessionDep, api_router
-from accord_server.db.models import Project, Task
+from accord_server.db.models import Task
 from accord_server.schemas.annotations import AnnotationRead
 from accord_server.schemas.tasks import (
     BatchRead,
@@ -32,8 +32,8 @@ router = api_router(prefix="/api/v1", tags=["tasks"])
 Limit = Annotated[int, Query(ge=1, le=1000)]
 
 
-def task_read(task: Task, project: Project) -> TaskRead:
-    """A task with its derived state."""
+def task_read(task: Task, overlap: int) -> TaskRead:
+    """A task with its derived state (``overlap``: its project's)."""
     return TaskRead(
         id=task.id,
         project_id=task.project_id,
@@ -43,7 +43,7 @@ def task_read(task: Task, project: Project) -> TaskRead:
         priority=task.priority,
         is_gold=task.is_gold,
         annotation_count=task.annotation_count,
-        state=tasks.task_state(task, project.overlap),
+        state=tasks.task_state(task, overlap),
         created_at=task.created_at,
     )
 
@@ -63,7 +63,7 @@ def list_tasks(
     )
     page = tasks.list_tasks(session, project=project, state=state, after_id=cursor, limit=limit)
     return TaskList(
-        items=[task_read(t, project) for t in page],
+        items=[task_read(t, project.overlap) for t in page],
         next_cursor=page[-1].id if len(page) == limit else None,
     )
 
@@ -105,7 +105,7 @@ def task_table(
     )
     items = [
         TaskRowRead(
-            **task_read(r.task, project).model_dump(),
+            **task_read(r.task, project.overlap).model_dump(),
             annotators=r.annotators,
             max_score=r.max_score,
         )
@@ -163,7 +163,7 @@ def bulk_update_tasks(
 def get_task(task_id: int, session: SessionDep, user: CurrentUser) -> TaskRead:
     """One task."""
     task, project, _ = tasks.get_task_or_raise(session, task_id=task_id, user=user)
-    return task_read(task, project)
+    return task_read(task, project.overlap)
 
 
 @router.delete("/tasks/{task_id}", status_code=204)
