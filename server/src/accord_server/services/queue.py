@@ -336,7 +336,7 @@ def skip_task(session: Session, *, project: Project, task_id: int, user: User) -
 
 def save_draft(session: Session, *, task_id: int, hold: Hold | None, draft: object) -> None:
     """Keep the user's work in progress on a task they hold (``hold``: their assignment on it,
-    as read with the task by ``get_task_and_hold_or_raise``). One statement."""
+    as read with the task by ``tasks.get_task_access_or_raise``). One statement."""
     if hold is None:
         raise NotFound(f"task {task_id} is not assigned to you")
     session.execute(

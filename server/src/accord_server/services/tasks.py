@@ -76,11 +76,11 @@ class Hold(NamedTuple):
 
 
 @functools.cache
-def _task_query() -> Select[Task, Project, Membership, int | None, str | None, datetime | None]:
+def _task_query() -> Select[Task, Project, Membership, int | None]:
     # Built once: the hot path of every request pays only for execution.
     user_id: BindParameter[int] = bindparam("user_id")
     return (
-        select(Task, Project, Membership, Assignment.id, Assignment.state, Assignment.leased_at)
+        select(Task, Project, Membership, Assignment.id)
         .join(Project, Project.id == Task.project_id)
         .join(Membership, Membership.organization_id == Project.organization_id)
         .outerjoin(Assignment, (Assignment.task_id == Task.id) & (Assignment.user_id == user_id))
@@ -88,21 +88,11 @@ def _task_query() -> Select[Task, Project, Membership, int | None, str | None, d
     )
 
 
-def get_task_and_hold_or_raise(
-    session: Session, *, task_id: int, user: User
-) -> tuple[Task, Project, Membership, Hold | None]:
-    """A task the user may see: any in their organizations for reviewers and up, else only
-    tasks handed to them (NotFound otherwise); with the user's assignment on it, if any."""
-    row = session.execute(_task_query(), {"task_id": task_id, "user_id": user.id}).first()
-    if row is None:
+def _check_visible(task_id: int, role: str, handed_out: bool) -> None:
+    """Reviewers and up see any task of their organizations; the others only tasks handed to
+    them (NotFound otherwise)."""
+    if not handed_out and not can(role, Action.TASK_LIST):
         raise NotFound(f"task {task_id} not found")
-    task, project, membership, assignment_id, state, leased_at = row
-    if assignment_id is None:
-        if not can(membership.role, Action.TASK_LIST):
-            raise NotFound(f"task {task_id} not found")
-        return task, project, membership, None
-    assert state is not None and leased_at is not None  # non-null columns of the row found
-    return task, project, membership, Hold(assignment_id, state, leased_at)
 
 
 class TaskAccess(NamedTuple):
@@ -148,26 +138,28 @@ def _access_statement() -> DirectStatement:
 
 
 def get_task_access_or_raise(session: Session, *, task_id: int, user_id: int) -> TaskAccess:
-    """``get_task_and_hold_or_raise`` as plain values (see ``TaskAccess``); the same rules."""
+    """A task the user may see (``get_task_or_raise``'s rule), as plain values with their role
+    and hold (see ``TaskAccess``)."""
     params = {"task_id": task_id, "user_id": user_id}
     found = _access_statement().first(session.connection(), params)
     if found is None:
         raise NotFound(f"task {task_id} not found")
     task_id, meta, project_id, org_id, media, version, role, hold_id, state, leased_at = found
-    if hold_id is None:
-        if not can(role, Action.TASK_LIST):
-            raise NotFound(f"task {task_id} not found")
-        hold = None
-    else:
-        hold = Hold(hold_id, state, leased_at)
+    _check_visible(task_id, role, handed_out=hold_id is not None)
+    hold = None if hold_id is None else Hold(hold_id, state, leased_at)
     return TaskAccess(task_id, meta or {}, project_id, org_id, media, version, role, hold)
 
 
 def get_task_or_raise(
     session: Session, *, task_id: int, user: User
 ) -> tuple[Task, Project, Membership]:
-    """A task the user may see (see ``get_task_and_hold_or_raise``)."""
-    task, project, membership, _ = get_task_and_hold_or_raise(session, task_id=task_id, user=user)
+    """A task the user may see: any in their organizations for reviewers and up, else only
+    tasks handed to them (NotFound otherwise)."""
+    row = session.execute(_task_query(), {"task_id": task_id, "user_id": user.id}).first()
+    if row is None:
+        raise NotFound(f"task {task_id} not found")
+    task, project, membership, assignment_id = row
+    _check_visible(task_id, membership.role, handed_out=assignment_id is not None)
     return task, project, membership
 
 
