@@ -75,7 +75,7 @@ def test_demo_then_serve_with_embedded_worker(settings: Settings, tmp_path: Path
     env = {**os.environ, **_env(settings)}
     env.pop("ACCORD_REDIS_URL", None)
     demo = subprocess.run(
-        [sys.executable, "-m", "accord_server.cli.main", "demo"],
+        [sys.executable, "-m", "accord_server", "demo"],
         env=env,
         capture_output=True,
         text=True,
@@ -88,7 +88,7 @@ def test_demo_then_serve_with_embedded_worker(settings: Settings, tmp_path: Path
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "accord_server.cli.main", "serve", "--port", str(port)],
+        [sys.executable, "-m", "accord_server", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -132,7 +132,9 @@ def test_demo_then_serve_with_embedded_worker(settings: Settings, tmp_path: Path
         with pytest.raises(ProcessLookupError):
             os.kill(int(pid), 0)
     assert proc.stdout is not None
-    assert '"GET /api/v1/projects HTTP/1.1" 200' in proc.stdout.read().decode()  # access log
+    output = proc.stdout.read().decode()
+    assert '"GET /api/v1/projects HTTP/1.1" 200' in output  # access log
+    assert "Warning" not in output, output  # nothing alarming on a clean start
 
 
 def test_serve_without_the_access_log(settings: Settings) -> None:
@@ -140,7 +142,7 @@ def test_serve_without_the_access_log(settings: Settings) -> None:
     port = free_port()
     command = ["serve", "--no-access-log", "--port", str(port)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "accord_server.cli.main", *command],
+        [sys.executable, "-m", "accord_server", *command],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -171,7 +173,7 @@ def test_embedded_worker_exits_when_serve_is_killed(settings: Settings) -> None:
     env.pop("ACCORD_REDIS_URL", None)
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "accord_server.cli.main", "serve", "--port", str(port)],
+        [sys.executable, "-m", "accord_server", "serve", "--port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

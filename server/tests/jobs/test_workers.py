@@ -28,7 +28,7 @@ def worker_process(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
     if settings.redis_url:
         env["ACCORD_REDIS_URL"] = settings.redis_url
     proc = subprocess.Popen(
-        [sys.executable, "-m", "accord_server.cli.main", "worker"],
+        [sys.executable, "-m", "accord_server", "worker"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -81,7 +81,7 @@ def serve(data_dir: str | None, host: str, port: int, workers: int, access_log: 
             [
                 sys.executable,
                 "-m",
-                "accord_server.cli.main",
+                "accord_server",
                 "worker",
                 "--data-dir",
                 str(settings.data_dir),
@@ -248,7 +248,3 @@ def demo(data_dir: str | None, url: str) -> None:
     click.echo(f"  API token: {info.token}")
     click.echo(f"  projects: {', '.join(info.projects)}")
     click.echo("")
-
-
-if __name__ == "__main__":
-    main()
