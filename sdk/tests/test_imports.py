@@ -52,6 +52,16 @@ def test_large_import_goes_through_a_file_upload(stack: Stack, owner: Owner) -> 
     assert posts[0].headers["Content-Type"].startswith("multipart/form-data")
 
 
+def test_progress_bar_shows_the_phase_and_counts_in_full(
+    client: Client, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = client.projects.create("P", SCHEMA)
+    job = client.imports.tasks(project.id, [{"image": f"https://x/{i}.jpg"} for i in range(1500)])
+    bar = capsys.readouterr().err.split("\r")[-1]
+    assert f"job {job.id} succeeded: 100%" in bar
+    assert "1,500 tasks, 1,500 rows, 0 errors" in bar
+
+
 def test_threshold_boundary(client: Client) -> None:
     project = client.projects.create("P", SCHEMA)
     tasks = [{"image": f"https://x/{i}.jpg"} for i in range(JSON_BODY_MAX_TASKS + 1)]

@@ -82,8 +82,11 @@ class _Bar:
     def show(self, job: Job) -> None:
         phase = job.state if job.finished else (job.phase or job.state)
         self.bar.set_description(f"job {job.id} {phase}", refresh=False)
-        self.bar.set_postfix(
-            tasks=job.counts.tasks, rows=job.counts.rows, errors=job.counts.errors, refresh=False
+        # Counts written out in full ("100,000 tasks"): tqdm's own number format gives "1e+5".
+        counts = job.counts
+        self.bar.set_postfix_str(
+            f"{counts.tasks:,} tasks, {counts.rows:,} rows, {counts.errors:,} errors",
+            refresh=False,
         )
         done = 100 if job.state == "succeeded" else round(job.progress * 100)
         if done > self.shown:
