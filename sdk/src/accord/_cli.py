@@ -1,5 +1,6 @@
 """``accord``: a small command line client (reads ACCORD_URL and ACCORD_TOKEN).
 
+    accord login --email EMAIL [--name TOKEN_NAME]
     accord projects list
     accord import PROJECT_ID FILE_OR_FOLDER... [--batch NAME] [--skip-invalid] [--no-wait]
     accord progress PROJECT_ID
@@ -11,7 +12,9 @@ Results are printed as JSON on stdout; errors as one line on stderr with exit st
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,6 +27,8 @@ from accord._exceptions import AccordError, ImportFailed
 from accord._resources.imports import folder_entries
 from accord._version import __version__
 
+PASSWORD_ENV = "ACCORD_PASSWORD"
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="accord", description="Accord command line client.")
@@ -31,6 +36,15 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--url", help=f"server URL (default: ${URL_ENV})")
     parser.add_argument("--token", help=f"API token (default: ${TOKEN_ENV})")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    login = commands.add_parser(
+        "login",
+        help="log in with your email and password and print a new API token",
+        description=f"Prints a new API token of yours (shown once) as JSON. The password is "
+        f"asked for, or read from ${PASSWORD_ENV}.",
+    )
+    login.add_argument("--email", required=True)
+    login.add_argument("--name", default="accord cli", help="the token's name")
 
     projects = commands.add_parser("projects", help="projects")
     projects_cmds = projects.add_subparsers(dest="action", required=True, metavar="ACTION")
@@ -98,10 +112,19 @@ def _run(client: Client, args: argparse.Namespace) -> int:
     return 0
 
 
+def _login(args: argparse.Namespace) -> int:
+    password = os.environ.get(PASSWORD_ENV) or getpass.getpass(f"password for {args.email}: ")
+    with Client.login(args.url, args.email, password) as client:
+        _print(client.tokens.create(args.name))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status (0 ok, 1 error, 2 usage, 3 queue empty)."""
     args = _parser().parse_args(argv)
     try:
+        if args.command == "login":
+            return _login(args)
         with Client(args.url, args.token) as client:
             return _run(client, args)
     except ImportFailed as exc:

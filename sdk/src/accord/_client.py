@@ -7,6 +7,7 @@ from types import TracebackType
 
 import httpx
 
+from accord._exceptions import AccordError
 from accord._http import HTTP
 from accord._models import Me
 from accord._resources.annotations import Annotations
@@ -62,6 +63,44 @@ class Client:
         self.annotations = Annotations(self._http)
         self.tokens = Tokens(self._http)
 
+    @classmethod
+    def login(
+        cls,
+        url: str | None,
+        email: str,
+        password: str,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+        max_retries: int = 3,
+        retry_backoff: float = 0.5,
+    ) -> Client:
+        """A client logged in with an email and password instead of an API token.
+
+        It holds a login session, as the web app does (a cookie, and the CSRF token sent with
+        every write), until ``logout()`` or ``close()`` ends it. ``url`` None means
+        ``ACCORD_URL``. A wrong password raises ``Unauthenticated``; too many attempts
+        ``RateLimited``.
+        """
+        client = cls(
+            url,
+            "",  # no token, and not ACCORD_TOKEN's either: this client is the login's
+            timeout=timeout,
+            transport=transport,
+            max_retries=max_retries,
+            retry_backoff=retry_backoff,
+        )
+        try:
+            client._http.login(email, password)
+        except BaseException:
+            client._http.close()
+            raise
+        return client
+
+    def logout(self) -> None:
+        """End this client's login session (see ``login``); nothing for a token client."""
+        self._http.logout()
+
     @property
     def url(self) -> str:
         """The server's base URL."""
@@ -72,8 +111,14 @@ class Client:
         return self._http.get_model(Me, "/auth/me")
 
     def close(self) -> None:
-        """Close the connections."""
-        self._http.close()
+        """Close the connections, ending the login session of a ``login`` client first."""
+        try:
+            if self._http.logged_in:
+                self._http.logout()
+        except AccordError:
+            pass  # the server is gone or the session already ended: nothing left to end
+        finally:
+            self._http.close()
 
     def __enter__(self) -> Client:
         return self

@@ -17,6 +17,8 @@ M = TypeVar("M", bound=BaseModel)
 API_PREFIX = "/api/v1"
 # Answers a proxy or a restarting server gives for a moment; worth the same request again.
 RETRY_STATUSES = frozenset({502, 503, 504})
+# A login session's writes carry this header (the server's CSRF check for cookie auth).
+CSRF_HEADER = "X-CSRF-Token"
 
 
 def normalize_url(url: str) -> str:
@@ -58,6 +60,31 @@ class HTTP:
     def close(self) -> None:
         """Close the connection pool."""
         self.client.close()
+
+    @property
+    def logged_in(self) -> bool:
+        """True while a password login's session (cookie and CSRF token) is held."""
+        return CSRF_HEADER in self.client.headers
+
+    def login(self, email: str, password: str) -> Any:
+        """Log in with a password: keeps the session cookie, sends the CSRF token on writes.
+
+        Never retried: a wrong password counts against the server's login rate limit.
+        """
+        body = self.request("POST", "/auth/login", json={"email": email, "password": password})
+        me = body.json()
+        self.client.headers[CSRF_HEADER] = me["csrf_token"]
+        return me
+
+    def logout(self) -> None:
+        """End the login session on the server and forget its cookie."""
+        if not self.logged_in:
+            return
+        try:
+            self.request("POST", "/auth/logout")
+        finally:
+            del self.client.headers[CSRF_HEADER]
+            self.client.cookies.clear()
 
     def request(
         self,
