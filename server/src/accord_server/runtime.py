@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 from accord_server.adapters.storage import LocalStorage, S3Storage, Storage
 from accord_server.db.engine import Database, make_database
+from accord_server.services.token_use import TokenUse
 from accord_server.settings import Settings
 
 
@@ -48,7 +49,14 @@ class Runtime:
         """The media store."""
         return make_storage(self.settings)
 
+    @cached_property
+    def token_use(self) -> TokenUse:
+        """When API tokens were last used, written in the background."""
+        return TokenUse(self.db)
+
     def close(self) -> None:
-        """Release pooled connections."""
+        """Write the pending token use, release pooled connections."""
+        if "token_use" in self.__dict__:
+            self.token_use.close()
         if "db" in self.__dict__:
             self.db.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 
 from sqlalchemy import select, update
 
@@ -103,6 +104,105 @@ def test_api_token_shown_once_stored_hashed_and_revocable(stack: Stack, factory:
         after = client.get("/api/v1/auth/me")
     assert after.status_code == 401
     assert after.json()["message"] == "invalid or revoked API token"
+
+
+def _login(client: object, email: str, password: str) -> str:
+    response = client.post(  # type: ignore[attr-defined]
+        "/api/v1/auth/login", json={"email": email, "password": password}
+    )
+    assert response.status_code == 200, response.text
+    return str(response.json()["csrf_token"])
+
+
+def test_password_change_ends_other_logins_keeps_this_one_and_the_tokens(
+    stack: Stack, factory: Factory
+) -> None:
+    owner = factory.owner()
+    new = "a brand new passphrase"
+    with stack.client() as laptop, stack.client() as phone, stack.client(owner.token) as script:
+        csrf = _login(laptop, owner.email, owner.password)
+        _login(phone, owner.email, owner.password)
+        assert phone.get("/api/v1/auth/me").status_code == 200  # remembered by the cache now
+        changed = laptop.post(
+            "/api/v1/auth/password",
+            json={"current_password": owner.password, "new_password": new},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert changed.status_code == 204, changed.text
+        assert laptop.get("/api/v1/auth/me").status_code == 200
+        assert phone.get("/api/v1/auth/me").status_code == 401
+        assert script.get("/api/v1/auth/me").status_code == 200
+        old = phone.post(
+            "/api/v1/auth/login", json={"email": owner.email, "password": owner.password}
+        )
+        assert old.status_code == 401
+        _login(phone, owner.email, new)
+
+
+def test_password_change_refuses_a_wrong_current_password_and_a_short_new_one(
+    stack: Stack, factory: Factory
+) -> None:
+    owner = factory.owner()
+    with stack.client(owner.token) as client:
+        wrong = client.post(
+            "/api/v1/auth/password",
+            json={"current_password": "not it at all", "new_password": "long enough now"},
+        )
+        assert wrong.status_code == 422
+        assert wrong.json() == {
+            "code": "invalid",
+            "message": "current_password: wrong password",
+            "details": {"field": "current_password"},
+        }
+        short = client.post(
+            "/api/v1/auth/password",
+            json={"current_password": owner.password, "new_password": "short"},
+        )
+        assert short.status_code == 422
+        assert short.json()["message"] == "new_password: must be at least 8 characters"
+    with stack.client() as client:
+        _login(client, owner.email, owner.password)  # unchanged
+
+
+def test_password_guesses_share_the_login_rate_limit(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    limit = stack.settings.login_attempts_per_minute
+    with stack.client(owner.token) as client:
+        for _ in range(limit):
+            r = client.post(
+                "/api/v1/auth/password",
+                json={"current_password": "guess guess", "new_password": "whatever it is"},
+            )
+            assert r.status_code == 422
+        right = client.post(
+            "/api/v1/auth/password",
+            json={"current_password": owner.password, "new_password": "whatever it is"},
+        )
+        assert right.status_code == 429
+    with stack.client() as client:
+        blocked = client.post(
+            "/api/v1/auth/login", json={"email": owner.email, "password": owner.password}
+        )
+    assert blocked.status_code == 429
+
+
+def test_a_token_shows_when_it_was_last_used(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    with stack.client(owner.token) as client:
+        created = client.post("/api/v1/auth/tokens", json={"name": "ci"}).json()
+        assert created["last_used_at"] is None
+        before = utcnow()
+        with stack.client(created["token"]) as ci:
+            assert ci.get("/api/v1/auth/me").status_code == 200
+        deadline = time.monotonic() + 10
+        while True:  # written by a background thread, so that no request waits for it
+            listed = {t["name"]: t for t in client.get("/api/v1/auth/tokens").json()}
+            if listed["ci"]["last_used_at"] is not None:
+                break
+            assert time.monotonic() < deadline, "last_used_at was never written"
+            time.sleep(0.05)
+    used = datetime.fromisoformat(listed["ci"]["last_used_at"])
+    assert before <= used <= utcnow()
 
 
 def _revoke_behind_the_apis_back(stack: Stack) -> None:

@@ -15,6 +15,7 @@ describe('parseHash', () => {
     expect(parseHash('#/projects/3/tasks/41')).toEqual({ name: 'task', id: 3, taskId: 41 });
     expect(parseHash('#/projects/new')).toEqual({ name: 'project-new' });
     expect(parseHash('#/members')).toEqual({ name: 'members' });
+    expect(parseHash('#/account')).toEqual({ name: 'account' });
   });
 
   it('ignores a query part', () => {
@@ -36,6 +37,7 @@ describe('href', () => {
       { name: 'projects' },
       { name: 'project-new' },
       { name: 'members' },
+      { name: 'account' },
       { name: 'project', id: 7, tab: 'dashboard' },
       { name: 'project', id: 7, tab: 'settings' },
       { name: 'task', id: 7, taskId: 9 },

@@ -10,6 +10,7 @@ export type Route =
   | { name: 'projects' }
   | { name: 'project-new' }
   | { name: 'members' }
+  | { name: 'account' }
   | { name: 'project'; id: number; tab: ProjectTab }
   | { name: 'task'; id: number; taskId: number }
   | { name: 'not-found'; path: string };
@@ -29,6 +30,7 @@ export function parseHash(hash: string): Route {
   const [a, b, c, d] = parts;
   if (parts.length === 0 || (a === 'projects' && parts.length === 1)) return { name: 'projects' };
   if (a === 'members' && parts.length === 1) return { name: 'members' };
+  if (a === 'account' && parts.length === 1) return { name: 'account' };
   if (a === 'projects' && b === 'new' && parts.length === 2) return { name: 'project-new' };
   const id = positiveInt(b);
   if (a === 'projects' && id !== null) {
@@ -53,6 +55,8 @@ export function href(route: Route): string {
       return '#/projects/new';
     case 'members':
       return '#/members';
+    case 'account':
+      return '#/account';
     case 'project':
       return route.tab === 'dashboard' ? `#/projects/${route.id}` : `#/projects/${route.id}/${route.tab}`;
     case 'task':

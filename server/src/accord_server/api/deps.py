@@ -139,25 +139,34 @@ def _authenticate(request: Request, session: Session, runtime: Runtime) -> Calle
         # A short read transaction of its own: on SQLite the request's write transaction takes
         # the single writer lock at its first statement and holds it until commit.
         with runtime.db.session(write=False) as reader:
-            caller = _look_up(reader, token, secret, token_hash)
+            found = _look_up(reader, runtime, token, secret, token_hash)
+        # Hand the endpoint objects of its own session, so that changes to them are saved.
+        caller = Caller(
+            user=session.merge(found.user, load=False),
+            login=None if found.login is None else session.merge(found.login, load=False),
+        )
     else:
-        caller = _look_up(session, token, secret, token_hash)
+        caller = _look_up(session, runtime, token, secret, token_hash)
     sessions.recent_credentials.remember(
         token_hash, caller.user, caller.login, runtime.settings.auth_cache_seconds
     )
     return caller
 
 
-def _look_up(session: Session, token: str | None, secret: str, token_hash: str) -> Caller:
+def _look_up(
+    session: Session, runtime: Runtime, token: str | None, secret: str, token_hash: str
+) -> Caller:
     if token is not None:
-        user = sessions.user_for_api_token(session, token, token_hash=token_hash)
-        if user is None:
+        by_token = sessions.user_for_api_token(session, token, token_hash=token_hash)
+        if by_token is None:
             raise Unauthenticated("invalid or revoked API token")
+        user, token_id = by_token
+        runtime.token_use.note(token_id)
         return Caller(user=user, login=None)
-    found = sessions.user_for_session(session, secret, token_hash=token_hash)
-    if found is None:
+    by_login = sessions.user_for_session(session, secret, token_hash=token_hash)
+    if by_login is None:
         raise Unauthenticated("log in or pass an API token (Authorization: Bearer …)")
-    return Caller(*found)
+    return Caller(*by_login)
 
 
 CallerDep = Annotated[Caller, Depends(get_caller)]

@@ -19,6 +19,11 @@ class LoginCreate(InputModel):
     password: Password
 
 
+class PasswordChange(InputModel):
+    current_password: Password
+    new_password: Password
+
+
 class UserRead(ReadModel):
     id: int
     email: str

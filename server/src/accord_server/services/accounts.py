@@ -24,12 +24,12 @@ def normalize_email(email: str) -> str:
     return email
 
 
-def check_password_rules(password: str) -> None:
+def check_password_rules(password: str, *, field: str = "password") -> None:
     """Refuse passwords too short to be worth hashing."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(
-            f"password: must be at least {MIN_PASSWORD_LENGTH} characters",
-            details={"field": "password"},
+            f"{field}: must be at least {MIN_PASSWORD_LENGTH} characters",
+            details={"field": field},
         )
 
 
@@ -53,9 +53,9 @@ def create_user(session: Session, *, email: str, password: str | None, name: str
     return user
 
 
-def set_password(session: Session, *, user: User, password: str) -> None:
-    """Replace a user's password."""
-    check_password_rules(password)
+def set_password(session: Session, *, user: User, password: str, field: str = "password") -> None:
+    """Replace a user's password (``field`` names it in the error when it is too short)."""
+    check_password_rules(password, field=field)
     user.password_hash = hash_password(password)
     session.flush()
 

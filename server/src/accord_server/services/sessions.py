@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from accord_server.db.base import utcnow
 from accord_server.db.models import ApiToken, LoginFailure, User, UserSession
-from accord_server.services.accounts import normalize_email
+from accord_server.services.accounts import normalize_email, set_password
 from accord_server.services.errors import (
     Invalid,
     NotFound,
@@ -99,6 +99,40 @@ def login(
     return NewSession(user=user, session_token=token, csrf_token=csrf, expires_at=expires)
 
 
+class WrongPassword(Invalid):
+    """The current password given to change it was wrong (counted like a failed login)."""
+
+
+def change_password(
+    session: Session,
+    *,
+    user: User,
+    current: str,
+    new: str,
+    keep_login_id: int | None,
+    client: str,
+    attempts_per_minute: int,
+) -> None:
+    """Replace the user's password after checking the current one.
+
+    Every other login session of the user ends (``keep_login_id``, the caller's own, stays);
+    API tokens stay valid. A wrong current password raises ``WrongPassword``: the caller
+    commits it with ``record_login_failure``, so guesses share the login's rate limit.
+    """
+    _check_rate(session, [f"email:{user.email}", f"ip:{client}"], attempts_per_minute, utcnow())
+    if not verify_password(user.password_hash, current):
+        raise WrongPassword(
+            "current_password: wrong password", details={"field": "current_password"}
+        )
+    set_password(session, user=user, password=new, field="new_password")
+    others = delete(UserSession).where(UserSession.user_id == user.id)
+    if keep_login_id is not None:
+        others = others.where(UserSession.id != keep_login_id)
+    recent_credentials.forget_all()
+    session.execute(others)
+    session.flush()
+
+
 def logout(session: Session, *, session_token: str) -> None:
     """End a session."""
     recent_credentials.forget_all()
@@ -117,9 +151,9 @@ def _session_query() -> Select[User, UserSession]:
 
 
 @functools.cache
-def _token_query() -> Select[User]:
+def _token_query() -> Select[User, int]:
     return (
-        select(User)
+        select(User, ApiToken.id)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == bindparam("h"), ApiToken.revoked_at.is_(None))
     )
@@ -138,12 +172,12 @@ def user_for_session(
 
 def user_for_api_token(
     session: Session, token: str, *, token_hash: str | None = None
-) -> User | None:
-    """The user of a live API token, or None."""
-    user = session.scalar(_token_query(), {"h": token_hash or hash_secret(token)})
-    if user is None or not user.is_active:
+) -> tuple[User, int] | None:
+    """The user of a live API token and the token's id, or None."""
+    row = session.execute(_token_query(), {"h": token_hash or hash_secret(token)}).first()
+    if row is None or not row[0].is_active:
         return None
-    return user
+    return row[0], row[1]
 
 
 def create_api_token(session: Session, *, user: User, name: str) -> tuple[ApiToken, str]:

@@ -25,6 +25,7 @@ from accord_server.schemas.accounts import (
     LoginCreate,
     MembershipRead,
     MeRead,
+    PasswordChange,
     UserRead,
 )
 from accord_server.schemas.common import ErrorRead
@@ -104,6 +105,38 @@ def logout(request: Request, response: Response, session: SessionDep, caller: Ca
         sessions.logout(session, session_token=cookie)
     response.delete_cookie(SESSION_COOKIE, path="/")
     response.delete_cookie(CSRF_COOKIE, path="/")
+
+
+@router.post(
+    "/password",
+    status_code=204,
+    responses={422: {"model": ErrorRead}, 429: {"model": ErrorRead}},
+)
+def change_password(
+    body: PasswordChange,
+    request: Request,
+    session: SessionDep,
+    caller: CallerDep,
+    runtime: RuntimeDep,
+) -> Response:
+    """Change your password (the current one is required). Your other login sessions end;
+    this one and your API tokens stay."""
+    client = request.client.host if request.client else "unknown"
+    try:
+        sessions.change_password(
+            session,
+            user=caller.user,
+            current=body.current_password,
+            new=body.new_password,
+            keep_login_id=caller.login.id if caller.login else None,
+            client=client,
+            attempts_per_minute=runtime.settings.login_attempts_per_minute,
+        )
+    except sessions.WrongPassword as exc:
+        # Answer without raising so that this transaction commits the recorded failure.
+        sessions.record_login_failure(session, email=caller.user.email, client=client)
+        return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=422)
+    return Response(status_code=204)
 
 
 @router.get("/me", response_model=MeRead)

@@ -1,0 +1,91 @@
+/** The account page: create, copy, use and revoke an API token; change the password. */
+
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AVAILABLE, launch, shot as shotInto } from './browser';
+import { apiAs, login } from './helpers';
+import { startServer, type TestServer } from './server';
+
+let server: TestServer;
+let browser: Browser;
+let page: Page;
+
+const shot = (name: string) => shotInto(page, name);
+
+beforeAll(async () => {
+  if (!AVAILABLE) return;
+  server = await startServer();
+  ({ browser, page } = await launch());
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+const meStatus = async (token: string) => (await apiAs(server, token)('GET', '/api/v1/auth/me')).status;
+
+describe.skipIf(!AVAILABLE)('Account page', () => {
+  let secret = '';
+
+  it('creates a token that is shown once, copied, and works', async () => {
+    await login(page, server.url, server.email, server.password);
+    await page.getByRole('link', { name: server.email }).click();
+    await page.waitForURL(/#\/account$/);
+    await page.getByPlaceholder(/^Name/).fill('training server');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const box = page.getByTestId('new-token');
+    secret = await box.getByLabel('New token').inputValue();
+    expect(secret).toMatch(/^acc_/);
+    await box.getByRole('button', { name: 'Copy' }).click();
+    await box.getByRole('button', { name: 'Copied' }).waitFor();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(secret);
+    const row = page.getByTestId('tokens').getByRole('row', { name: /training server/ });
+    await row.getByText(secret.slice(0, 10)).waitFor();
+    await row.getByText('never').waitFor();
+    expect(await meStatus(secret)).toBe(200);
+    await shot('account-tokens');
+  });
+
+  it('shows when the token was last used, and revokes it', async () => {
+    const row = page.getByTestId('tokens').getByRole('row', { name: /training server/ });
+    await expect
+      .poll(async () => {
+        await page.reload();
+        return row.getByText('never').count();
+      }, { timeout: 15_000 })
+      .toBe(0);
+    page.once('dialog', (d) => void d.accept());
+    await row.getByRole('button', { name: 'Revoke training server' }).click();
+    await row.getByText(/^revoked /).waitFor();
+    expect(await meStatus(secret)).toBe(401);
+    expect(await page.getByTestId('new-token').count()).toBe(0);
+  });
+
+  it('changes the password: checks the form, refuses a wrong current one, then logs in with the new one', async () => {
+    const form = page.getByRole('form', { name: 'Change your password' });
+    const fill = async (current: string, next: string, repeat: string) => {
+      await form.getByLabel('Current password').fill(current);
+      await form.getByLabel('New password', { exact: true }).fill(next);
+      await form.getByLabel('New password, again').fill(repeat);
+      await form.getByRole('button', { name: 'Change password' }).click();
+    };
+    await fill(server.password, 'a fresh passphrase', 'a fresh passphrasE');
+    await form.getByRole('alert').getByText('The two new passwords differ.').waitFor();
+    await fill('not my password', 'a fresh passphrase', 'a fresh passphrase');
+    await form.getByRole('alert').getByText('current_password: wrong password').waitFor();
+    await fill(server.password, 'a fresh passphrase', 'a fresh passphrase');
+    await page.getByTestId('password-note').waitFor();
+    expect(await form.getByLabel('Current password').inputValue()).toBe('');
+    await page.reload();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor(); // this login goes on
+    expect(await meStatus(server.token)).toBe(200); // and so do the API tokens
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.getByLabel('Email').fill(server.email);
+    await page.getByLabel('Password').fill(server.password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('alert').waitFor();
+    await login(page, server.url, server.email, 'a fresh passphrase');
+  });
+});
