@@ -67,10 +67,11 @@ def wait_quiet(limit: float, max_wait: float) -> list[float]:
     return loadavg()
 
 
-def rss_mb(pid: int) -> float | None:
+def rss_mb(pid: int, field: str = "VmRSS") -> float | None:
+    """A process's resident memory now (VmRSS) or at its peak so far (VmHWM), in MB."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     except FileNotFoundError:
         return None
@@ -787,6 +788,7 @@ def main() -> None:
             res["rss_mb"]["worker_after_import"] = rss_mb(wpid) if wpid else None
             time.sleep(2)  # the job's state flips to succeeded a moment before it lets go
             res["rss_mb"]["worker_2s_after_import"] = rss_mb(wpid) if wpid else None
+            res["rss_mb"]["worker_peak"] = rss_mb(wpid, "VmHWM") if wpid else None
         if project_id is None:
             raise SystemExit("the queue benches need an imported project (phase import)")
         if "next" in phases:

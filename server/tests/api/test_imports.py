@@ -9,11 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from accord_server.db.models import Batch, Prediction, Task
-from support import TEXT_SCHEMA, Factory, Member, Stack
+from accord_server.db.models import Batch, Job, Prediction, Project, Task
+from accord_server.jobs.imports import read_sources, write_plan
+from accord_server.services.errors import Invalid
+from accord_server.settings import Settings
+from support import TEXT_SCHEMA, Factory, Member, Stack, running_stack
 
 
 def _png(width: int = 32, height: int = 24) -> bytes:
@@ -121,6 +125,92 @@ def test_json_jsonl_csv_files_with_predictions_and_batches(stack: Stack, factory
         task_id = client.get(f"/api/v1/projects/{project['id']}/tasks").json()["items"][0]["id"]
         preds = client.get(f"/api/v1/tasks/{task_id}/predictions").json()
         assert preds[0]["model_version"] == "yolo-1"
+
+
+def _prediction(model_version: str) -> dict[str, Any]:
+    return {
+        "model_version": model_version,
+        "result": [
+            {
+                "from_name": "objects",
+                "to_name": "image",
+                "type": "rectanglelabels",
+                "original_width": 100,
+                "original_height": 100,
+                "value": {"x": 1, "y": 1, "width": 5, "height": 5, "rectanglelabels": ["car"]},
+            }
+        ],
+    }
+
+
+def test_rows_keep_their_order_and_predictions_across_chunks(settings: Settings) -> None:
+    # Chunks of 3 rows: the rows of a file, a media file between two task files, and the
+    # predictions of each row must land on that row's task, whatever chunk it falls in.
+    with running_stack(settings.model_copy(update={"import_batch_size": 3})) as stack:
+        factory = Factory(stack)
+        owner = factory.owner()
+        project = factory.project(owner)
+        first = b"\n".join(
+            orjson.dumps(
+                {"data": {"image": f"https://x/a{i}"}, "predictions": [_prediction(f"m-a{i}")]}
+                if i % 2
+                else {"image": f"https://x/a{i}"}
+            )
+            for i in range(7)
+        )
+        second = b"image\nhttps://x/b0\nhttps://x/b1\n"
+        job = _upload(
+            stack,
+            owner,
+            project["id"],
+            [("1.jsonl", first), ("2.png", _png()), ("3.csv", second)],
+        )
+        assert job["state"] == "succeeded", job
+        assert job["counts"]["tasks"] == 10 and job["counts"]["predictions"] == 3
+        with stack.runtime.db.session() as session:
+            tasks = list(session.scalars(select(Task).order_by(Task.id)))
+            models = dict(
+                session.execute(select(Prediction.task_id, Prediction.model_version)).all()
+            )
+    images = [t.data.get("filename") or t.data["image"] for t in tasks]
+    assert images == [f"https://x/a{i}" for i in range(7)] + [
+        "2.png",
+        "https://x/b0",
+        "https://x/b1",
+    ]
+    assert {tasks[i].data["image"]: m for i, t in enumerate(tasks) if (m := models.get(t.id))} == {
+        f"https://x/a{i}": f"m-a{i}" for i in (1, 3, 5)
+    }
+
+
+def test_a_file_changed_between_reading_and_writing_imports_nothing(
+    stack: Stack, factory: Factory
+) -> None:
+    owner = factory.owner()
+    project = factory.project(owner)
+    root: Path = stack.settings.import_roots[0]
+    (root / "drop").mkdir(parents=True, exist_ok=True)
+    tasks = root / "drop" / "tasks.jsonl"
+    tasks.write_bytes(b'{"image": "https://x/1"}\n{"image": "https://x/2"}\n')
+    with stack.client(owner.token) as client:
+        r = client.post(
+            f"/api/v1/projects/{project['id']}/imports",
+            json={"source": {"type": "folder", "path": "drop"}},
+        )
+        assert r.status_code == 202
+    # The job's two phases run by hand, with the file growing in between (as a sync tool
+    # still copying it would make it).
+    with stack.runtime.db.session(write=False) as session:
+        job = session.get(Job, r.json()["id"])
+        db_project = session.get(Project, project["id"])
+        assert job is not None and db_project is not None
+        session.expunge_all()
+    plan = read_sources(stack.runtime, job, db_project)
+    assert plan.row_count == 2
+    tasks.write_bytes(tasks.read_bytes() + b'{"image": "https://x/3"}\n')
+    with pytest.raises(Invalid, match="changed while it was being imported"):
+        write_plan(stack.runtime, job, plan)
+    assert _task_count(stack) == 0
 
 
 def test_malformed_jsonl_line_fails_the_whole_import(stack: Stack, factory: Factory) -> None:

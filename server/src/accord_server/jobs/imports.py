@@ -1,8 +1,11 @@
 """The import job: read every source file, validate everything, then write all or nothing.
 
 Phase 1 (reading, progress 0-50 %) parses task files and probes media, collecting a per-row
-error report; nothing is written. Phase 2 (writing, 50-100 %) inserts tasks and predictions in
-bulk inside one transaction, so a failed, cancelled or killed import leaves no task behind.
+error report; nothing is written but media blobs. Phase 2 (writing, 50-100 %) reads the task
+files again and inserts tasks and predictions in bulk chunks inside one transaction, so a
+failed, cancelled or killed import leaves no task behind. Neither phase keeps more than a chunk
+of task rows in memory (a JSON array file is decoded whole; JSON lines and CSV row by row): the
+worker's memory does not grow with the size of the import.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 import functools
 import gc
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,11 +26,12 @@ from accord_server.adapters.storage import (
 from accord_server.db.models import Job, Project
 from accord_server.jobs.runner import Cancelled
 from accord_server.runtime import Runtime
+from accord_server.schemas.label_schema import LabelSchema
 from accord_server.services import jobs as job_service
 from accord_server.services.annotation_results import MediaInfo, validate_result
 from accord_server.services.batches import get_or_create_batches
 from accord_server.services.errors import Invalid
-from accord_server.services.imports.parsers import TaskIn, parse_tasks
+from accord_server.services.imports.parsers import RowError, TaskIn, iter_tasks
 from accord_server.services.projects import project_schema
 from accord_server.services.tasks import insert_predictions, insert_tasks
 
@@ -38,15 +42,17 @@ PROGRESS_EVERY = 50
 
 @dataclass
 class Plan:
-    """Rows ready to insert, with predictions per row index, and the error report."""
+    """What phase 1 found: the sources in order (a task file to read again in phase 2, or the
+    row of a media file, ready), how many rows they make, the batches they name, the errors."""
 
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    predictions: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    entries: list[SourceFile | dict[str, Any]] = field(default_factory=list)
+    row_count: int = 0
     batches: set[str] = field(default_factory=set)
     errors: list[dict[str, Any]] = field(default_factory=list)
     error_count: int = 0
+    row_errors: int = 0
+    """Errors of rows inside the task files: phase 2 must meet exactly as many."""
     files: int = 0
-    skipped_rows: int = 0
 
     def error(self, file: str, row: int | None, fld: str | None, message: str) -> None:
         self.error_count += 1
@@ -98,20 +104,23 @@ def _task_row(task: TaskIn, is_text: bool) -> dict[str, Any]:
     }
 
 
-def _add_task_file(plan: Plan, project: Project, name: str, data: bytes) -> None:
-    parsed = parse_tasks(data, name)
-    for err in parsed.errors:
-        plan.error(name, err.row, err.field, err.message)
-    schema = project_schema(project)
+ErrorSink = Callable[[int | None, str | None, str], None]
+
+
+def _task_rows(
+    project: Project, schema: LabelSchema, name: str, data: bytes, error: ErrorSink
+) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """A task file's valid rows in order, each with its valid predictions; ``error`` hears of
+    every row skipped and every prediction dropped."""
     relation_tool = next((t.name for t in schema.tools if t.type == "relation"), None)
     is_text = project.media == "text"
-    rows = plan.rows
-    for task in parsed.tasks:
-        row = _task_row(task, is_text)
-        if not task.predictions and not task.batch:
-            rows.append(row)
+    for task in iter_tasks(data, name):
+        if type(task) is RowError:
+            error(task.row, task.field, task.message)
             continue
-        preds = []
+        assert type(task) is TaskIn
+        row = _task_row(task, is_text)
+        preds: list[dict[str, Any]] = []
         for i, pred in enumerate(task.predictions):
             for region in pred.result:
                 # Label Studio relations name no tool: they belong to the schema's relation tool.
@@ -127,16 +136,28 @@ def _add_task_file(plan: Plan, project: Project, name: str, data: bytes) -> None
                 )
                 result = validate_result(schema, pred.result, media, require_complete=False)
             except Invalid as exc:
-                plan.error(name, task.source_row, f"predictions[{i}].result", exc.message)
+                error(task.source_row, f"predictions[{i}].result", exc.message)
                 continue
             preds.append(
                 {"result": result, "score": pred.score, "model_version": pred.model_version}
             )
-        if preds:
-            plan.predictions[len(plan.rows)] = preds
-        if task.batch:
-            plan.batches.add(task.batch)
-        plan.rows.append(row)
+        yield row, preds
+
+
+def _add_task_file(plan: Plan, project: Project, src: SourceFile, data: bytes) -> None:
+    name = src.name
+
+    def error(row: int | None, fld: str | None, message: str) -> None:
+        plan.row_errors += 1
+        plan.error(name, row, fld, message)
+
+    rows = 0
+    for row, _preds in _task_rows(project, project_schema(project), name, data, error):
+        rows += 1
+        if row["batch"]:
+            plan.batches.add(row["batch"])
+    plan.row_count += rows
+    plan.entries.append(src)
 
 
 def _add_media_file(
@@ -157,18 +178,20 @@ def _add_media_file(
     if probe.kind == "text":
         text = data.decode("utf-8-sig")
         meta["text_length"] = probe.text_length
-        plan.rows.append({"data": {"text": text, "filename": base}, "meta": meta})
+        plan.entries.append({"data": {"text": text, "filename": base}, "meta": meta})
+        plan.row_count += 1
         return
     key = runtime.storage.put_bytes(data, content_type=probe.mime)
     if probe.width is not None:
         meta.update(width=probe.width, height=probe.height)
-    plan.rows.append(
+    plan.entries.append(
         {
             "data": {MEDIA_DATA_KEY[probe.kind]: media_url(project.id, key), "filename": base},
             "meta": meta,
             "media_key": key,
         }
     )
+    plan.row_count += 1
 
 
 def _check_cancel(runtime: Runtime, job_id: int) -> None:
@@ -187,7 +210,7 @@ def _report(
 
 
 def _counts(plan: Plan, **extra: Any) -> dict[str, Any]:
-    return {"files": plan.files, "rows": len(plan.rows), "errors": plan.error_count, **extra}
+    return {"files": plan.files, "rows": plan.row_count, "errors": plan.error_count, **extra}
 
 
 def read_sources(runtime: Runtime, job: Job, project: Project) -> Plan:
@@ -207,7 +230,7 @@ def read_sources(runtime: Runtime, job: Job, project: Project) -> Plan:
         try:
             data = src.read()
             if posixpath.splitext(src.name.lower())[1] in TASK_FILE_EXTENSIONS:
-                _add_task_file(plan, project, src.name, data)
+                _add_task_file(plan, project, src, data)
             else:
                 _add_media_file(plan, runtime, project, src, data)
         except MediaError as exc:
@@ -222,18 +245,28 @@ def read_sources(runtime: Runtime, job: Job, project: Project) -> Plan:
 
 
 def write_plan(runtime: Runtime, job: Job, plan: Plan) -> dict[str, Any]:
-    """Phase 2: insert every row and prediction in one transaction, in bulk chunks."""
+    """Phase 2: read the task files again and insert every row and prediction in one
+    transaction, in bulk chunks. A file that reads differently now than in phase 1 (changed in
+    between) raises ``Invalid``, which rolls everything back."""
     chunk = runtime.settings.import_batch_size
     default_batch = job.params.get("batch")
-    created = predictions = 0
+    created = predictions = row_errors = 0
     with runtime.db.transaction() as session:
         project = session.get(Project, job.project_id)
         if project is None:
             raise Invalid(f"project {job.project_id} no longer exists")
+        schema = project_schema(project)
         names = plan.batches | ({default_batch} if default_batch else set())
         batch_ids = get_or_create_batches(session, project=project, names=names)
-        for start in range(0, len(plan.rows), chunk):
-            rows = plan.rows[start : start + chunk]
+        rows: list[dict[str, Any]] = []
+        row_predictions: list[list[dict[str, Any]]] = []
+
+        def count_error(_row: int | None, _field: str | None, _message: str) -> None:
+            nonlocal row_errors
+            row_errors += 1
+
+        def write() -> None:
+            nonlocal created, predictions
             for row in rows:
                 name = row.pop("batch", None) or default_batch
                 row["batch_id"] = batch_ids.get(name) if name else None
@@ -241,20 +274,41 @@ def write_plan(runtime: Runtime, job: Job, plan: Plan) -> dict[str, Any]:
             created += len(ids)
             pred_rows = [
                 {**pred, "task_id": task_id}
-                for offset, task_id in enumerate(ids)
-                for pred in plan.predictions.get(start + offset, ())
+                for task_id, preds in zip(ids, row_predictions, strict=True)
+                for pred in preds
             ]
             predictions += insert_predictions(session, project=project, rows=pred_rows)
+            rows.clear()
+            row_predictions.clear()
             _check_cancel(runtime, job.id)
             if not runtime.db.is_sqlite:
                 # SQLite has one writer: this transaction holds it, so progress waits.
                 _report(
                     runtime,
                     job.id,
-                    0.5 + 0.5 * created / max(1, len(plan.rows)),
+                    0.5 + 0.5 * created / max(1, plan.row_count),
                     "writing",
                     _counts(plan, tasks=created),
                 )
+
+        for entry in plan.entries:
+            if isinstance(entry, dict):
+                pairs: Iterator[tuple[dict[str, Any], list[dict[str, Any]]]] = iter([(entry, [])])
+            else:
+                pairs = _task_rows(project, schema, entry.name, entry.read(), count_error)
+            for row, preds in pairs:
+                rows.append(row)
+                row_predictions.append(preds)
+                if len(rows) >= chunk:
+                    write()
+        if rows:
+            write()
+        if created != plan.row_count or row_errors != plan.row_errors:
+            raise Invalid(
+                "a source file changed while it was being imported "
+                f"({plan.row_count} rows and {plan.row_errors} bad ones when read, "
+                f"{created} and {row_errors} when written): nothing imported; import again"
+            )
     return _counts(plan, tasks=created, predictions=predictions)
 
 
@@ -293,7 +347,7 @@ def _run_import(runtime: Runtime, job_id: int) -> None:
                 f"{_first(plan.errors)}",
             )
         return
-    if not plan.rows and not plan.error_count:
+    if not plan.row_count and not plan.error_count:
         with runtime.db.transaction() as session:
             job_service.finish_job(
                 session,

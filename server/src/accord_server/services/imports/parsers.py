@@ -167,50 +167,47 @@ def _check_rows(count: int, max_rows: int | None, filename: str) -> None:
         )
 
 
-def _parse_json(data: bytes, filename: str, max_rows: int | None) -> ParseResult:
-    result = ParseResult([], [])
+def _iter_json(data: bytes, filename: str, max_rows: int | None) -> Iterator[TaskIn | RowError]:
+    # A JSON array is decoded whole (JSON lines stream row by row: prefer them for big files).
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        result.errors.append(RowError(0, None, f"invalid JSON: {exc}"))
-        return result
+        yield RowError(0, None, f"invalid JSON: {exc}")
+        return
     if type(doc) is dict:
         doc = [doc]
     elif type(doc) is not list:
         message = f"expected an array of tasks or one task object, got {_type_name(doc)}"
-        result.errors.append(RowError(0, None, message))
-        return result
+        yield RowError(0, None, message)
+        return
     _check_rows(len(doc), max_rows, filename)
-    tasks, errors = result.tasks, result.errors
     for row, item in enumerate(doc, 1):
         try:
-            tasks.append(_task_from_item(item, row))
+            yield _task_from_item(item, row)
         except _RowProblem as problem:
-            errors.append(RowError(row, problem.field, problem.message))
-    return result
+            yield RowError(row, problem.field, problem.message)
 
 
-def _parse_jsonl(data: bytes, filename: str, max_rows: int | None) -> ParseResult:
-    result = ParseResult([], [])
-    tasks, errors = result.tasks, result.errors
+def _iter_jsonl(data: bytes, filename: str, max_rows: int | None) -> Iterator[TaskIn | RowError]:
     loads, decode_error = orjson.loads, orjson.JSONDecodeError
     count = 0
-    for line_no, line in enumerate(data.split(b"\n"), 1):
+    for line_no, line in enumerate(io.BytesIO(data), 1):
         if not line.strip():
             continue
+        if line[-1:] == b"\n":
+            line = line[:-1]  # so that an error's position counts within the line
         count += 1
         if max_rows is not None and count > max_rows:
             _check_rows(count, max_rows, filename)
         try:
             item = loads(line)
         except decode_error as exc:
-            errors.append(RowError(line_no, None, f"invalid JSON: {exc}"))
+            yield RowError(line_no, None, f"invalid JSON: {exc}")
             continue
         try:
-            tasks.append(_task_from_item(item, line_no))
+            yield _task_from_item(item, line_no)
         except _RowProblem as problem:
-            errors.append(RowError(line_no, problem.field, problem.message))
-    return result
+            yield RowError(line_no, problem.field, problem.message)
 
 
 def _csv_bool(cell: str) -> bool:
@@ -248,23 +245,23 @@ def _csv_header(header: list[str]) -> str | None:
     return None
 
 
-def _parse_csv(data: bytes, filename: str, max_rows: int | None, delimiter: str) -> ParseResult:
-    result = ParseResult([], [])
-    tasks, errors = result.tasks, result.errors
+def _iter_csv(
+    data: bytes, filename: str, max_rows: int | None, delimiter: str
+) -> Iterator[TaskIn | RowError]:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         message = f"file is not valid UTF-8 (byte at offset {exc.start}); save it as UTF-8"
-        errors.append(RowError(0, None, message))
-        return result
+        yield RowError(0, None, message)
+        return
     if csv.field_size_limit() < _CSV_FIELD_LIMIT:
         csv.field_size_limit(_CSV_FIELD_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = next(reader, None)
     problem = "the file is empty" if not header else _csv_header(header)
     if problem is not None or header is None:
-        errors.append(RowError(0, None, problem or "the file is empty"))
-        return result
+        yield RowError(0, None, problem or "the file is empty")
+        return
     width = len(header)
     reserved = [(name, i) for i, name in enumerate(header) if name in _RESERVED_COLUMNS]
     data_columns = [(name, i) for i, name in enumerate(header) if name not in _RESERVED_COLUMNS]
@@ -276,7 +273,7 @@ def _parse_csv(data: bytes, filename: str, max_rows: int | None, delimiter: str)
         try:
             cells = next(reader, None)
         except csv.Error as exc:
-            errors.append(RowError(row + 1, None, f"unreadable CSV: {exc}"))
+            yield RowError(row + 1, None, f"unreadable CSV: {exc}")
             break
         if cells is None:
             break
@@ -288,7 +285,7 @@ def _parse_csv(data: bytes, filename: str, max_rows: int | None, delimiter: str)
             _check_rows(count, max_rows, filename)
         if len(cells) != width:
             message = f"expected {width} cells as in the header, found {len(cells)}"
-            errors.append(RowError(row, None, message))
+            yield RowError(row, None, message)
             continue
         if reserved:
             task = TaskIn(
@@ -298,12 +295,11 @@ def _parse_csv(data: bytes, filename: str, max_rows: int | None, delimiter: str)
             try:
                 _csv_reserved(task, reserved, cells)
             except _RowProblem as exc:
-                errors.append(RowError(row, exc.field, exc.message))
+                yield RowError(row, exc.field, exc.message)
                 continue
-            tasks.append(task)
+            yield task
         else:
-            tasks.append(TaskIn(data=dict(zip(header, cells, strict=True)), source_row=row))
-    return result
+            yield TaskIn(data=dict(zip(header, cells, strict=True)), source_row=row)
 
 
 def infer_format(filename: str) -> str | None:
@@ -326,10 +322,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def parse_tasks(
-    data: bytes, filename: str, *, fmt: str | None = None, max_rows: int | None = None
-) -> ParseResult:
-    """Parse a task file; bad rows go to ``errors``, too many rows raise ``TooLarge``."""
+def _resolve_format(filename: str, fmt: str | None) -> str:
     resolved = _FORMATS.get(fmt.lower().lstrip(".")) if fmt is not None else infer_format(filename)
     if resolved is None:
         given = fmt if fmt is not None else filename
@@ -337,13 +330,37 @@ def parse_tasks(
             f"{filename}: unsupported task file format {given!r}; use .json, .jsonl, .csv or .tsv",
             details={"errors": [field_error("format", "unsupported format", value=given)]},
         )
+    return resolved
+
+
+def iter_tasks(
+    data: bytes, filename: str, *, fmt: str | None = None, max_rows: int | None = None
+) -> Iterator[TaskIn | RowError]:
+    """A task file's rows in order, each a task or the error that skips it.
+
+    JSON lines and CSV are read a row at a time, so only the rows in use are in memory. An
+    unknown format raises ``Invalid`` at once, too many rows ``TooLarge`` when reached."""
+    resolved = _resolve_format(filename, fmt)
     data = data.removeprefix(codecs.BOM_UTF8)
+    if resolved == "json":
+        return _iter_json(data, filename, max_rows)
+    if resolved == "jsonl":
+        return _iter_jsonl(data, filename, max_rows)
+    return _iter_csv(data, filename, max_rows, "\t" if resolved == "tsv" else ",")
+
+
+def parse_tasks(
+    data: bytes, filename: str, *, fmt: str | None = None, max_rows: int | None = None
+) -> ParseResult:
+    """Parse a whole task file; bad rows go to ``errors``, too many rows raise ``TooLarge``."""
+    result = ParseResult([], [])
     with _gc_paused():
-        if resolved == "json":
-            return _parse_json(data, filename, max_rows)
-        if resolved == "jsonl":
-            return _parse_jsonl(data, filename, max_rows)
-        return _parse_csv(data, filename, max_rows, "\t" if resolved == "tsv" else ",")
+        for item in iter_tasks(data, filename, fmt=fmt, max_rows=max_rows):
+            if type(item) is TaskIn:
+                result.tasks.append(item)
+            else:
+                result.errors.append(item)  # type: ignore[arg-type]
+    return result
 
 
 # --- Label Studio results -> Accord regions --------------------------------------------------
