@@ -8,7 +8,7 @@ import httpx
 import pytest
 from support import PASSWORD, SCHEMA, Owner, Stack
 
-from accord import Client, Unauthenticated
+from accord import Client, InvalidRequest, Unauthenticated
 from accord._cli import main
 
 
@@ -102,3 +102,15 @@ def test_cli_login_prints_a_working_token(
     monkeypatch.setenv("ACCORD_PASSWORD", "wrong")
     assert main(["login", "--email", owner.email]) == 1
     assert "accord:" in capsys.readouterr().err
+
+
+def test_change_password(stack: Stack, owner: Owner, client: Client) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        client.change_password("not the password", "a new passphrase")
+    assert "current_password" in str(caught.value)
+    client.change_password(PASSWORD, "a new passphrase")
+    assert client.me().user.email == owner.email  # the token still works
+    with pytest.raises(Unauthenticated):
+        Client.login(stack.url, owner.email, PASSWORD)
+    with Client.login(stack.url, owner.email, "a new passphrase") as again:
+        assert again.me().user.email == owner.email

@@ -110,6 +110,14 @@ class Client:
         """The current user and their organizations."""
         return self._http.get_model(Me, "/auth/me")
 
+    def change_password(self, current: str, new: str) -> None:
+        """Change your password. Your other login sessions end; this client and your API
+        tokens keep working. A wrong ``current`` raises ``InvalidRequest`` and counts against
+        the login rate limit (``RateLimited`` after too many)."""
+        self._http.request(
+            "POST", "/auth/password", json={"current_password": current, "new_password": new}
+        )
+
     def close(self) -> None:
         """Close the connections, ending the login session of a ``login`` client first."""
         try:
