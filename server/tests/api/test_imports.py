@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from accord_server.db.models import Batch, Job, Prediction, Project, Task
 from accord_server.jobs.imports import read_sources, write_plan
 from accord_server.services.errors import Invalid
+from accord_server.services.imports import parsers
 from accord_server.settings import Settings
 from support import TEXT_SCHEMA, Factory, Member, Stack, running_stack
 
@@ -236,6 +237,33 @@ def test_skip_invalid_imports_the_valid_rows(stack: Stack, factory: Factory) -> 
     assert job["counts"]["tasks"] == 1 and job["counts"]["errors"] == 2
     assert [(e["row"], e["field"]) for e in job["errors"]] == [(3, "priority"), (4, None)]
     assert _task_count(stack) == 1
+
+
+def test_skip_invalid_imports_nothing_of_a_file_broken_deep_inside(
+    stack: Stack, factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A large .json array is read an element at a time: its syntax error turns up after rows
+    # were read. The file counts as unusable, as a small one decoded whole would.
+    monkeypatch.setattr(parsers, "JSON_WHOLE_MAX_BYTES", 0)
+    owner = factory.owner()
+    project = factory.project(owner)
+    broken = b'[{"image": "https://x/1", "batch": "from-broken"}, {"image": "https://x/2"}, {'
+    good = b'[{"image": "https://x/3"}]'
+    job = _upload(
+        stack,
+        owner,
+        project["id"],
+        [("broken.json", broken), ("good.json", good)],
+        skip_invalid=True,
+    )
+    assert job["state"] == "succeeded", job
+    assert job["counts"]["tasks"] == 1 and job["counts"]["errors"] == 1
+    error = job["errors"][0]
+    assert (error["file"], error["row"]) == ("broken.json", 0)
+    assert error["message"].startswith("invalid JSON after task 2: ")
+    with stack.runtime.db.session() as session:
+        assert [t.data["image"] for t in session.scalars(select(Task))] == ["https://x/3"]
+        assert session.scalar(select(func.count()).select_from(Batch)) == 0
 
 
 def test_media_files_are_probed_and_bad_ones_named(stack: Stack, factory: Factory) -> None:

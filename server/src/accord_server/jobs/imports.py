@@ -146,17 +146,31 @@ def _task_rows(
 
 def _add_task_file(plan: Plan, project: Project, src: SourceFile, data: bytes) -> None:
     name = src.name
+    kept: list[tuple[int | None, str | None, str]] = []  # the first ones, for the report
+    count = 0
+    unusable = False
 
-    def error(row: int | None, fld: str | None, message: str) -> None:
-        plan.row_errors += 1
-        plan.error(name, row, fld, message)
+    def error(row_no: int | None, fld: str | None, message: str) -> None:
+        nonlocal count, unusable
+        count += 1
+        unusable = unusable or row_no == 0
+        if len(kept) < job_service.MAX_ERRORS_KEPT or row_no == 0:
+            kept.append((row_no, fld, message))
 
     rows = 0
+    batches: set[str] = set()
     for row, _preds in _task_rows(project, project_schema(project), name, data, error):
         rows += 1
         if row["batch"]:
-            plan.batches.add(row["batch"])
+            batches.add(row["batch"])
+    for row_no, fld, message in kept:
+        plan.error(name, row_no, fld, message)
+    plan.error_count += count - len(kept)
+    if unusable:
+        return  # the file as a whole is unusable (see iter_tasks): nothing of it is written
+    plan.row_errors += count
     plan.row_count += rows
+    plan.batches |= batches
     plan.entries.append(src)
 
 

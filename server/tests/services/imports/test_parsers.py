@@ -8,6 +8,7 @@ import orjson
 import pytest
 
 from accord_server.services.errors import Invalid, TooLarge
+from accord_server.services.imports import parsers
 from accord_server.services.imports.parsers import (
     LabelStudioResultError,
     ParseResult,
@@ -77,6 +78,56 @@ def test_json_scalar_document_is_refused() -> None:
 def test_json_with_bom() -> None:
     result = parse_tasks(b'\xef\xbb\xbf[{"text": "bom"}]', "bom.json")
     assert [t.data for t in result.tasks] == [{"text": "bom"}]
+
+
+@pytest.fixture
+def stream_json(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every .json array is read an element at a time, as one over the size limit is."""
+    monkeypatch.setattr(parsers, "JSON_WHOLE_MAX_BYTES", 0)
+
+
+def test_a_large_json_array_streams_to_the_same_tasks_and_errors(stream_json: None) -> None:
+    items: list[Any] = [
+        {"data": {"image": "a.jpg", "score": 0.25}, "priority": 5},
+        ["not", "an", "object"],
+        {"image": "b.jpg", "n": 1234567890123},
+        {"data": {"image": "c.jpg"}, "priority": "high"},
+    ]
+    data = b" \n" + orjson.dumps(items, option=orjson.OPT_INDENT_2)
+    streamed = parse_tasks(data, "big.json")
+    assert [(t.data, t.priority, t.source_row) for t in streamed.tasks] == [
+        ({"image": "a.jpg", "score": 0.25}, 5, 1),
+        ({"image": "b.jpg", "n": 1234567890123}, 0, 3),
+    ]
+    assert type(streamed.tasks[0].data["score"]) is float
+    assert _errors(streamed) == [(2, None), (4, "priority")]
+
+
+def test_a_syntax_error_deep_in_a_large_array_leaves_nothing_of_the_file(
+    stream_json: None,
+) -> None:
+    result = parse_tasks(b'[{"text": "a"}, {"text": "b"}, {"text": }]', "big.json")
+    assert result.tasks == []
+    assert _errors(result) == [(0, None)]
+    message = result.errors[0].message
+    assert message.startswith("invalid JSON after task 2: parse error: ")
+    assert "near" in message and "\n" not in message
+    bad_bytes = parse_tasks(b'[{"text": "\xff"}]', "big.json").errors[0].message
+    assert bad_bytes.startswith("invalid JSON after task 0: lexical error: invalid bytes")
+    truncated = parse_tasks(b'[{"text": "a"}', "big.json").errors[0].message
+    assert truncated.startswith("invalid JSON after task 1: parse error: premature EOF")
+
+
+def test_streaming_leaves_single_objects_and_scalars_to_the_whole_decoder(
+    stream_json: None,
+) -> None:
+    assert [t.data for t in parse_tasks(b'{"text": "one"}', "x.json").tasks] == [{"text": "one"}]
+    assert "got number" in parse_tasks(b"42", "x.json").errors[0].message
+
+
+def test_too_many_rows_in_a_streamed_array(stream_json: None) -> None:
+    with pytest.raises(TooLarge):
+        parse_tasks(orjson.dumps([{"a": i} for i in range(4)]), "big.json", max_rows=3)
 
 
 # --- JSON lines ------------------------------------------------------------------------------

@@ -13,11 +13,13 @@ import codecs
 import csv
 import gc
 import io
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+import ijson
 import orjson
 
 from accord_server.services.errors import Invalid, TooLarge, field_error
@@ -32,6 +34,10 @@ _FORMATS = {
 _RESERVED_COLUMNS = ("priority", "batch", "is_gold")
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no", ""})
+# Larger .json files holding an array are read an element at a time (ijson), which is also
+# faster; smaller ones are decoded whole, whose syntax errors give a line and a column.
+JSON_WHOLE_MAX_BYTES = 1024 * 1024
+_LEADING_SPACE = re.compile(rb"\s*")
 # csv's default cap is 128 KiB per field, too small for long documents in a text project.
 _CSV_FIELD_LIMIT = 64 * 1024 * 1024
 
@@ -168,7 +174,10 @@ def _check_rows(count: int, max_rows: int | None, filename: str) -> None:
 
 
 def _iter_json(data: bytes, filename: str, max_rows: int | None) -> Iterator[TaskIn | RowError]:
-    # A JSON array is decoded whole (JSON lines stream row by row: prefer them for big files).
+    start = _LEADING_SPACE.match(data)
+    if len(data) > JSON_WHOLE_MAX_BYTES and data[start.end() if start else 0 :][:1] == b"[":
+        yield from _iter_json_array(data, filename, max_rows)
+        return
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
@@ -186,6 +195,36 @@ def _iter_json(data: bytes, filename: str, max_rows: int | None) -> Iterator[Tas
             yield _task_from_item(item, row)
         except _RowProblem as problem:
             yield RowError(row, problem.field, problem.message)
+
+
+def _iter_json_array(
+    data: bytes, filename: str, max_rows: int | None
+) -> Iterator[TaskIn | RowError]:
+    # A large array, read an element at a time: decoded whole, its objects would take many
+    # times the file's size. A syntax error is found only where it is, after the rows before
+    # it; it comes last, as row 0 (the file as a whole).
+    row = 0
+    try:
+        for item in ijson.items(io.BytesIO(data), "item", use_float=True):
+            row += 1
+            if max_rows is not None and row > max_rows:
+                _check_rows(row, max_rows, filename)
+            try:
+                yield _task_from_item(item, row)
+            except _RowProblem as problem:
+                yield RowError(row, problem.field, problem.message)
+    except ijson.JSONError as exc:
+        yield RowError(0, None, f"invalid JSON after task {row}: {_yajl_message(exc)}")
+
+
+def _yajl_message(exc: Exception) -> str:
+    """yajl's message ("parse error: …", the text around, a pointer) in one line."""
+    raw = exc.args[0] if exc.args else str(exc)
+    text = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) >= 2 and "(right here)" in lines[-1]:
+        return f"{lines[0]}, near {lines[1]!r}"
+    return lines[0] if lines else "malformed"
 
 
 def _iter_jsonl(data: bytes, filename: str, max_rows: int | None) -> Iterator[TaskIn | RowError]:
@@ -338,8 +377,11 @@ def iter_tasks(
 ) -> Iterator[TaskIn | RowError]:
     """A task file's rows in order, each a task or the error that skips it.
 
-    JSON lines and CSV are read a row at a time, so only the rows in use are in memory. An
-    unknown format raises ``Invalid`` at once, too many rows ``TooLarge`` when reached."""
+    Rows are read one at a time (JSON lines, CSV, and .json arrays over
+    ``JSON_WHOLE_MAX_BYTES``), so only the rows in use are in memory. An error of row 0 is
+    about the file as a whole: it makes the file unusable, even when rows came before it (a
+    syntax error deep in a large array). An unknown format raises ``Invalid`` at once, too
+    many rows ``TooLarge`` when reached."""
     resolved = _resolve_format(filename, fmt)
     data = data.removeprefix(codecs.BOM_UTF8)
     if resolved == "json":
@@ -360,6 +402,8 @@ def parse_tasks(
                 result.tasks.append(item)
             else:
                 result.errors.append(item)  # type: ignore[arg-type]
+    if any(e.row == 0 for e in result.errors):
+        result.tasks.clear()  # the file as a whole is unusable
     return result
 
 
