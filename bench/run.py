@@ -364,14 +364,20 @@ def open_task_ids(server: Server, project_id: int, n: int) -> list[int]:
 # --------------------------------------------------------------------------- benches
 
 
-def make_jsonl(path: Path, n: int) -> int:
+def make_task_file(path: Path, n: int) -> int:
+    """N tasks ``{"text": "task i"}``: one per line (.jsonl), or one JSON array (.json)."""
+    array = path.suffix == ".json"
     with open(path, "wb") as f:
+        f.write(b"[" if array else b"")
         for start in range(0, n, 100_000):
             f.write(
-                "".join(
-                    f'{{"text": "task {i}"}}\n' for i in range(start, min(n, start + 100_000))
-                ).encode()
+                ("," if array else "\n")
+                .join(f'{{"text": "task {i}"}}' for i in range(start, min(n, start + 100_000)))
+                .encode()
             )
+            if start + 100_000 < n or not array:
+                f.write(b"," if array else b"\n")
+        f.write(b"]" if array else b"")
     return path.stat().st_size
 
 
@@ -384,10 +390,10 @@ def create_project(client: httpx.Client, org_id: int, name: str) -> int:
 
 
 def bench_import(
-    server: Server, people: dict[str, Any], n: int, tmp: Path, timeout: float
+    server: Server, people: dict[str, Any], n: int, tmp: Path, timeout: float, fmt: str
 ) -> dict[str, Any]:
-    path = tmp / f"tasks-{n}.jsonl"
-    size = make_jsonl(path, n)
+    path = tmp / f"tasks-{n}.{fmt}"
+    size = make_task_file(path, n)
     headers = {"Authorization": f"Bearer {people['owner']}"}
     with httpx.Client(base_url=server.url, headers=headers, timeout=600) as client:
         project_id = create_project(client, people["org_id"], f"import {n}")
@@ -398,7 +404,7 @@ def bench_import(
         with open(path, "rb") as f:
             r = client.post(
                 f"/api/v1/projects/{project_id}/imports/files",
-                files={"files": (path.name, f, "application/x-ndjson")},
+                files={"files": (path.name, f, "application/octet-stream")},
             )
         r.raise_for_status()
         t_upload = time.perf_counter() - t0
@@ -752,6 +758,12 @@ def main() -> None:
     )
     ap.add_argument("--quiet-wait", type=float, default=60)
     ap.add_argument("--import-timeout", type=float, default=1800)
+    ap.add_argument(
+        "--import-format",
+        choices=["jsonl", "json"],
+        default="jsonl",
+        help="the task file: JSON lines, or one JSON array",
+    )
     ap.add_argument("--keep", action="store_true", help="keep the data dir / database")
     ap.add_argument("--aggregate", type=Path, help="only summarise a py-spy raw file")
     args = ap.parse_args()
@@ -778,7 +790,7 @@ def main() -> None:
             for n in sizes:
                 res["imports"][len(res["imports"]) :] = [None]
                 load = wait_quiet(args.quiet_load, args.quiet_wait)
-                imp = bench_import(server, people, n, tmp, args.import_timeout)
+                imp = bench_import(server, people, n, tmp, args.import_timeout, args.import_format)
                 imp["load_before"] = load
                 res["imports"][-1] = imp
                 project_id = imp["project_id"]
