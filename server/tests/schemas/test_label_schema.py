@@ -260,6 +260,21 @@ def test_color_rejected(color: str) -> None:
             (),
             'duplicate attribute "k"',
         ),
+        (
+            [{"name": "k", "type": "number", "min": 10, "max": 1.5}],
+            (0,),
+            "min (10) is greater than max (1.5)",
+        ),
+        (
+            [{"name": "k", "type": "text", "max": 3}],
+            (0,),
+            'min and max are only allowed for type "number", not "text"',
+        ),
+        (
+            [{"name": "k", "type": "number", "min": "0"}],
+            (0, "min"),
+            "Input should be a valid number",
+        ),
     ],
 )
 def test_attribute_rules(attributes: list[Any], loc: Loc, message: str) -> None:

@@ -224,6 +224,8 @@ IMAGE_SCHEMA = LabelSchema.model_validate(
                             {"name": "kind", "type": "choice", "choices": ["sedan", "suv"]},
                             {"name": "note", "type": "text"},
                             {"name": "conf", "type": "number"},
+                            {"name": "occlusion", "type": "number", "min": 0, "max": 100},
+                            {"name": "depth", "type": "number", "min": 0.5},
                         ],
                     },
                     "person",
@@ -280,7 +282,14 @@ def image_result() -> list[Json]:
             "type": "bbox",
             "label": "car",
             "geometry": {"x": 10, "y": 20, "width": 30, "height": 40},
-            "attributes": {"occluded": True, "kind": "suv", "note": "dent", "conf": 1},
+            "attributes": {
+                "occluded": True,
+                "kind": "suv",
+                "note": "dent",
+                "conf": 1,
+                "occlusion": 100,  # the bounds are inclusive
+                "depth": 0.5,
+            },
             "score": 0.93,
             "origin": "model",
         },
@@ -435,7 +444,14 @@ def test_valid_image_result_is_normalized() -> None:
     box = regions[0]
     assert box["geometry"] == {"x": 10.0, "y": 20.0, "width": 30.0, "height": 40.0, "rotation": 0.0}
     assert all(isinstance(v, float) for v in box["geometry"].values())
-    assert box["attributes"] == {"occluded": True, "kind": "suv", "note": "dent", "conf": 1.0}
+    assert box["attributes"] == {
+        "occluded": True,
+        "kind": "suv",
+        "note": "dent",
+        "conf": 1.0,
+        "occlusion": 100.0,
+        "depth": 0.5,
+    }
     assert (box["score"], box["origin"]) == (0.93, "model")
     assert regions[1]["geometry"] == {"points": [[0.0, 0.0], [640.0, 480.0], [10.5, 400.0]]}
     assert regions[2]["geometry"]["points"][1] == [-5.0, 900.0, 0]
@@ -632,7 +648,8 @@ IMAGE_CASES: list[tuple[int, Json, str, str]] = [
         0,
         {"attributes": {"color": "red"}},
         "result[0].attributes.color",
-        'unknown attribute "color" for label "car"; expected one of: occluded, kind, note, conf',
+        'unknown attribute "color" for label "car"; expected one of: occluded, kind, note, conf, '
+        "occlusion, depth",
     ),
     (
         0,
@@ -658,6 +675,24 @@ IMAGE_CASES: list[tuple[int, Json, str, str]] = [
         {"attributes": {"conf": math.inf}},
         "result[0].attributes.conf",
         "must be a finite number, not inf",
+    ),
+    (
+        0,
+        {"attributes": {"occlusion": 100.5}},
+        "result[0].attributes.occlusion",
+        "must be a number between 0 and 100, not 100.5",
+    ),
+    (
+        0,
+        {"attributes": {"depth": 0.25}},
+        "result[0].attributes.depth",
+        "must be a number ≥ 0.5, not 0.25",
+    ),
+    (
+        0,
+        {"attributes": {"occlusion": "50"}},
+        "result[0].attributes.occlusion",
+        'must be a number between 0 and 100, not "50"',
     ),
     # bbox
     (

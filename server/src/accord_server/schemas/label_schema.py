@@ -44,6 +44,14 @@ _TOOL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 
 NonEmptyStr = Annotated[str, Field(min_length=1)]
+FiniteFloat = Annotated[float, Field(allow_inf_nan=False, strict=True)]
+
+
+def _number_text(value: float) -> str:
+    """1.0 as "1", 0.5 as "0.5"."""
+    return str(int(value)) if value.is_integer() else str(value)
+
+
 Loc = tuple[str | int, ...]
 
 
@@ -75,11 +83,46 @@ class _Strict(BaseModel):
 
 
 class AttributeSpec(_Strict):
-    """One attribute a region with this label may carry (e.g. ``occluded: bool``)."""
+    """One attribute a region with this label may carry (e.g. ``occluded: bool``); a number
+    may be bounded (``min``, ``max``, both inclusive)."""
 
     name: NonEmptyStr
     type: AttributeType
     choices: list[NonEmptyStr] | None = None
+    min: FiniteFloat | None = None
+    max: FiniteFloat | None = None
+
+    @model_validator(mode="after")
+    def _check_bounds(self) -> Self:
+        if self.type != "number":
+            if self.min is not None or self.max is not None:
+                raise PydanticCustomError(
+                    "bounds_not_allowed",
+                    'min and max are only allowed for type "number", not "{type}"',
+                    {"type": self.type},
+                )
+        elif self.min is not None and self.max is not None and self.min > self.max:
+            raise PydanticCustomError(
+                "bounds_order",
+                "min ({min}) is greater than max ({max})",
+                {"min": _number_text(self.min), "max": _number_text(self.max)},
+            )
+        return self
+
+    def bounds_text(self) -> str:
+        """The allowed numbers in words: "a number between 0 and 1", "a number ≥ 0", …"""
+        low, high = self.min, self.max
+        if low is not None and high is not None:
+            return f"a number between {_number_text(low)} and {_number_text(high)}"
+        if low is not None:
+            return f"a number ≥ {_number_text(low)}"
+        if high is not None:
+            return f"a number ≤ {_number_text(high)}"
+        return "a finite number"
+
+    def in_bounds(self, value: float) -> bool:
+        """Whether ``value`` lies within ``min`` and ``max``."""
+        return (self.min is None or value >= self.min) and (self.max is None or value <= self.max)
 
     @model_validator(mode="after")
     def _check_choices(self) -> Self:

@@ -644,7 +644,8 @@ def _attribute_ok(spec: AttributeSpec, value: object) -> bool:
     if spec.type == "bool":
         return isinstance(value, bool)
     if spec.type == "number":
-        return _num(value) is not None
+        number = _num(value)
+        return number is not None and spec.in_bounds(number)
     if spec.type == "choice":
         return isinstance(value, str) and value in (spec.choices or [])
     return isinstance(value, str)
@@ -653,7 +654,7 @@ def _attribute_ok(spec: AttributeSpec, value: object) -> bool:
 def _attribute_hint(spec: AttributeSpec) -> str:
     if spec.type == "choice":
         return f"must be one of: {', '.join(spec.choices or [])}"
-    names = {"bool": "true or false", "number": "a finite number", "text": "a string"}
+    names = {"bool": "true or false", "number": spec.bounds_text(), "text": "a string"}
     return f"must be {names[spec.type]}"
 
 

@@ -12,13 +12,13 @@ describe('schemaView', () => {
     const v = schemaView({
       media: 'image',
       tools: [
-        { name: 'o', type: 'bbox', labels: [{ name: 'car', color: '#ff0000', hotkey: '1', attributes: [{ name: 'occluded', type: 'bool' }] }, { name: 'dog' }] },
+        { name: 'o', type: 'bbox', labels: [{ name: 'car', color: '#ff0000', hotkey: '1', attributes: [{ name: 'occluded', type: 'bool' }, { name: 'occlusion', type: 'number', min: 0, max: 100 }] }, { name: 'dog' }] },
         { name: 'p', type: 'keypoints', labels: ['person'], keypoints: ['a', 'b'], skeleton: [['a', 'b']] },
         { name: 'c', type: 'classification', choices: ['x', 'y'], multiple: true },
       ],
     });
     expect(v.media).toBe('image');
-    expect(v.tools[0]?.labels[0]).toEqual({ name: 'car', color: '#ff0000', hotkey: '1', attributes: ['occluded: bool'] });
+    expect(v.tools[0]?.labels[0]).toEqual({ name: 'car', color: '#ff0000', hotkey: '1', attributes: ['occluded: bool', 'occlusion: number 0–100'] });
     expect(v.tools[0]?.labels[1]?.color).toMatch(/^(#|hsl|rgb)/);
     expect(v.tools[1]?.skeleton).toEqual([['a', 'b']]);
     expect(v.tools[1]?.labels[0]?.name).toBe('person');

@@ -34,12 +34,21 @@ type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
+/** A number attribute's bounds as the preview shows them: " 0–100", " ≥ 0", " ≤ 5", or "". */
+function boundsText(min: unknown, max: unknown): string {
+  const lo = typeof min === 'number' ? min : null;
+  const hi = typeof max === 'number' ? max : null;
+  if (lo !== null && hi !== null) return ` ${lo}–${hi}`;
+  if (lo !== null) return ` ≥ ${lo}`;
+  return hi !== null ? ` ≤ ${hi}` : '';
+}
+
 function labelView(raw: unknown): LabelView | null {
   if (typeof raw === 'string') return { name: raw, color: defaultColor(raw), hotkey: null, attributes: [] };
   if (!isObj(raw) || typeof raw['name'] !== 'string') return null;
   const name = raw['name'];
   const attributes = Array.isArray(raw['attributes'])
-    ? raw['attributes'].filter(isObj).map((a) => `${String(a['name'])}: ${String(a['type'])}`)
+    ? raw['attributes'].filter(isObj).map((a) => `${String(a['name'])}: ${String(a['type'])}${boundsText(a['min'], a['max'])}`)
     : [];
   return {
     name,

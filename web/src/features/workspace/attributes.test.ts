@@ -45,6 +45,12 @@ describe('attribute specs from the schema', () => {
     ]);
     expect(attributeSpecs('car')).toEqual([]);
   });
+  it('reads the bounds of a number, and only of a number', () => {
+    const [pct, free, text] = attributeSpecs({ name: 'x', attributes: [{ name: 'pct', type: 'number', min: 0, max: 100 }, { name: 'free', type: 'number', min: 'low' }, { name: 't', type: 'text', min: 1 }] });
+    expect(pct).toEqual({ name: 'pct', type: 'number', choices: [], min: 0, max: 100 });
+    expect(free).toEqual({ name: 'free', type: 'number', choices: [] });
+    expect(text).toEqual({ name: 't', type: 'text', choices: [] });
+  });
 });
 
 describe('attribute values', () => {
@@ -55,6 +61,11 @@ describe('attribute values', () => {
     expect(attributeProblem(choice, 'back')).toBe('must be one of: front, side');
     expect(attributeProblem(num, 3.5)).toBeNull();
     expect(attributeProblem(num, Number.NaN)).toBe('must be a finite number');
+    const pct: AttributeSpec = { name: 'pct', type: 'number', choices: [], min: 0, max: 100 };
+    expect(attributeProblem(pct, 100)).toBeNull();
+    expect(attributeProblem(pct, 100.5)).toBe('must be a number between 0 and 100');
+    expect(attributeProblem({ ...num, min: 0.5 }, 0.25)).toBe('must be a number ≥ 0.5');
+    expect(attributeProblem({ ...num, max: -1 }, 0)).toBe('must be a number ≤ -1');
     expect(attributeProblem(text, '')).toBeNull();
     expect(attributeProblem(text, 3)).toBe('must be a string');
   });

@@ -3,8 +3,9 @@
  * server accepts (the rules of `_attributes` in services/annotation_results.py), what a region
  * keeps when it is relabelled, and how an input's text becomes a value.
  *
- * The schema has no defaults, no `required` and no number bounds for attributes (AttributeSpec is
- * `name`, `type`, `choices`), so a new region starts with no attributes and an unset one is absent.
+ * The schema has no defaults and no `required` for attributes (AttributeSpec is `name`, `type`,
+ * `choices`, and a number's inclusive `min` / `max`), so a new region starts with no attributes
+ * and an unset one is absent.
  */
 
 import type { Attributes } from '../../core';
@@ -18,12 +19,24 @@ export interface AttributeSpec {
   type: AttributeType;
   /** The allowed values of a `choice` attribute (empty for the other types). */
   choices: string[];
+  /** A number attribute's bounds, inclusive (absent when the schema gives none). */
+  min?: number;
+  max?: number;
 }
 
 const TYPES: readonly AttributeType[] = ['bool', 'choice', 'text', 'number'];
 
 type Json = Record<string, unknown>;
 const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isFiniteNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** The numbers a number attribute accepts, in the server's words ("a number between 0 and 1"). */
+export function numberBounds(spec: AttributeSpec): string {
+  if (spec.min !== undefined && spec.max !== undefined) return `a number between ${spec.min} and ${spec.max}`;
+  if (spec.min !== undefined) return `a number ≥ ${spec.min}`;
+  if (spec.max !== undefined) return `a number ≤ ${spec.max}`;
+  return 'a finite number';
+}
 
 /** The attributes a raw schema label declares (a bare string declares none); malformed ones are skipped. */
 export function attributeSpecs(rawLabel: unknown): AttributeSpec[] {
@@ -32,7 +45,12 @@ export function attributeSpecs(rawLabel: unknown): AttributeSpec[] {
   for (const a of rawLabel['attributes']) {
     if (!isObj(a) || typeof a['name'] !== 'string' || !TYPES.includes(a['type'] as AttributeType)) continue;
     const choices = Array.isArray(a['choices']) ? a['choices'].filter((c): c is string => typeof c === 'string') : [];
-    out.push({ name: a['name'], type: a['type'] as AttributeType, choices: a['type'] === 'choice' ? choices : [] });
+    const spec: AttributeSpec = { name: a['name'], type: a['type'] as AttributeType, choices: a['type'] === 'choice' ? choices : [] };
+    if (spec.type === 'number') {
+      if (isFiniteNumber(a['min'])) spec.min = a['min'];
+      if (isFiniteNumber(a['max'])) spec.max = a['max'];
+    }
+    out.push(spec);
   }
   return out;
 }
@@ -63,7 +81,9 @@ export function attributeProblem(spec: AttributeSpec, value: unknown): string | 
     case 'bool':
       return typeof value === 'boolean' ? null : 'must be true or false';
     case 'number':
-      return typeof value === 'number' && Number.isFinite(value) ? null : 'must be a finite number';
+      return isFiniteNumber(value) && (spec.min === undefined || value >= spec.min) && (spec.max === undefined || value <= spec.max)
+        ? null
+        : `must be ${numberBounds(spec)}`;
     case 'choice':
       return typeof value === 'string' && spec.choices.includes(value) ? null : `must be one of: ${spec.choices.join(', ')}`;
     case 'text':
