@@ -27,6 +27,7 @@ tools:
           - {name: occluded, type: bool}
           - {name: pose, type: choice, choices: [front, side, back]}
           - {name: plate, type: text}
+          - {name: visible, type: number, min: 0, max: 100}
       - tree
 `;
 
@@ -81,6 +82,15 @@ describe.skipIf(!AVAILABLE)('label attributes in the workspace', () => {
 
     await pose.selectOption('side');
 
+    // A number outside the schema's bounds is marked in the server's words, then fixed.
+    const visible = panel.getByLabel('visible');
+    expect(await visible.getAttribute('max')).toBe('100');
+    await visible.fill('150');
+    const visibleNote = panel.getByTestId('attribute-visible').getByRole('note');
+    await expect.poll(() => visibleNote.textContent()).toBe('150: must be a number between 0 and 100');
+    await visible.fill('80');
+    await visibleNote.waitFor({ state: 'detached' });
+
     // Typing "v1 x" neither switches to the select tool (V) nor relabels (1).
     await plate.click();
     await page.keyboard.type('v1 x');
@@ -125,6 +135,6 @@ describe.skipIf(!AVAILABLE)('label attributes in the workspace', () => {
     expect(list.json).toHaveLength(1);
     const result = list.json[0]?.result ?? [];
     expect(result).toHaveLength(1);
-    expect(result[0]).toMatchObject({ type: 'bbox', label: 'car', attributes: { occluded: true, pose: 'side', plate: 'v1 x' } });
+    expect(result[0]).toMatchObject({ type: 'bbox', label: 'car', attributes: { occluded: true, pose: 'side', plate: 'v1 x', visible: 80 } });
   });
 });
