@@ -150,6 +150,24 @@ describe.skipIf(!AVAILABLE)('Accord web app', () => {
     await page.getByText(/^Annotations \(\d+\)$/).waitFor();
   });
 
+  it('creates a project from a pasted Label Studio config', async () => {
+    await page.getByRole('link', { name: 'Projects', exact: true }).click();
+    await page.getByRole('link', { name: '+ New project' }).click();
+    await page.getByLabel('Name').fill('From Label Studio');
+    const config = '<View>\n  <Image name="image" value="$image"/>\n  <RectangleLabels name="label" toName="image">\n    <Label value="Car" background="#FF0000"/>\n    <Label value="Pedestrian"/>\n  </RectangleLabels>\n</View>\n';
+    await page.getByLabel('Label schema (YAML)').fill(config);
+    await page.getByTestId('schema-status').getByText('Valid schema').waitFor();
+    await page.getByTestId('schema-from-label-studio').waitFor();
+    await page.getByTestId('schema-preview').getByText('Pedestrian').waitFor();
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.waitForURL(/#\/projects\/\d+\/import$/);
+    const id = Number(/projects\/(\d+)/.exec(page.url())?.[1]);
+    const r = await fetch(`${server.url}/api/v1/projects/${id}`, { headers: { authorization: `Bearer ${server.token}` } });
+    const project = (await r.json()) as { label_schema: { tools: { name: string; type: string }[] }; schema_source: string };
+    expect(project.label_schema.tools.map((t) => [t.name, t.type])).toEqual([['label', 'bbox']]);
+    expect(project.schema_source).toMatch(/^media: image\n/);
+  });
+
   it('invites an annotator', async () => {
     await page.getByRole('link', { name: 'Members' }).click();
     await page.locator('input[name="invite-email"]').fill('annotator@smoke.test');

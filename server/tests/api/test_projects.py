@@ -154,3 +154,61 @@ def test_overlap_change_moves_open_slots(stack: Stack, factory: Factory) -> None
         assert client.post(f"/api/v1/projects/{pid}/next").status_code == 200
     with stack.runtime.db.session() as session:
         assert session.scalar(select(Task.open_slots)) == 0
+
+
+LABEL_STUDIO_CONFIG = """<View>
+  <Image name="image" value="$image"/>
+  <RectangleLabels name="label" toName="image">
+    <Label value="Car" background="#FF0000"/>
+    <Label value="Person"/>
+  </RectangleLabels>
+</View>"""
+
+
+def test_a_label_studio_project_moves_over_config_and_predictions(
+    stack: Stack, factory: Factory
+) -> None:
+    # The config is pasted as the schema; Label Studio tasks with predictions are imported;
+    # the predictions land on the tool named like their from_name.
+    owner = factory.owner()
+    project = factory.project(owner, schema=LABEL_STUDIO_CONFIG)
+    assert project["label_schema"]["tools"][0]["name"] == "label"
+    assert project["schema_source"].startswith("media: image\ntools:\n- name: label\n")
+    prediction = {
+        "model_version": "yolo",
+        "score": 0.9,
+        "result": [
+            {
+                "id": "a1",
+                "from_name": "label",
+                "to_name": "image",
+                "type": "rectanglelabels",
+                "original_width": 640,
+                "original_height": 480,
+                "value": {"x": 10, "y": 10, "width": 20, "height": 20, "rectanglelabels": ["Car"]},
+            }
+        ],
+    }
+    job = factory.import_tasks(
+        owner,
+        project["id"],
+        [{"data": {"image": "https://x/1.jpg"}, "predictions": [prediction]}],
+    )
+    assert job["counts"]["predictions"] == 1
+    with stack.client(owner.token) as client:
+        task = client.get(f"/api/v1/projects/{project['id']}/tasks").json()["items"][0]
+        [stored] = client.get(f"/api/v1/tasks/{task['id']}/predictions").json()
+        assert stored["result"][0]["tool"] == "label"
+        assert stored["result"][0]["label"] == "Car"
+        assert stored["result"][0]["geometry"]["x"] == 64.0
+        # The same config checked before saving, as the web app's editor does.
+        checked = client.post(
+            "/api/v1/label-schemas/validate", json={"label_schema": LABEL_STUDIO_CONFIG}
+        )
+        assert checked.status_code == 200 and checked.json()["media"] == "image"
+        refused = client.post(
+            "/api/v1/label-schemas/validate",
+            json={"label_schema": LABEL_STUDIO_CONFIG.replace("RectangleLabels", "Taxonomy")},
+        )
+    assert refused.status_code == 422
+    assert refused.json()["details"]["errors"][0]["path"] == '<Taxonomy name="label">'

@@ -14,6 +14,10 @@ from accord_server.schemas.label_schema import (
     LabelSchema,
 )
 from accord_server.services.errors import Invalid, field_error
+from accord_server.services.label_studio_config import (
+    looks_like_label_studio,
+    schema_from_label_studio,
+)
 
 __all__ = ["parse_label_schema", "result_label_keys", "schema_label_keys"]
 
@@ -25,16 +29,19 @@ Loc = tuple[str | int, ...]
 
 
 def parse_label_schema(source: str | bytes | dict[str, Any]) -> LabelSchema:
-    """Parse a schema from YAML or JSON text (or a parsed dict); raise ``Invalid`` on problems."""
+    """Parse a schema from YAML or JSON text, a Label Studio config (XML), or a parsed dict;
+    raise ``Invalid`` on problems."""
     text: str | None = None
     if isinstance(source, bytes):
         try:
             source = source.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise _invalid([field_error("", f"schema is not valid UTF-8 ({exc.reason})")]) from exc
-    if isinstance(source, str):
+    if isinstance(source, str) and looks_like_label_studio(source):
+        data: object = schema_from_label_studio(source)
+    elif isinstance(source, str):
         text = source
-        data: object = _load_text(source)
+        data = _load_text(source)
     else:
         data = source
     if not isinstance(data, dict):

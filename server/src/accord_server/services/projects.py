@@ -24,6 +24,10 @@ from accord_server.db.models import (
 from accord_server.schemas.label_schema import LabelSchema
 from accord_server.services.errors import Conflict, Invalid, NotFound
 from accord_server.services.label_schemas import parse_label_schema, schema_label_keys
+from accord_server.services.label_studio_config import (
+    looks_like_label_studio,
+    schema_from_label_studio,
+)
 from accord_server.services.permissions import Action, authorize
 
 EDITABLE = {
@@ -92,7 +96,12 @@ def get_project_or_raise(
 
 
 def _schema_source(raw: str | dict[str, Any]) -> str:
-    return raw if isinstance(raw, str) else yaml.safe_dump(raw, sort_keys=False)
+    """The schema text kept for editing: as written, except that a Label Studio config is
+    kept as the Accord schema it became."""
+    if isinstance(raw, str) and not looks_like_label_studio(raw):
+        return raw
+    data = schema_from_label_studio(raw) if isinstance(raw, str) else raw
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
 
 
 def _check_int(field: str, value: object, minimum: int, maximum: int) -> int:
