@@ -11,7 +11,8 @@ from accord._models import Progress, Project
 
 
 def _schema(label_schema: str | dict[str, Any] | Path) -> str | dict[str, Any]:
-    # A Path is a YAML/JSON file; a str is the schema text itself (never guessed to be a path).
+    # A Path is a YAML, JSON or Label Studio XML file; a str is the schema text itself (never
+    # guessed to be a path).
     if isinstance(label_schema, Path):
         return label_schema.read_text(encoding="utf-8")
     return label_schema
