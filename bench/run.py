@@ -390,7 +390,12 @@ def create_project(client: httpx.Client, org_id: int, name: str) -> int:
 
 
 def bench_import(
-    server: Server, people: dict[str, Any], n: int, tmp: Path, timeout: float, fmt: str
+    server: Server,
+    people: dict[str, Any],
+    n: int,
+    tmp: Path,
+    timeout: float,
+    fmt: str = "jsonl",
 ) -> dict[str, Any]:
     path = tmp / f"tasks-{n}.{fmt}"
     size = make_task_file(path, n)

@@ -62,6 +62,20 @@ def test_progress_bar_shows_the_phase_and_counts_in_full(
     assert "1,500 tasks, 1,500 rows, 0 errors" in bar
 
 
+def test_a_few_large_tasks_go_as_a_file_too(stack: Stack, owner: Owner) -> None:
+    recorder = Recorder()
+    long_text = "word " * 60_000  # 300 KB a task: four of them are past the JSON body size
+    with Client(stack.url, owner.token, transport=recorder) as c:
+        project = c.projects.create("P", SCHEMA)
+        job = c.imports.tasks(
+            project.id,
+            [{"image": f"https://x/{i}.jpg", "note": long_text} for i in range(4)],
+            progress=False,
+        )
+    assert (job.state, job.counts.tasks) == ("succeeded", 4)
+    assert f"/api/v1/projects/{project.id}/imports/files" in recorder.paths("POST")
+
+
 def test_threshold_boundary(client: Client) -> None:
     project = client.projects.create("P", SCHEMA)
     tasks = [{"image": f"https://x/{i}.jpg"} for i in range(JSON_BODY_MAX_TASKS + 1)]

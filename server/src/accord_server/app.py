@@ -15,6 +15,7 @@ from huey import Huey
 from accord_server import __version__
 from accord_server.api.deps import close_hot_lane
 from accord_server.api.errors import install_error_handlers
+from accord_server.api.limits import BodyLimit
 from accord_server.api.v1 import v1_routes
 from accord_server.jobs.queue import make_huey, register_job_task
 from accord_server.runtime import Runtime
@@ -52,6 +53,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
+    app.add_middleware(BodyLimit, limit=settings.max_json_bytes)
 
     @app.get("/api/v1/health", tags=["meta"])
     def health() -> dict[str, Any]:

@@ -54,6 +54,12 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         512 * 1024 * 1024, description="Largest accepted upload, in bytes."
     )
+    max_json_bytes: int = Field(
+        16 * 1024 * 1024,
+        ge=1024,
+        description="Largest request body that is not a file upload (JSON), in bytes; large "
+        "imports go as files.",
+    )
     max_image_pixels: int = Field(
         178_956_970,
         description="Images with more pixels are refused as possible decompression bombs.",

@@ -15,9 +15,11 @@ from accord._http import HTTP
 from accord._models import Job
 from accord._resources.jobs import Jobs
 
-# Up to this many tasks go as one JSON body; more are streamed as a JSON-lines file upload,
-# which the server stores without building one giant request object in memory.
+# Up to this many tasks, and this many bytes of them, go as one JSON body; more are streamed as
+# a JSON-lines file upload, which the server stores without building one giant request object
+# in memory (and it refuses JSON bodies over its max_json_bytes, 16 MB by default).
 JSON_BODY_MAX_TASKS = 1000
+JSON_BODY_MAX_BYTES = 1024 * 1024
 _SPOOL_BYTES = 16 * 1024 * 1024
 
 
@@ -57,16 +59,22 @@ class Imports:
     ) -> Job:
         """Import tasks given as dicts (Label Studio task JSON or plain data objects).
 
-        More than ``JSON_BODY_MAX_TASKS`` tasks are uploaded as a ``tasks.jsonl`` file; the
-        iterable is read once and may be a generator.
+        More than ``JSON_BODY_MAX_TASKS`` tasks, or more than ``JSON_BODY_MAX_BYTES`` of them,
+        are uploaded as a ``tasks.jsonl`` file; the iterable is read once and may be a
+        generator.
         """
         iterator = iter(tasks)
         head = list(itertools.islice(iterator, JSON_BODY_MAX_TASKS + 1))
-        if len(head) <= JSON_BODY_MAX_TASKS:
+        lines = [json.dumps(task, separators=(",", ":")).encode() for task in head]
+        if len(head) <= JSON_BODY_MAX_TASKS and sum(map(len, lines)) <= JSON_BODY_MAX_BYTES:
             body: dict[str, Any] = {"tasks": head, "skip_invalid": skip_invalid}
             return self._start_json(project_id, body, batch, wait, progress)
         with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
-            for task in itertools.chain(head, iterator):
+            for line in lines:
+                spool.write(line)
+                spool.write(b"\n")
+            del lines
+            for task in iterator:
                 spool.write(json.dumps(task, separators=(",", ":")).encode())
                 spool.write(b"\n")
             spool.seek(0)
