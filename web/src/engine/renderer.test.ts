@@ -108,6 +108,14 @@ describe('ShapeRenderer', () => {
     expect(dashes[0]).toBe(2);
   });
 
+  it('hides and dashes suggestions only: an accepted one shows, solid, below the threshold', () => {
+    const s = scene([box('acc', 0, 0, 10, 10, { origin: 'model' }), box('sug', 20, 0, 10, 10, { origin: 'model' })].map((r) => ({ ...r, score: 0.2 })));
+    const renderer = new ShapeRenderer({ colorOf: () => '#123456', labelMinScale: 1, isSuggestion: (r) => r.id === 'sug' });
+    expect(renderer.render(s.ctx, s.doc, s.index, s.viewport, { minScore: 0.5 }).drawn).toBe(1);
+    expect(s.ctx.named('rect').map((c) => c.args[0])).toEqual([0]);
+    expect(s.ctx.named('setLineDash').map((c) => (c.args[0] as number[]).length)).toEqual([0, 0]);
+  });
+
   it('traces rotated boxes and polygons as closed paths', () => {
     const s = scene([box('r', 10, 10, 20, 10, { rotation: 30 }), polygon('p', [[0, 0], [5, 0], [5, 5], [0, 5]])]);
     s.renderer.render(s.ctx, s.doc, s.index, s.viewport);

@@ -42,6 +42,11 @@ export interface RenderContext {
 /** Look and level-of-detail settings (all sizes in screen pixels). */
 export interface RendererOptions {
   colorOf: (region: ShapeRegion) => string;
+  /**
+   * Whether a region is a model suggestion not yet reviewed: drawn dashed, and hidden under the
+   * confidence threshold (`FrameState.minScore`). Accepted and human regions always show.
+   */
+  isSuggestion: (region: ShapeRegion) => boolean;
   lineWidthPx: number;
   pointRadiusPx: number;
   handleSizePx: number;
@@ -60,7 +65,7 @@ export interface RendererOptions {
 /** Per-frame state the screens own. */
 export interface FrameState {
   selectedId?: RegionId | null;
-  /** Regions with a score below this are not drawn (the confidence slider). */
+  /** Suggestions (`RendererOptions.isSuggestion`) with a score below this are not drawn (the confidence slider). */
   minScore?: number;
   pixelRatio?: number;
   /** A region left out of this frame (the live one a `ShapeLayer` draws on top with `renderLive`). */
@@ -121,6 +126,7 @@ export function defaultColor(label: string): string {
 
 const DEFAULTS: RendererOptions = {
   colorOf: (r) => defaultColor(r.label),
+  isSuggestion: (r) => r.origin === 'model',
   lineWidthPx: 2,
   pointRadiusPx: 4,
   handleSizePx: 8,
@@ -353,10 +359,10 @@ export class ShapeRenderer {
     return { drawn: 1, groups: 1, labels };
   }
 
-  /** Whether a render draws `r` (a shape, not hidden, not below the score threshold). */
+  /** Whether a render draws `r` (a shape, not hidden, not a suggestion below the score threshold). */
   shows(r: Region, state: FrameState): r is ShapeRegion {
     if (!isShapeRegion(r) || r.hidden) return false;
-    return !(state.minScore !== undefined && r.score !== undefined && r.score < state.minScore);
+    return !(state.minScore !== undefined && r.score !== undefined && r.score < state.minScore && this.options.isSuggestion(r));
   }
 
   private drawSelected(ctx: RenderContext, region: ShapeRegion, view: Viewport, dpr: number): void {
@@ -415,7 +421,7 @@ export class ShapeRenderer {
     const groups = new Map<string, ShapeRegion[]>();
     for (const r of regions) {
       // Unreviewed model output is dashed: a separate style group.
-      const key = `${o.colorOf(r)}|${r.origin === 'model' ? 'dash' : 'solid'}`;
+      const key = `${o.colorOf(r)}|${o.isSuggestion(r) ? 'dash' : 'solid'}`;
       const list = groups.get(key);
       if (list) list.push(r);
       else groups.set(key, [r]);

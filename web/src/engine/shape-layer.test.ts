@@ -215,9 +215,37 @@ describe('ShapeLayer', () => {
     const s = scene(3);
     s.doc.setFlags('b1', { hidden: true });
     expect(s.layer.drawLive(new BlitContext(), s.doc, s.view, { selectedId: 'b1' }).drawn).toBe(0);
-    s.doc.restore([{ ...(s.doc.get('b2') as Region), score: 0.1 }]);
+    s.doc.restore([{ ...(s.doc.get('b2') as Region), score: 0.1, origin: 'model' }]);
     expect(s.layer.drawLive(new BlitContext(), s.doc, s.view, { selectedId: 'b2', minScore: 0.5 }).drawn).toBe(0);
     expect(s.layer.drawLive(new BlitContext(), s.doc, s.view, { selectedId: 'b2', minScore: 0.05 }).drawn).toBe(1);
+  });
+
+  it('shows a low-score suggestion once it is accepted, whatever the threshold', () => {
+    const accepted = new Set<string>();
+    const surfaces: BlitContext[] = [];
+    const layer = new ShapeLayer(new ShapeRenderer({ isSuggestion: (r) => r.origin === 'model' && !accepted.has(r.id) }), {
+      clock: () => 0,
+      createSurface: (): RasterSurface => {
+        const ctx = new BlitContext();
+        surfaces.push(ctx);
+        return { image: {} as CanvasImageSource, ctx };
+      },
+    });
+    const doc = new AnnotationDocument([{ ...box('s', 20, 20, 10, 10), origin: 'model', score: 0.2 }, box('h', 60, 20, 10, 10)]);
+    const index = new SpatialIndex();
+    index.follow(doc);
+    layer.follow(doc);
+    const view = new Viewport({ viewWidth: 200, viewHeight: 200 });
+    const rects = () => surfaces.flatMap((c) => c.named('rect').map((call) => call.args[0]));
+    layer.drawBase(new BlitContext(), doc, index, view, { minScore: 0.5 }, 0);
+    expect(rects()).toEqual([60]); // the suggestion is under the threshold
+    accepted.add('s');
+    doc.restore([doc.get('s') as Region]); // what accepting does: the same region, a new version
+    layer.drawBase(new BlitContext(), doc, index, view, { minScore: 0.5 }, 10);
+    expect(rects()).toContain(20);
+    // Now drawn solid, as a human box is.
+    const dashes = surfaces.flatMap((c) => c.named('setLineDash').map((call) => (call.args[0] as number[]).length));
+    expect(dashes.filter((n) => n > 0)).toEqual([]);
   });
 });
 
