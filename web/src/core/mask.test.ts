@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MaskBitmap, bitmapRuns, bitmapToMask, encodeCounts, maskToBitmap } from './mask';
+import { MaskBitmap, bitmapRuns, bitmapToMask, encodeCounts, maskToBitmap, translateMask } from './mask';
 import { decodeCounts, maskContains } from './rle';
 
 describe('COCO RLE encode', () => {
@@ -31,6 +31,46 @@ describe('COCO RLE encode', () => {
       expect(bitmapRuns(back, w, h)).toEqual(runs);
     }
   });
+  it('moves a mask on its runs exactly as through a bitmap, and refuses moves off the image', () => {
+    let seed = 11;
+    const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    let moved = 0;
+    let refused = 0;
+    for (let t = 0; t < 400; t++) {
+      const w = 3 + Math.floor(rand() * 20);
+      const h = 3 + Math.floor(rand() * 20);
+      const bm = new MaskBitmap();
+      for (let s = 0; s < 1 + Math.floor(rand() * 3); s++) bm.disc(rand() * w, rand() * h, 0.5 + rand() * 3, 1, w, h);
+      const mask = bitmapToMask(bm, w, h);
+      if (!mask) continue;
+      const dx = Math.floor(rand() * 9) - 4;
+      const dy = Math.floor(rand() * 9) - 4;
+      const [bx, by, bw, bh] = mask.bbox as [number, number, number, number];
+      const fits = bx + dx >= 0 && bx + bw + dx <= w && by + dy >= 0 && by + bh + dy <= h;
+      const fast = translateMask(mask, dx, dy);
+      if (!fits) {
+        expect(fast).toBeNull();
+        refused++;
+        continue;
+      }
+      const slow = maskToBitmap(mask);
+      slow.x += dx;
+      slow.y += dy;
+      expect(fast).toEqual(bitmapToMask(slow, w, h));
+      moved++;
+    }
+    expect(moved).toBeGreaterThan(20); // both branches were exercised
+    expect(refused).toBeGreaterThan(20);
+    // A mask touching the last pixel (its runs end with set pixels) moves back and forth.
+    const corner = bitmapToMask(Object.assign(new MaskBitmap(3, 2, 1, 1), { data: new Uint8Array([1]) }), 4, 3) as NonNullable<ReturnType<typeof bitmapToMask>>;
+    expect(decodeCounts(corner.rle.counts as string)).toEqual([11, 1]);
+    const left = translateMask(corner, -3, -2);
+    expect(decodeCounts(left?.rle.counts as string)).toEqual([0, 1, 11]);
+    expect(translateMask(left!, 3, 2)).toEqual(corner);
+    expect(translateMask(corner, 1, 0)).toBeNull();
+    expect(translateMask(corner, 0.5, 0)).toBeNull(); // whole pixels only
+  });
+
   it('encodes an empty bitmap as one run and gives no mask', () => {
     expect(bitmapRuns(new MaskBitmap(), 4, 3)).toEqual([12]);
     expect(bitmapToMask(new MaskBitmap(), 4, 3)).toBeNull();

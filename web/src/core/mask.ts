@@ -168,12 +168,8 @@ export function bitmapToMask(bm: MaskBitmap, w: number, h: number): Mask | null 
   return { rle: { size: [h, w], counts: encodeCounts(bitmapRuns(bm, w, h)) }, bbox: box };
 }
 
-/** A mask's pixels as a bitmap cropped to its set pixels (empty bitmap if it is malformed). */
-export function maskToBitmap(mask: Mask): MaskBitmap {
-  const [h] = mask.rle.size;
-  const runs = maskRuns(mask);
-  if (!runs || h <= 0) return new MaskBitmap();
-  // First pass: bounds of the set pixels.
+/** The inclusive pixel bounds of the set pixels of column-major runs on an image `h` high; null if none is set. */
+function runBounds(runs: readonly number[], h: number): { minX: number; minY: number; maxX: number; maxY: number } | null {
   let minX = Infinity;
   let minY = Infinity;
   let maxX = -1;
@@ -191,16 +187,50 @@ export function maskToBitmap(mask: Mask): MaskBitmap {
         minY = Math.min(minY, a % h);
         maxY = Math.max(maxY, b % h);
       } else {
+        // A run across a column boundary holds the column's last row and the next one's first.
         minY = 0;
         maxY = h - 1;
       }
     }
     start += n;
   });
-  if (maxX < 0) return new MaskBitmap();
+  return maxX < 0 ? null : { minX, minY, maxX, maxY };
+}
+
+/**
+ * `mask` moved by whole pixels (`dx`, `dy`), without a bitmap: in column-major order a move that
+ * keeps every set pixel inside the image shifts every run by `dx * h + dy`, so only the leading
+ * and trailing 0-runs change (the result is what `bitmapToMask` would give). Null when a set
+ * pixel would leave the image, or the mask is malformed or empty.
+ */
+export function translateMask(mask: Mask, dx: number, dy: number): Mask | null {
+  const [h, w] = mask.rle.size;
+  const runs = maskRuns(mask);
+  if (!runs || h <= 0 || !Number.isInteger(dx) || !Number.isInteger(dy)) return null;
+  const b = runBounds(runs, h);
+  if (!b || b.minX + dx < 0 || b.maxX + dx >= w || b.minY + dy < 0 || b.maxY + dy >= h) return null;
+  const delta = dx * h + dy;
+  const out = runs.slice();
+  out[0] = (out[0] as number) + delta;
+  if (out.length % 2 === 0) out.push(0); // ends with set pixels: a trailing 0-run to take the shift
+  out[out.length - 1] = (out[out.length - 1] as number) - delta;
+  if (out[out.length - 1] === 0) out.pop();
+  const bbox: [number, number, number, number] = [b.minX + dx, b.minY + dy, b.maxX - b.minX + 1, b.maxY - b.minY + 1];
+  return { rle: { size: [h, w], counts: encodeCounts(out) }, bbox };
+}
+
+/** A mask's pixels as a bitmap cropped to its set pixels (empty bitmap if it is malformed). */
+export function maskToBitmap(mask: Mask): MaskBitmap {
+  const [h] = mask.rle.size;
+  const runs = maskRuns(mask);
+  if (!runs || h <= 0) return new MaskBitmap();
+  // First pass: bounds of the set pixels.
+  const bounds = runBounds(runs, h);
+  if (!bounds) return new MaskBitmap();
+  const { minX, minY, maxX, maxY } = bounds;
   const bm = new MaskBitmap(minX, minY, maxX - minX + 1, maxY - minY + 1);
   bm.data = new Uint8Array(bm.width * bm.height);
-  start = 0;
+  let start = 0;
   runs.forEach((n, i) => {
     if (i % 2 === 1) {
       for (let k = start; k < start + n; k++) {

@@ -1,6 +1,6 @@
 /** Pure geometry edits the tools need: translate (clamped to the image), box resize by handle. */
 
-import { bounds, maskToBitmap, bitmapToMask, type BBox, type Point, type Shape } from '../../core';
+import { bounds, maskToBitmap, bitmapToMask, translateMask, type BBox, type Point, type Shape } from '../../core';
 
 /** Clamp a move (dx, dy) so the shape's bounds stay inside a `w` x `h` image. */
 export function clampMove(shape: Shape, dx: number, dy: number, w: number, h: number): [number, number] {
@@ -22,6 +22,10 @@ export function translate(shape: Shape, dx: number, dy: number): Shape['geometry
     case 'keypoints':
       return { points: shape.geometry.points.map(([x, y, v]): [number, number, number] => (v > 0 ? [x + dx, y + dy, v] : [x, y, v])) };
     case 'mask': {
+      // On the run lengths: no bitmap the size of the mask is decoded and encoded per move.
+      const moved = translateMask(shape.geometry, Math.round(dx), Math.round(dy));
+      if (moved) return moved;
+      // A move taking pixels off the image (the select tool clamps first): crop through a bitmap.
       const [h, w] = shape.geometry.rle.size;
       const bm = maskToBitmap(shape.geometry);
       bm.x += Math.round(dx);
