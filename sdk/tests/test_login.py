@@ -114,3 +114,10 @@ def test_change_password(stack: Stack, owner: Owner, client: Client) -> None:
         Client.login(stack.url, owner.email, PASSWORD)
     with Client.login(stack.url, owner.email, "a new passphrase") as again:
         assert again.me().user.email == owner.email
+
+
+def test_set_name(client: Client, owner: Owner) -> None:
+    me = client.set_name(" Ann ")
+    assert me.user.name == "Ann" and client.me().user.name == "Ann"
+    with pytest.raises(InvalidRequest):
+        client.set_name("x" * 201)

@@ -63,6 +63,16 @@ describe.skipIf(!AVAILABLE)('Account page', () => {
     expect(await page.getByTestId('new-token').count()).toBe(0);
   });
 
+  it('sets the display name', async () => {
+    const form = page.getByRole('form', { name: 'Your name' });
+    await form.getByLabel(/^Display name/).fill('  Demo Lead ');
+    await form.getByRole('button', { name: 'Save name' }).click();
+    await page.getByTestId('name-note').waitFor();
+    await page.getByText(`${server.email} · Demo Lead`).waitFor();
+    const me = await apiAs(server)<{ user: { name: string } }>('GET', '/api/v1/auth/me');
+    expect(me.json.user.name).toBe('Demo Lead');
+  });
+
   it('changes the password: checks the form, refuses a wrong current one, then logs in with the new one', async () => {
     const form = page.getByRole('form', { name: 'Change your password' });
     const fill = async (current: string, next: string, repeat: string) => {

@@ -110,6 +110,10 @@ class Client:
         """The current user and their organizations."""
         return self._http.get_model(Me, "/auth/me")
 
+    def set_name(self, name: str) -> Me:
+        """Change your display name ("" for none); returns you as ``me()`` would."""
+        return self._http.send_model(Me, "PATCH", "/auth/me", {"name": name})
+
     def change_password(self, current: str, new: str) -> None:
         """Change your password. Your other login sessions end; this client and your API
         tokens keep working. A wrong ``current`` raises ``InvalidRequest`` and counts against

@@ -205,6 +205,24 @@ def test_a_token_shows_when_it_was_last_used(stack: Stack, factory: Factory) -> 
     assert before <= used <= utcnow()
 
 
+def test_users_set_their_display_name(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    with stack.client(owner.token) as client:
+        changed = client.patch("/api/v1/auth/me", json={"name": "  Ann Lee "})
+        assert changed.status_code == 200, changed.text
+        assert changed.json()["user"]["name"] == "Ann Lee"
+        members = client.get(f"/api/v1/organizations/{owner.organization_id}/members").json()
+        assert [m["name"] for m in members] == ["Ann Lee"]
+        assert client.patch("/api/v1/auth/me", json={"name": ""}).json()["user"]["name"] == ""
+        too_long = client.patch("/api/v1/auth/me", json={"name": "x" * 201})
+        assert too_long.status_code == 422 and too_long.json()["message"].startswith("name")
+    with stack.client() as browser:  # a login session: the write needs its CSRF token
+        csrf = _login(browser, owner.email, owner.password)
+        assert browser.patch("/api/v1/auth/me", json={"name": "B"}).status_code == 403
+        ok = browser.patch("/api/v1/auth/me", json={"name": "B"}, headers={"X-CSRF-Token": csrf})
+        assert ok.json()["user"]["name"] == "B" and ok.json()["csrf_token"] == csrf
+
+
 def _revoke_behind_the_apis_back(stack: Stack) -> None:
     # As another API process would: the database changes, this process is not told.
     with stack.runtime.db.transaction() as session:

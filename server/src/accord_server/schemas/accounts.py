@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
+
+from pydantic import StringConstraints
 
 from accord_server.schemas.common import (
     Email,
@@ -17,6 +20,10 @@ from accord_server.schemas.common import (
 class LoginCreate(InputModel):
     email: Email
     password: Password
+
+
+class ProfileUpdate(InputModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
 
 
 class PasswordChange(InputModel):

@@ -205,6 +205,14 @@ def remove_member(session: Session, *, actor: Membership, user_id: int) -> None:
 MAX_PREFERENCES_BYTES = 64 * 1024
 
 
+def set_name(session: Session, *, user: User, name: str) -> User:
+    """Change the user's display name ("" for none)."""
+    session.add(user)  # the caller may hold it from another (read) session
+    user.name = name.strip()
+    session.flush()
+    return user
+
+
 def set_preferences(session: Session, *, user: User, preferences: dict[str, Any]) -> User:
     """Replace the user's preferences; a keymap maps action names to lists of key chords."""
     keymap = preferences.get("keymap", {})

@@ -58,6 +58,11 @@ export async function loadSession(): Promise<void> {
 }
 
 /** Log in; throws the API's ApiError (e.g. wrong password, rate limited). */
+/** Change your display name ('' for none); the session's `me` follows. */
+export async function updateName(name: string): Promise<void> {
+  accept(await call(api.PATCH('/api/v1/auth/me', { body: { name } })));
+}
+
 export async function login(email: string, password: string): Promise<void> {
   accept(await call(api.POST('/api/v1/auth/login', { body: { email, password } })));
 }

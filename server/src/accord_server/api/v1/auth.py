@@ -26,6 +26,7 @@ from accord_server.schemas.accounts import (
     MembershipRead,
     MeRead,
     PasswordChange,
+    ProfileUpdate,
     UserRead,
 )
 from accord_server.schemas.common import ErrorRead
@@ -144,6 +145,13 @@ def change_password(
 def me(session: SessionDep, caller: CallerDep) -> MeRead:
     """The current user and their organizations."""
     return _me(session, caller.user, caller.login.csrf_token if caller.login else None)
+
+
+@router.patch("/me", response_model=MeRead)
+def update_me(body: ProfileUpdate, session: SessionDep, caller: CallerDep) -> MeRead:
+    """Change your display name (shown to your organizations' members and in statistics)."""
+    user = accounts.set_name(session, user=caller.user, name=body.name)
+    return _me(session, user, caller.login.csrf_token if caller.login else None)
 
 
 @router.get("/tokens", response_model=list[ApiTokenRead])
