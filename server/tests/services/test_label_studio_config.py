@@ -11,6 +11,7 @@ from accord_server.services.label_studio_config import schema_from_label_studio
 IMAGE_CONFIG = """
 <View>
   <Header value="Label the street"/>
+  <Text name="hint" value="Boxes tight around each car"/>
   <Image name="image" value="$image" zoom="true"/>
   <RectangleLabels name="label" toName="image">
     <Label value="Car" background="#FF0000" hotkey="c"/>

@@ -119,7 +119,10 @@ def schema_from_label_studio(text: str) -> Json:
         kind = _OBJECTS.get(element.tag.lower())
         if kind is None:
             continue
-        name = _attrs(element).get("name")
+        attrs = _attrs(element)
+        if "$" not in attrs.get("value", "$"):
+            continue  # static content shown to annotators (an instruction), not data to label
+        name = attrs.get("name")
         if not name:
             raise _fail(_where(element), "an object tag needs a name")
         objects[name] = kind
