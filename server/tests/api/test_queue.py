@@ -113,6 +113,36 @@ def test_expired_lease_returns_the_task_to_the_pool(stack: Stack, factory: Facto
 
 
 @pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_postgres_answers_an_empty_queue_outside_a_transaction(
+    stack: Stack, factory: Factory
+) -> None:
+    owner = factory.owner()
+    project = factory.project(owner, schema=TEXT, overlap=1)
+    factory.import_tasks(owner, project["id"], [{"text": "only"}])
+    first, second = (factory.member(owner, "annotator") for _ in range(2))
+    engine = stack.runtime.db.engine
+    with stack.client(first.token) as client, stack.client(second.token) as other:
+        assert other.get("/api/v1/auth/me").status_code == 200  # credentials remembered
+        leased = client.post(f"/api/v1/projects/{project['id']}/next").json()
+        assert client.post(
+            f"/api/v1/tasks/{leased['task']['id']}/annotations",
+            json={"id": "a", "result": _result()},
+        ).status_code in (200, 201)
+        with statements_run(engine) as asking:
+            empty = other.post(f"/api/v1/projects/{project['id']}/next")
+    assert empty.status_code == 204
+    # The project, the caller's current lease, the reclaim, the take (nothing), then one look
+    # for tasks with a slot, locked or not (none): no BEGIN, no second try in a transaction.
+    assert asking == [
+        ("SELECT", True),
+        ("SELECT", True),
+        ("WITH", True),
+        ("WITH", True),
+        ("SELECT", True),
+    ]
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
 def test_postgres_leases_in_one_write_outside_a_transaction(stack: Stack, factory: Factory) -> None:
     owner = factory.owner()
     project = factory.project(owner, schema=TEXT, lease_minutes=1, overlap=2)

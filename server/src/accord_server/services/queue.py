@@ -66,6 +66,8 @@ class _Queries:
     """PostgreSQL: reclaim expired leases, slots and all, in one statement."""
     take_and_lease: DirectStatement | None
     """PostgreSQL: take a slot of the best eligible task and lease it, in one statement."""
+    any_open: DirectStatement | None
+    """PostgreSQL: whether any task has a slot for the caller, locked or not (no lock taken)."""
 
 
 @functools.cache
@@ -111,6 +113,7 @@ def _queries(postgres: bool) -> _Queries:
         .limit(1)
     )
     pick_wait = pick
+    any_open = select(exists(pick))
     if postgres:
         # (PostgreSQL reclaims with ``_reclaim_statement``; ``expired`` is SQLite's.)
         # Concurrent callers skip each other's candidate instead of queueing behind it...
@@ -139,6 +142,7 @@ def _queries(postgres: bool) -> _Queries:
         assignment=assignment,
         reclaim=DirectStatement(_reclaim_statement()) if postgres else None,
         take_and_lease=DirectStatement(_take_and_lease_statement(take(pick))) if postgres else None,
+        any_open=DirectStatement(any_open) if postgres else None,
     )
 
 
@@ -272,10 +276,10 @@ def _new_lease(project: ProjectAccess, user: User, now: datetime) -> Assignment:
 
 def _lease_in_one_statement(
     session: Session, project: ProjectAccess, user: User, now: datetime
-) -> Lease:
+) -> Lease | None:
     """PostgreSQL, statement-atomic: take and lease the best unlocked task in one statement;
-    when there is none, a transaction looks again, waiting for the locked ones
-    (``NeedsTransaction``)."""
+    None when no task has a slot for the caller; when only locked ones do, a transaction looks
+    again, waiting for them (``NeedsTransaction``)."""
     lease = _new_lease(project, user, now)
     params = {
         "in_project": project.id,
@@ -283,13 +287,18 @@ def _lease_in_one_statement(
         "now": lease.leased_at,
         "expires": lease.lease_expires_at,
     }
-    statement = _queries(True).take_and_lease
-    assert statement is not None
+    queries = _queries(True)
+    assert queries.take_and_lease is not None and queries.any_open is not None
     try:
-        values = statement.first_mapping(session.connection(), params)
+        values = queries.take_and_lease.first_mapping(session.connection(), params)
     except IntegrityError as error:
         raise NeedsTransaction() from error  # the same caller, twice at once
     if values is None:
+        # Nothing unlocked. An empty queue is answered at once; a task that others are leasing
+        # right now may still have a slot for this caller: a transaction waits for them.
+        lookup = {"in_project": project.id, "for_user": user.id}
+        if not queries.any_open.scalar(session.connection(), lookup):
+            return None
         raise NeedsTransaction()
     lease.id = values.pop("assignment_id")
     lease.task_id = values["id"]
