@@ -66,15 +66,13 @@ class HTTP:
         """True while a password login's session (cookie and CSRF token) is held."""
         return CSRF_HEADER in self.client.headers
 
-    def login(self, email: str, password: str) -> Any:
+    def login(self, email: str, password: str) -> None:
         """Log in with a password: keeps the session cookie, sends the CSRF token on writes.
 
         Never retried: a wrong password counts against the server's login rate limit.
         """
-        body = self.request("POST", "/auth/login", json={"email": email, "password": password})
-        me = body.json()
-        self.client.headers[CSRF_HEADER] = me["csrf_token"]
-        return me
+        answer = self.request("POST", "/auth/login", json={"email": email, "password": password})
+        self.client.headers[CSRF_HEADER] = answer.json()["csrf_token"]
 
     def logout(self) -> None:
         """End the login session on the server and forget its cookie."""

@@ -69,13 +69,10 @@ class Imports:
         if len(head) <= JSON_BODY_MAX_TASKS and sum(map(len, lines)) <= JSON_BODY_MAX_BYTES:
             body: dict[str, Any] = {"tasks": head, "skip_invalid": skip_invalid}
             return self._start_json(project_id, body, batch, wait, progress)
+        rest = (json.dumps(task, separators=(",", ":")).encode() for task in iterator)
         with tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES) as spool:
-            for line in lines:
+            for line in itertools.chain(lines, rest):
                 spool.write(line)
-                spool.write(b"\n")
-            del lines
-            for task in iterator:
-                spool.write(json.dumps(task, separators=(",", ":")).encode())
                 spool.write(b"\n")
             spool.seek(0)
             files = [("files", ("tasks.jsonl", spool, "application/x-ndjson"))]

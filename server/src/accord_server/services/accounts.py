@@ -207,7 +207,6 @@ MAX_PREFERENCES_BYTES = 64 * 1024
 
 def set_name(session: Session, *, user: User, name: str) -> User:
     """Change the user's display name ("" for none)."""
-    session.add(user)  # the caller may hold it from another (read) session
     user.name = name.strip()
     session.flush()
     return user
@@ -231,7 +230,6 @@ def set_preferences(session: Session, *, user: User, preferences: dict[str, Any]
             f"preferences: larger than {MAX_PREFERENCES_BYTES} bytes",
             details={"field": "preferences"},
         )
-    session.add(user)  # the caller may hold it from another (read) session
     user.preferences = preferences
     session.flush()
     return user

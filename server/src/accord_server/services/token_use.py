@@ -54,7 +54,7 @@ class TokenUse:
         self._wake.set()
 
     def flush(self) -> None:
-        """Write what is noted (the thread does this on its own; tests and close() call it)."""
+        """Write what is noted (the thread does this on its own; ``close()`` calls it too)."""
         with self._lock:
             pending, self._pending = self._pending, {}
         if not pending:

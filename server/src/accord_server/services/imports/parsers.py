@@ -174,8 +174,8 @@ def _check_rows(count: int, max_rows: int | None, filename: str) -> None:
 
 
 def _iter_json(data: bytes, filename: str, max_rows: int | None) -> Iterator[TaskIn | RowError]:
-    start = _LEADING_SPACE.match(data)
-    if len(data) > JSON_WHOLE_MAX_BYTES and data[start.end() if start else 0 :][:1] == b"[":
+    first = _first_byte(data)
+    if len(data) > JSON_WHOLE_MAX_BYTES and data[first : first + 1] == b"[":
         yield from _iter_json_array(data, filename, max_rows)
         return
     try:
@@ -195,6 +195,13 @@ def _iter_json(data: bytes, filename: str, max_rows: int | None) -> Iterator[Tas
             yield _task_from_item(item, row)
         except _RowProblem as problem:
             yield RowError(row, problem.field, problem.message)
+
+
+def _first_byte(data: bytes) -> int:
+    """Where the JSON text starts (past leading whitespace), without copying ``data``."""
+    match = _LEADING_SPACE.match(data)
+    assert match is not None  # \s* matches the empty string
+    return match.end()
 
 
 def _iter_json_array(
