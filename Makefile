@@ -34,8 +34,9 @@ test: setup
 	cd sdk && ../$(PY) -m pytest -q -n 2 --dist loadfile
 	cd server && ../$(PY) -m pytest -q -n 2 --dist loadfile
 
-## lint: ruff and mypy
+## lint: ruff, mypy, the server's layer contracts (import-linter) and generated-client drift
 lint: setup
+	cd server && ../$(VENV)/bin/lint-imports --no-cache
 	$(VENV)/bin/ruff check server sdk bench
 	$(VENV)/bin/ruff format --check server sdk bench
 	cd server && ../$(VENV)/bin/mypy src

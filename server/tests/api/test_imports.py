@@ -297,6 +297,13 @@ def test_media_files_are_probed_and_bad_ones_named(stack: Stack, factory: Factor
         media = client.get(task["data"]["image"])
         assert media.status_code == 200 and media.content == _png(32, 24)
         assert media.headers["content-type"] == "image/png"
+        # the key is the project's: through another project (even the owner's own) it is a 404
+        other = factory.project(owner)
+        key = task["data"]["image"].rsplit("/media/", 1)[1]
+        elsewhere = client.get(f"/api/v1/projects/{other['id']}/media/{key}")
+        assert elsewhere.status_code == 404 and elsewhere.json()["code"] == "not_found"
+        unknown = client.get(f"/api/v1/projects/{project['id']}/media/{'0' * 64}")
+        assert unknown.status_code == 404
 
 
 def test_text_files_become_text_tasks(stack: Stack, factory: Factory) -> None:

@@ -203,6 +203,16 @@ def list_predictions(session: Session, *, task: Task) -> list[Prediction]:
     )
 
 
+def get_media_mime_or_raise(session: Session, *, project: Project, key: str) -> str:
+    """The content type of a media file one of the project's tasks names, or NotFound."""
+    # Keys are content hashes: only someone who saw a task's data can name one.
+    query = select(Task.meta).where(Task.project_id == project.id, Task.media_key == key).limit(1)
+    meta = session.scalar(query)
+    if meta is None:
+        raise NotFound(f"media {key} not found in project {project.id}")
+    return str(meta.get("mime", "application/octet-stream"))
+
+
 def list_task_annotations(
     session: Session, *, task: Task, project: Project, membership: Membership, user: User
 ) -> list[Annotation]:

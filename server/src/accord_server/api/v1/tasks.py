@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import Query
 from fastapi.responses import Response, StreamingResponse
-from sqlalchemy import select
 
 from accord_server.api.deps import CurrentUser, RuntimeDep, SessionDep, api_router
 from accord_server.db.models import Task
@@ -23,7 +22,7 @@ from accord_server.schemas.tasks import (
     TaskTableRead,
 )
 from accord_server.services import batches, projects, tasks
-from accord_server.services.errors import Invalid, NotFound
+from accord_server.services.errors import Invalid
 from accord_server.services.permissions import Action
 from accord_server.services.task_table import TaskFilters, query_task_table
 
@@ -199,15 +198,11 @@ def get_media(
     project_id: int, key: str, session: SessionDep, user: CurrentUser, runtime: RuntimeDep
 ) -> StreamingResponse:
     """A media file of one of the project's tasks."""
-    # Keys are content hashes: only someone who saw a task's data can name one.
     project, _ = projects.get_project_or_raise(session, project_id=project_id, user=user)
-    query = select(Task.meta).where(Task.project_id == project.id, Task.media_key == key).limit(1)
-    meta = session.scalar(query)
-    if meta is None:
-        raise NotFound(f"media {key} not found in project {project_id}")
+    mime = tasks.get_media_mime_or_raise(session, project=project, key=key)
     stream = runtime.storage.open(key)
     return StreamingResponse(
         stream,
-        media_type=meta.get("mime", "application/octet-stream"),
+        media_type=mime,
         headers={"Cache-Control": "private, max-age=86400, immutable"},
     )
