@@ -10,17 +10,17 @@ from typing import Any
 import pytest
 
 from accord_server.schemas.label_schema import LabelSchema
-from accord_server.services.annotation_results import (
-    MAX_ERRORS,
-    MediaInfo,
-    decode_coco_rle,
-    validate_result,
-)
 from accord_server.services.errors import Invalid
 from accord_server.services.label_schemas import (
     parse_label_schema,
     result_label_keys,
     schema_label_keys,
+)
+from accord_server.services.results import (
+    MAX_ERRORS,
+    MediaInfo,
+    decode_coco_rle,
+    validate_result,
 )
 
 Json = dict[str, Any]

@@ -14,7 +14,7 @@ from accord_server.schemas.label_schema import (
     LabelSchema,
 )
 from accord_server.services.errors import Invalid, field_error
-from accord_server.services.label_studio_config import (
+from accord_server.services.formats.label_studio_config import (
     looks_like_label_studio,
     schema_from_label_studio,
 )
