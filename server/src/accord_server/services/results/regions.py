@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from accord_server.schemas.enums import AnnotationOrigin
 from accord_server.schemas.label_schema import (
     GEOMETRIC_TOOL_TYPES,
     AnyTool,
@@ -30,8 +31,6 @@ from accord_server.services.results.common import (
     unknown,
 )
 from accord_server.services.results.video import placement
-
-ORIGINS: tuple[str, ...] = ("human", "model", "model-edited", "consensus")
 
 
 def validate_result(
@@ -68,6 +67,7 @@ def validate_result(
     return regions
 
 
+_ORIGINS = tuple(AnnotationOrigin)  # a tuple: an origin that is a list or an object is no error
 _COMMON_KEYS = {"id", "tool", "type", "attributes", "score", "origin"}
 _KEYS: dict[str, set[str]] = {
     **{t: {"label", "geometry", "frame", "track"} for t in GEOMETRIC_TOOL_TYPES},
@@ -178,7 +178,7 @@ def _score_origin(check: Check, path: str, region: Json, out: Json) -> None:
             out["score"] = score
     if "origin" in region:
         origin = region["origin"]
-        if origin not in ORIGINS:
-            check.fail(f"{path}.origin", f"must be one of: {', '.join(ORIGINS)}")
+        if origin not in _ORIGINS:
+            check.fail(f"{path}.origin", f"must be one of: {', '.join(AnnotationOrigin)}")
         else:
             out["origin"] = origin

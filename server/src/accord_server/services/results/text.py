@@ -3,6 +3,7 @@ metrics (span F1, token-level agreement) belong beside these."""
 
 from __future__ import annotations
 
+from accord_server.schemas.enums import ToolType
 from accord_server.schemas.label_schema import GEOMETRIC_TOOL_TYPES
 from accord_server.services.results.common import Check, Json, as_int, fields, is_id, quote
 
@@ -57,7 +58,7 @@ def relation(check: Check, path: str, geometry: object) -> Json | None:
             check.fail(f"{path}.{key}", "a relation cannot point at itself")
         else:
             kind = check.region_types[str(rid)]
-            if kind not in GEOMETRIC_TOOL_TYPES and kind != "span":
+            if kind not in GEOMETRIC_TOOL_TYPES and kind != ToolType.SPAN:
                 message = f"region {quote(rid)} is a {kind} region; relations link spans or shapes"
                 check.fail(f"{path}.{key}", message)
     if is_id(ends["from"]) and ends["from"] == ends["to"]:

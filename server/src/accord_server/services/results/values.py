@@ -3,6 +3,7 @@ declares. Agreement on values (kappa, alpha) belongs beside these."""
 
 from __future__ import annotations
 
+from accord_server.schemas.enums import AttributeType
 from accord_server.schemas.label_schema import (
     AttributeSpec,
     ClassificationTool,
@@ -69,18 +70,18 @@ def attributes(check: Check, path: str, value: object, label: LabelSpec | None) 
 
 
 def _attribute_ok(spec: AttributeSpec, value: object) -> bool:
-    if spec.type == "bool":
+    if spec.type == AttributeType.BOOL:
         return isinstance(value, bool)
-    if spec.type == "number":
+    if spec.type == AttributeType.NUMBER:
         number = as_number(value)
         return number is not None and spec.in_bounds(number)
-    if spec.type == "choice":
+    if spec.type == AttributeType.CHOICE:
         return isinstance(value, str) and value in (spec.choices or [])
     return isinstance(value, str)
 
 
 def _attribute_hint(spec: AttributeSpec) -> str:
-    if spec.type == "choice":
+    if spec.type == AttributeType.CHOICE:
         return f"must be one of: {', '.join(spec.choices or [])}"
     names = {"bool": "true or false", "number": spec.bounds_text(), "text": "a string"}
     return f"must be {names[spec.type]}"
