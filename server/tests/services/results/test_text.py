@@ -120,3 +120,16 @@ def test_unknown_text_length_skips_the_end_check() -> None:
     result = text_result()
     result[0]["geometry"] = {"start": 100, "end": 105}
     validate_result(TEXT_SCHEMA, result, MediaInfo(kind="text"), require_complete=False)
+
+
+def test_a_relation_to_a_region_whose_type_is_not_a_string_is_an_error() -> None:
+    result = text_result()
+    result[0]["type"] = ["span"]  # a list: unhashable, which once raised TypeError here
+    errors = check(result, TEXT_SCHEMA, TEXT).details["errors"]
+    assert [(e["path"], e["message"]) for e in errors] == [
+        ("result[0].type", 'must be "span" (the type of tool "ner"), not [\'span\']'),
+        (
+            "result[2].geometry.from",
+            "region \"r5\" is a ['span'] region; relations link spans or shapes",
+        ),
+    ]

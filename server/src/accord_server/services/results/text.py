@@ -7,6 +7,8 @@ from accord_server.schemas.enums import ToolType
 from accord_server.schemas.label_schema import GEOMETRIC_TOOL_TYPES
 from accord_server.services.results.common import Check, Json, as_int, fields, is_id, quote
 
+_LINKABLE = GEOMETRIC_TOOL_TYPES | {ToolType.SPAN}
+
 
 def span(check: Check, path: str, geometry: object) -> Json | None:
     """The ``{start, end}`` of a span, checked against the text's length when it is known."""
@@ -58,7 +60,7 @@ def relation(check: Check, path: str, geometry: object) -> Json | None:
             check.fail(f"{path}.{key}", "a relation cannot point at itself")
         else:
             kind = check.region_types[str(rid)]
-            if kind not in GEOMETRIC_TOOL_TYPES and kind != ToolType.SPAN:
+            if not isinstance(kind, str) or kind not in _LINKABLE:
                 message = f"region {quote(rid)} is a {kind} region; relations link spans or shapes"
                 check.fail(f"{path}.{key}", message)
     if is_id(ends["from"]) and ends["from"] == ends["to"]:
