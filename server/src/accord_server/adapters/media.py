@@ -12,17 +12,19 @@ import io
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
 
 from PIL import Image
 
-MediaKind = Literal["image", "text", "video", "audio"]
+from accord_server.schemas.enums import MediaKind
 
+# Point clouds are not probed (yet): no extension maps to them.
 _EXT_KIND: dict[str, MediaKind] = {
-    **dict.fromkeys((".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff"), "image"),
-    **dict.fromkeys((".txt", ".md"), "text"),
-    **dict.fromkeys((".mp4", ".webm", ".mov", ".mkv", ".avi"), "video"),
-    **dict.fromkeys((".wav", ".mp3", ".ogg", ".flac", ".m4a"), "audio"),
+    **dict.fromkeys(
+        (".jpg", ".jpeg", ".png", ".gif", ".bmp", ".webp", ".tif", ".tiff"), MediaKind.IMAGE
+    ),
+    **dict.fromkeys((".txt", ".md"), MediaKind.TEXT),
+    **dict.fromkeys((".mp4", ".webm", ".mov", ".mkv", ".avi"), MediaKind.VIDEO),
+    **dict.fromkeys((".wav", ".mp3", ".ogg", ".flac", ".m4a"), MediaKind.AUDIO),
 }
 _TEXT_MIME = {".txt": "text/plain", ".md": "text/markdown"}
 # Pillow formats we accept, with their MIME type. Restricting Image.open to these also keeps
@@ -208,7 +210,7 @@ def _probe_image(data: bytes, filename: str, max_pixels: int) -> MediaProbe:
             raise wrong from None
         detail = str(exc).split(" <_io.BytesIO")[0] or type(exc).__name__
         raise MediaError(filename, f"not a decodable image ({detail})") from None
-    return MediaProbe("image", _IMAGE_FORMATS[fmt], width, height, None, len(data))
+    return MediaProbe(MediaKind.IMAGE, _IMAGE_FORMATS[fmt], width, height, None, len(data))
 
 
 def _probe_text(data: bytes, filename: str, ext: str) -> MediaProbe:
@@ -224,7 +226,7 @@ def _probe_text(data: bytes, filename: str, ext: str) -> MediaProbe:
         raise MediaError(
             filename, f"not valid UTF-8 text (byte 0x{bad} at offset {exc.start})"
         ) from None
-    return MediaProbe("text", _TEXT_MIME[ext], None, None, len(text), len(data))
+    return MediaProbe(MediaKind.TEXT, _TEXT_MIME[ext], None, None, len(text), len(data))
 
 
 def _probe_av(data: bytes, filename: str, kind: MediaKind, ext: str) -> MediaProbe:
@@ -261,11 +263,11 @@ def probe_media(
         raise MediaError(filename, reason)
     if not data:
         raise MediaError(filename, "empty file")
-    if kind == "image":
+    if kind == MediaKind.IMAGE:
         return _probe_image(data, filename, max_image_pixels)
-    if kind == "text":
+    if kind == MediaKind.TEXT:
         return _probe_text(data, filename, ext)
     return _probe_av(data, filename, kind, ext)
 
 
-__all__ = ["MediaError", "MediaKind", "MediaProbe", "MediaTooLarge", "probe_media"]
+__all__ = ["MediaError", "MediaProbe", "MediaTooLarge", "probe_media"]

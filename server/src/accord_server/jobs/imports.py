@@ -28,11 +28,11 @@ from accord_server.jobs.runner import Cancelled
 from accord_server.runtime import Runtime
 from accord_server.schemas.label_schema import LabelSchema
 from accord_server.services import jobs as job_service
-from accord_server.services.annotation_results import MediaInfo, validate_result
 from accord_server.services.batches import get_or_create_batches
 from accord_server.services.errors import Invalid
 from accord_server.services.imports.parsers import RowError, TaskIn, iter_tasks
 from accord_server.services.projects import project_schema
+from accord_server.services.results import MediaInfo, validate_result
 from accord_server.services.tasks import insert_predictions, insert_tasks
 
 TASK_FILE_EXTENSIONS = {".json", ".jsonl", ".ndjson", ".csv", ".tsv"}

@@ -13,7 +13,7 @@ from accord_server.schemas.common import (
     Name,
     Password,
     ReadModel,
-    Role,
+    RoleName,
 )
 
 
@@ -79,13 +79,13 @@ class OrganizationRead(ReadModel):
 
 class MemberCreate(InputModel):
     email: Email
-    role: Role
+    role: RoleName
     name: str = ""
     password: Password | None = None
 
 
 class MemberUpdate(InputModel):
-    role: Role
+    role: RoleName
 
 
 class MemberRead(ReadModel):

@@ -6,10 +6,13 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from accord_server.schemas.enums import Role
+
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=320)]
 Password = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
-Role = Annotated[str, Field(pattern="^(owner|admin|manager|reviewer|annotator)$")]
+# A pattern rather than the enum keeps the OpenAPI document (and its error messages) as they were.
+RoleName = Annotated[str, Field(pattern=f"^({'|'.join(Role)})$")]
 ClientId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
 

@@ -15,29 +15,15 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
-MediaKind = Literal["image", "text", "video", "audio", "pointcloud"]
-ToolType = Literal[
-    "bbox", "polygon", "keypoints", "mask", "span", "relation", "classification", "text"
-]
-AttributeType = Literal["bool", "choice", "text", "number"]
+from accord_server.schemas.enums import AttributeType, MediaKind, ToolType
 
-MEDIA_KINDS: tuple[str, ...] = ("image", "text", "video", "audio", "pointcloud")
-TOOL_TYPES: tuple[str, ...] = (
-    "bbox",
-    "polygon",
-    "keypoints",
-    "mask",
-    "span",
-    "relation",
-    "classification",
-    "text",
+GEOMETRIC_TOOL_TYPES: frozenset[str] = frozenset(
+    {ToolType.BBOX, ToolType.POLYGON, ToolType.KEYPOINTS, ToolType.MASK}
 )
-GEOMETRIC_TOOL_TYPES: frozenset[str] = frozenset({"bbox", "polygon", "keypoints", "mask"})
-LABELED_TOOL_TYPES: frozenset[str] = GEOMETRIC_TOOL_TYPES | {"span", "relation"}
 # Which media each tool type may annotate; a type missing here works on every media.
 TOOL_MEDIA: dict[str, frozenset[str]] = {
-    **{t: frozenset({"image", "video"}) for t in GEOMETRIC_TOOL_TYPES},
-    "span": frozenset({"text"}),
+    **{t: frozenset({MediaKind.IMAGE, MediaKind.VIDEO}) for t in GEOMETRIC_TOOL_TYPES},
+    ToolType.SPAN: frozenset({MediaKind.TEXT}),
 }
 
 _TOOL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
@@ -94,7 +80,7 @@ class AttributeSpec(_Strict):
 
     @model_validator(mode="after")
     def _check_bounds(self) -> Self:
-        if self.type != "number":
+        if self.type != AttributeType.NUMBER:
             if self.min is not None or self.max is not None:
                 raise PydanticCustomError(
                     "bounds_not_allowed",
@@ -126,7 +112,7 @@ class AttributeSpec(_Strict):
 
     @model_validator(mode="after")
     def _check_choices(self) -> Self:
-        if self.type == "choice":
+        if self.type == AttributeType.CHOICE:
             if not self.choices:
                 raise PydanticCustomError("choices_required", "a choice attribute needs choices")
             duplicate = _first_duplicate(self.choices)
@@ -217,6 +203,11 @@ class _LabeledTool(_Tool):
     def label(self, name: str) -> LabelSpec | None:
         """The label called ``name``, if the tool declares it."""
         return next((lab for lab in self.labels if lab.name == name), None)
+
+
+# Each tool's ``type`` is spelled as a string Literal: pydantic picks the tool by it (and names
+# the tags in its errors), mypy narrows on it. tests/schemas/test_enums.py holds these tags to
+# exactly the values of ``ToolType``.
 
 
 class BBoxTool(_LabeledTool):

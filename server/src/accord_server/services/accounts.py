@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from accord_server.db.models import Membership, Organization, User
+from accord_server.schemas.enums import Role
 from accord_server.services.errors import Conflict, Forbidden, Invalid, NotFound
-from accord_server.services.permissions import Action, Role, authorize
+from accord_server.services.permissions import Action, authorize
 from accord_server.services.security import hash_password
 
 MIN_PASSWORD_LENGTH = 8

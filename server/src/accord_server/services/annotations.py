@@ -21,10 +21,10 @@ from accord_server.db.models import (
     Task,
     User,
 )
-from accord_server.services.annotation_results import MediaInfo, validate_result
 from accord_server.services.errors import Conflict, Forbidden, Invalid, NotFound
 from accord_server.services.permissions import Action, authorize, can
 from accord_server.services.projects import project_schema, schema_for
+from accord_server.services.results import MediaInfo, validate_result
 from accord_server.services.submit_statements import ANNOTATION_COLUMNS, submit_statements
 from accord_server.services.tasks import TaskAccess
 

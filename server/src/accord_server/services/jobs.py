@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from accord_server.db.base import utcnow
 from accord_server.db.models import Job, Membership, User
+from accord_server.schemas.enums import JobState
 from accord_server.services.errors import Conflict, NotFound
 from accord_server.services.permissions import Action, can
 
-FINISHED = ("succeeded", "failed", "cancelled")
+FINISHED = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
 MAX_ERRORS_KEPT = 1000
 
 

@@ -9,12 +9,10 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from accord_server.schemas.label_schema import (
-    TOOL_TYPES,
-    LabelSchema,
-)
+from accord_server.schemas.enums import ToolType
+from accord_server.schemas.label_schema import LabelSchema
 from accord_server.services.errors import Invalid, field_error
-from accord_server.services.label_studio_config import (
+from accord_server.services.formats.label_studio_config import (
     looks_like_label_studio,
     schema_from_label_studio,
 )
@@ -102,7 +100,7 @@ def _line_of(node: yaml.Node | None, loc: Loc) -> int | None:
 def _schema_error(err: Any, data: dict[str, Any], lines: yaml.Node | None) -> Json:
     loc = _strip_tag(tuple(err["loc"]), data)
     kind, message = err["type"], str(err["msg"])
-    allowed = ", ".join(TOOL_TYPES)
+    allowed = ", ".join(ToolType)
     if kind == "union_tag_invalid":
         loc += ("type",)
         message = f'unknown tool type "{err["ctx"]["tag"]}"; expected one of: {allowed}'

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from accord_server.schemas.enums import Role
 from accord_server.services.errors import Forbidden
 
-
-class Role(StrEnum):
-    OWNER = "owner"
-    ADMIN = "admin"
-    MANAGER = "manager"
-    REVIEWER = "reviewer"
-    ANNOTATOR = "annotator"
+# Role is defined in schemas/enums.py with the other closed sets; callers of the policy may
+# import it from here too.
+__all__ = ["POLICY", "Action", "Role", "authorize", "can"]
 
 
 class Action(StrEnum):

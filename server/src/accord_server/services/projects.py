@@ -23,11 +23,11 @@ from accord_server.db.models import (
 )
 from accord_server.schemas.label_schema import LabelSchema
 from accord_server.services.errors import Conflict, Invalid, NotFound
-from accord_server.services.label_schemas import parse_label_schema, schema_label_keys
-from accord_server.services.label_studio_config import (
+from accord_server.services.formats.label_studio_config import (
     looks_like_label_studio,
     schema_from_label_studio,
 )
+from accord_server.services.label_schemas import parse_label_schema, schema_label_keys
 from accord_server.services.permissions import Action, authorize
 
 EDITABLE = {

@@ -23,29 +23,28 @@ from accord_server.db.models import (
     Task,
     User,
 )
+from accord_server.schemas.enums import TaskState
 from accord_server.services.errors import Invalid, NotFound
 from accord_server.services.permissions import Action, authorize, can
-
-TASK_STATES = ("new", "in_progress", "completed")
 
 
 def task_state(task: Task, overlap: int) -> str:
     """Derived state: new (no annotation), in_progress, completed (annotations >= overlap)."""
     if task.annotation_count >= overlap:
-        return "completed"
-    return "in_progress" if task.annotation_count > 0 else "new"
+        return TaskState.COMPLETED
+    return TaskState.IN_PROGRESS if task.annotation_count > 0 else TaskState.NEW
 
 
 def state_filter(state: str, overlap: int) -> ColumnElement[bool]:
     """SQL condition for a derived task state."""
-    if state == "new":
+    if state == TaskState.NEW:
         return Task.annotation_count == 0
-    if state == "completed":
+    if state == TaskState.COMPLETED:
         return Task.annotation_count >= overlap
-    if state == "in_progress":
+    if state == TaskState.IN_PROGRESS:
         return (Task.annotation_count > 0) & (Task.annotation_count < overlap)
     raise Invalid(
-        f"state: {state!r} is not a task state; expected one of: {', '.join(TASK_STATES)}",
+        f"state: {state!r} is not a task state; expected one of: {', '.join(TaskState)}",
         details={"field": "state"},
     )
 

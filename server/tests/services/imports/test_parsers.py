@@ -10,11 +10,9 @@ import pytest
 from accord_server.services.errors import Invalid, TooLarge
 from accord_server.services.imports import parsers
 from accord_server.services.imports.parsers import (
-    LabelStudioResultError,
     ParseResult,
     RowError,
     TaskIn,
-    convert_label_studio_result,
     infer_format,
     parse_tasks,
 )
@@ -286,58 +284,6 @@ def test_label_studio_predictions_are_converted_to_pixels() -> None:
     assert "score" not in region_poly
 
 
-def test_convert_other_label_studio_types() -> None:
-    items: list[dict[str, Any]] = [
-        {
-            "id": "k",
-            "from_name": "kp",
-            "to_name": "image",
-            "type": "keypointlabels",
-            "original_width": 1000,
-            "original_height": 500,
-            "value": {"x": 12.5, "y": 50, "width": 0.5, "keypointlabels": ["nose"]},
-        },
-        {
-            "id": "s",
-            "from_name": "ner",
-            "to_name": "text",
-            "type": "labels",
-            "value": {"start": 4, "end": 9, "text": "Paris", "labels": ["LOC"]},
-            "score": 1,
-        },
-        {"from_name": "mood", "to_name": "text", "type": "choices", "value": {"choices": ["ok"]}},
-        {"from_name": "note", "to_name": "text", "type": "textarea", "value": {"text": ["a", "b"]}},
-        {"from_id": "k", "to_id": "s", "type": "relation", "direction": "right", "labels": ["of"]},
-        {"id": "mine", "type": "bbox", "geometry": {"x": 1}},  # already Accord's shape
-    ]
-    keypoint, span, choice, text, relation, own = convert_label_studio_result(items)
-    assert keypoint["type"] == "keypoints" and keypoint["label"] == "nose"
-    assert keypoint["geometry"] == {"points": [[125.0, 250.0]]}
-    assert span == {
-        "id": "s",
-        "tool": "ner",
-        "type": "span",
-        "label": "LOC",
-        "geometry": {"start": 4, "end": 9},
-        "text": "Paris",
-        "score": 1.0,
-    }
-    assert choice == {
-        "id": "r2",
-        "tool": "mood",
-        "type": "classification",
-        "value": {"choices": ["ok"]},
-    }
-    assert text["type"] == "text" and text["value"] == {"text": "a\nb"}
-    assert relation == {
-        "id": "r4",
-        "type": "relation",
-        "geometry": {"from": "k", "to": "s"},
-        "label": "of",
-    }
-    assert own is items[5]
-
-
 def test_missing_original_size_names_the_field() -> None:
     box = {
         "from_name": "label",
@@ -350,9 +296,6 @@ def test_missing_original_size_names_the_field() -> None:
     result = parse_tasks(_ls_task([ok, {"result": [{"type": "choices"}, box]}]), "t.json")
     assert result.tasks == []
     assert _errors(result) == [(1, "predictions[1].result[1].original_height")]
-    with pytest.raises(LabelStudioResultError) as info:
-        convert_label_studio_result([box])
-    assert info.value.path == "[0].original_height"
 
 
 @pytest.mark.parametrize(

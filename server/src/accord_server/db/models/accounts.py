@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
-    CheckConstraint,
     ForeignKey,
     Index,
     String,
@@ -15,9 +14,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from accord_server.db.base import Base, BigId, Json, UTCDateTime, utcnow
-
-ROLES = ("owner", "admin", "manager", "reviewer", "annotator")
+from accord_server.db.base import Base, BigId, Json, UTCDateTime, one_of, utcnow
+from accord_server.schemas.enums import Role
 
 
 class Organization(Base):
@@ -45,9 +43,7 @@ class Membership(Base):
     __tablename__ = "memberships"
     __table_args__ = (
         UniqueConstraint("organization_id", "user_id"),
-        CheckConstraint(
-            "role IN ('owner', 'admin', 'manager', 'reviewer', 'annotator')", name="role"
-        ),
+        one_of("role", Role, name="role"),
         Index("ix_memberships_user_id", "user_id"),
     )
 

@@ -5,16 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Float, ForeignKey, Index, Integer, String, text
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from accord_server.db.base import Base, BigId, Json, UTCDateTime, utcnow
+from accord_server.db.base import Base, BigId, Json, UTCDateTime, one_of, utcnow
+from accord_server.schemas.enums import AnnotationOrigin
 
 
 class Annotation(Base):
     __tablename__ = "annotations"
     __table_args__ = (
-        CheckConstraint("origin IN ('human', 'model', 'model-edited', 'consensus')", name="origin"),
+        one_of("origin", AnnotationOrigin, name="origin"),
         # A retried submit finds the first one by (user, client id).
         Index("uq_annotations_user_client_id", "user_id", "client_id", unique=True),
         # One live annotation per annotator and task.
@@ -35,7 +36,7 @@ class Annotation(Base):
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     result: Mapped[list[Any]] = mapped_column(Json)
-    origin: Mapped[str] = mapped_column(String(20), default="human")
+    origin: Mapped[str] = mapped_column(String(20), default=AnnotationOrigin.HUMAN)
     lead_time: Mapped[float | None] = mapped_column(Float)
     revision: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

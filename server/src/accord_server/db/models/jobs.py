@@ -5,21 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, CheckConstraint, Float, ForeignKey, String
+from sqlalchemy import Boolean, Float, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from accord_server.db.base import Base, BigId, Json, UTCDateTime, utcnow
-
-JOB_STATES = ("queued", "running", "succeeded", "failed", "cancelled")
+from accord_server.db.base import Base, BigId, Json, UTCDateTime, one_of, utcnow
+from accord_server.schemas.enums import JobState
 
 
 class Job(Base):
     __tablename__ = "jobs"
-    __table_args__ = (
-        CheckConstraint(
-            "state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')", name="state"
-        ),
-    )
+    __table_args__ = (one_of("state", JobState, name="state"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     organization_id: Mapped[int] = mapped_column(
@@ -29,7 +24,7 @@ class Job(Base):
         ForeignKey("projects.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(50))
-    state: Mapped[str] = mapped_column(String(20), default="queued")
+    state: Mapped[str] = mapped_column(String(20), default=JobState.QUEUED)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     phase: Mapped[str] = mapped_column(String(50), default="")
     params: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)

@@ -5,19 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from accord_server.db.base import Base, BigId, Json, UTCDateTime, utcnow
-
-ASSIGNMENT_STATES = ("leased", "submitted", "skipped", "expired")
+from accord_server.db.base import Base, BigId, Json, UTCDateTime, one_of, utcnow
+from accord_server.schemas.enums import AssignmentState
 
 
 class Assignment(Base):
     __tablename__ = "assignments"
     __table_args__ = (
         UniqueConstraint("task_id", "user_id"),
-        CheckConstraint("state IN ('leased', 'submitted', 'skipped', 'expired')", name="state"),
+        one_of("state", AssignmentState, name="state"),
         Index("ix_assignments_project_state_expiry", "project_id", "state", "lease_expires_at"),
         Index("ix_assignments_user_project_state", "user_id", "project_id", "state"),
     )

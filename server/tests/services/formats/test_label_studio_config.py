@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from accord_server.services.errors import Invalid
+from accord_server.services.formats.label_studio_config import schema_from_label_studio
 from accord_server.services.label_schemas import parse_label_schema
-from accord_server.services.label_studio_config import schema_from_label_studio
 
 IMAGE_CONFIG = """
 <View>

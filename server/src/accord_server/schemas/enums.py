@@ -1,0 +1,100 @@
+"""The closed sets of names (roles, states, kinds), defined once.
+
+The database's check constraints (``db/models``, through ``db.base.one_of``), the permission
+policy, the label schema, the wire schemas and the services all read them from here. Members are
+``StrEnum``s, so each one is also its plain string: ``Role.OWNER == "owner"`` and
+``f"{Role.OWNER}"`` is ``owner``. Adding a value to a set that a check constraint holds needs a
+migration too (``tests/db/test_enums.py`` compares the migrated databases with these).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """A member's role in an organization, from most to least powerful."""
+
+    OWNER = "owner"
+    ADMIN = "admin"
+    MANAGER = "manager"
+    REVIEWER = "reviewer"
+    ANNOTATOR = "annotator"
+
+
+class JobState(StrEnum):
+    """Where a background job is; the last three are final."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class JobKind(StrEnum):
+    """What a background job does (``jobs/runner.py`` maps each kind to its function)."""
+
+    IMPORT = "import"
+
+
+class AssignmentState(StrEnum):
+    """A task handed to one annotator: under lease, or how the lease ended."""
+
+    LEASED = "leased"
+    SUBMITTED = "submitted"
+    SKIPPED = "skipped"
+    EXPIRED = "expired"
+
+
+class TaskState(StrEnum):
+    """A task's state, derived from its annotation count and the project's overlap."""
+
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+class AnnotationOrigin(StrEnum):
+    """Who made an annotation or a region: a person, a model, a person editing a model's
+    suggestion, or the consensus of several annotations."""
+
+    HUMAN = "human"
+    MODEL = "model"
+    MODEL_EDITED = "model-edited"
+    CONSENSUS = "consensus"
+
+
+class MediaKind(StrEnum):
+    """What a project's tasks show (the ``media`` of its label schema)."""
+
+    IMAGE = "image"
+    TEXT = "text"
+    VIDEO = "video"
+    AUDIO = "audio"
+    POINTCLOUD = "pointcloud"
+
+
+class ToolType(StrEnum):
+    """The kind of a label schema's tool, and of the regions it makes."""
+
+    BBOX = "bbox"
+    POLYGON = "polygon"
+    KEYPOINTS = "keypoints"
+    MASK = "mask"
+    SPAN = "span"
+    RELATION = "relation"
+    CLASSIFICATION = "classification"
+    TEXT = "text"
+
+
+class AttributeType(StrEnum):
+    """The value type of an attribute a label declares."""
+
+    BOOL = "bool"
+    CHOICE = "choice"
+    TEXT = "text"
+    NUMBER = "number"
+
+
+# EventKind (the outbox's event kinds: task.created, annotation.updated, ...) goes here.
