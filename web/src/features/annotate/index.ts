@@ -15,3 +15,4 @@ export * from './predictions';
 export * from './schema';
 export * from './attributes';
 export * from './api';
+export * from './lease';
