@@ -1,5 +1,5 @@
 /**
- * Canvas benchmark page: the workspace's own drawing code (web/src/features/workspace/stage.ts
+ * Canvas benchmark page: the image view's own drawing code (web/src/features/workspace-image/stage.ts
  * over web/src/engine + web/src/core, nothing copied) on a synthetic 3840x2160 image with N random
  * boxes and 500 polygons. `run.mjs` drives it through `window.bench` in headless Chromium.
  *
@@ -10,11 +10,12 @@
  * the shapes raster with a one-pass render in pixels; `paint` times brush strokes (mask worker).
  */
 
-import type { Region } from '../../web/src/core';
+import { isShapeRegion, type Region } from '../../web/src/core';
 import { ShapeRenderer, defaultColor } from '../../web/src/engine';
-import { Workspace } from '../../web/src/features/workspace/controller';
-import type { WorkspaceSchema } from '../../web/src/features/workspace/schema';
-import { LAYERS, Stage, type Layer, type StageCanvases } from '../../web/src/features/workspace/stage';
+import { AnnotationSession } from '../../web/src/features/annotate/session';
+import type { WorkspaceSchema } from '../../web/src/features/annotate/schema';
+import { ImageWorkspace as Workspace } from '../../web/src/features/workspace-image/controller';
+import { LAYERS, Stage, type Layer, type StageCanvases } from '../../web/src/features/workspace-image/stage';
 
 const W = 3840;
 const H = 2160;
@@ -27,7 +28,7 @@ function entry(tool: string, label: string) {
 
 const schema: WorkspaceSchema = {
   media: 'image',
-  palettes: { bbox: BOX_LABELS.map((l) => entry('objects', l)), polygon: POLY_LABELS.map((l) => entry('outlines', l)), keypoints: [], mask: [entry('seg', 'road')] },
+  palettes: { bbox: BOX_LABELS.map((l) => entry('objects', l)), polygon: POLY_LABELS.map((l) => entry('outlines', l)), keypoints: [], mask: [entry('seg', 'road')], span: [], relation: [] },
   answers: [],
   colorOf: (_tool, label) => defaultColor(label),
 };
@@ -180,7 +181,7 @@ const bench = {
     await raf();
     const t0 = performance.now();
     canvases = makeCanvases();
-    ws = new Workspace(schema, W, H, list);
+    ws = new Workspace(new AnnotationSession(schema, list), W, H);
     stage = new Stage(new ShapeRenderer({ colorOf: (r) => (ws as Workspace).colorOf(r) }), { cache });
     stage.attach(ws);
     const el = document.getElementById('stage') as HTMLDivElement;
@@ -223,7 +224,7 @@ const bench = {
     const centre: [number, number] = [W / 2, H / 2];
     const id = w.index.search({ minX: centre[0] - 200, minY: centre[1] - 200, maxX: centre[0] + 200, maxY: centre[1] + 200 }).reverse().find((x) => x.startsWith('b'));
     const r = id ? w.doc.get(id) : undefined;
-    if (!r || r.type !== 'bbox') throw new Error('no box near the centre');
+    if (!r || !isShapeRegion(r) || r.type !== 'bbox') throw new Error('no box near the centre');
     const g = r.geometry;
     const start: [number, number] = [g.x + g.width / 2, g.y + g.height / 2];
     const pointer = (p: [number, number]) => ({ point: p, button: 0, shift: false, alt: false, clicks: 1 });
@@ -291,7 +292,7 @@ const bench = {
     w.setTool('select');
     const id = w.index.search({ minX: W / 2 - 200, minY: H / 2 - 200, maxX: W / 2 + 200, maxY: H / 2 + 200 }).reverse().find((x) => x.startsWith('b'));
     const r = id ? w.doc.get(id) : undefined;
-    if (!r || r.type !== 'bbox') throw new Error('no box near the centre');
+    if (!r || !isShapeRegion(r) || r.type !== 'bbox') throw new Error('no box near the centre');
     const p: [number, number] = [r.geometry.x + r.geometry.width / 2, r.geometry.y + r.geometry.height / 2];
     const pointer = (q: [number, number]) => ({ point: q, button: 0, shift: false, alt: false, clicks: 1 });
     w.activeTool.down(pointer(p));
@@ -316,7 +317,7 @@ const bench = {
     ws?.dispose();
     stage?.dispose();
     canvases = makeCanvases();
-    const w = new Workspace(schema, W, H, []);
+    const w = new Workspace(new AnnotationSession(schema), W, H);
     ws = w;
     stage = new Stage(new ShapeRenderer({ colorOf: (r) => w.colorOf(r) }));
     stage.attach(w);
@@ -360,7 +361,7 @@ const bench = {
     // (The code before the mask worker has no painter: it painted on this thread.)
     const painter = (stage as unknown as { painter?: { inWorker: boolean } }).painter;
     const worker = painter?.inWorker ?? false;
-    return { strokes, bbox: r && r.type === 'mask' ? r.geometry.bbox : null, worker };
+    return { strokes, bbox: r && isShapeRegion(r) && r.type === 'mask' ? r.geometry.bbox : null, worker };
   },
 
   heap(): number | null {

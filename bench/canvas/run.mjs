@@ -198,7 +198,7 @@ const dir = join(repo, 'bench/results');
 mkdirSync(dir, { recursive: true });
 const stamp = machine.date.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 const file = join(dir, `canvas-${stamp}.json`);
-const modified = sh('git', ['-C', repo, 'status', '--short', 'web/src/engine', 'web/src/features/workspace', 'bench/canvas']);
+const modified = sh('git', ['-C', repo, 'status', '--short', 'web/src/engine', 'web/src/features/workspace-image', 'web/src/features/annotate', 'bench/canvas']);
 writeFileSync(file, JSON.stringify({ machine, modified, options: { BOXES, POLYGONS, MODES, FRAMES, REPEAT, MAX_LOAD }, runs, paint: paintRun }, null, 2));
 console.log(`\nwrote ${file}`);
 

@@ -4,7 +4,24 @@
  * the exact previous region objects and z-order.
  */
 
-import { geometryProblem, isShapeRegion, type AnnotationDocument, type Attributes, type Region, type RegionId, type ShapeRegion } from './document';
+import {
+  geometryProblem,
+  isRelationRegion,
+  isShapeRegion,
+  isSpanRegion,
+  isTrackRegion,
+  relationProblem,
+  spanProblem,
+  trackProblem,
+  type AnnotationDocument,
+  type Attributes,
+  type Keyframe,
+  type Region,
+  type RegionId,
+  type RelationEnds,
+  type Span,
+  type TrackRegion,
+} from './document';
 import type { Shape } from './geometry';
 
 /** One undoable change to a document. */
@@ -89,13 +106,14 @@ class InsertRegions implements Command {
   }
 }
 
-/** Remove regions. */
+/** Remove regions, and the relations that point at them (a relation cannot dangle). */
 export class RemoveRegions implements Command {
   private removed: { region: Region; index: number }[] | null = null;
   constructor(private readonly ids: readonly RegionId[], readonly label = 'Delete') {}
   apply(doc: AnnotationDocument): void {
+    const all = [...this.ids, ...doc.relationsTo(new Set(this.ids))];
     // Highest z first, so recorded positions are the original ones once re-inserted ascending.
-    const sorted = [...this.ids].sort((a, b) => doc.zIndex(b) - doc.zIndex(a));
+    const sorted = all.sort((a, b) => doc.zIndex(b) - doc.zIndex(a));
     this.removed = sorted.map((id) => doc.delete(id));
   }
   invert(): Command {
@@ -103,24 +121,33 @@ export class RemoveRegions implements Command {
   }
 }
 
+/** What UpdateGeometry sets: a shape's geometry, a span's `[start, end)` or a relation's ends. */
+export type AnyGeometry = Shape['geometry'] | Span | RelationEnds;
+
 /**
- * Set a region's geometry. Consecutive updates of the same region with the same `gesture` id
- * merge, so a whole drag is one undo step.
+ * Set a region's geometry (a shape's, a span's range, a relation's ends; a track changes through
+ * SetKeyframe). Consecutive updates of the same region with the same `gesture` id merge, so a
+ * whole drag is one undo step.
  */
 export class UpdateGeometry extends EditRegions {
   readonly label = 'Edit shape';
   constructor(
     readonly id: RegionId,
-    private readonly geometry: Shape['geometry'],
+    private readonly geometry: AnyGeometry,
     readonly gesture?: string | number,
   ) {
     super([id]);
   }
   protected change(region: Region): Region {
-    if (!isShapeRegion(region)) throw new Error(`region "${region.id}" has no geometry`);
-    const problem = geometryProblem(region.type, this.geometry);
+    const problem = isShapeRegion(region)
+      ? geometryProblem(region.type, this.geometry)
+      : isSpanRegion(region)
+        ? spanProblem(this.geometry)
+        : isRelationRegion(region)
+          ? relationProblem(this.geometry)
+          : `a ${isTrackRegion(region) ? 'track keeps its geometry in keyframes' : `${region.type} region has no geometry`}`;
     if (problem) throw new Error(`not a ${region.type} geometry for "${region.id}": ${problem}`);
-    return { ...region, geometry: this.geometry } as ShapeRegion;
+    return { ...region, geometry: this.geometry } as Region;
   }
   mergeWith(next: Command): Command | null {
     if (!(next instanceof UpdateGeometry) || next.id !== this.id) return null;
@@ -181,6 +208,56 @@ export class SetAttribute extends EditRegions {
     merged.before = this.before;
     merged.after = next.after;
     return merged;
+  }
+}
+
+/**
+ * Set a track's keyframe on `keyframe.frame` (replacing the one there, or inserted in frame
+ * order). Consecutive sets of the same track and frame with the same `gesture` id merge, so a
+ * drag on one frame is one undo step.
+ */
+export class SetKeyframe extends EditRegions {
+  readonly label = 'Set keyframe';
+  constructor(
+    readonly id: RegionId,
+    private readonly keyframe: Keyframe,
+    readonly gesture?: string | number,
+  ) {
+    super([id]);
+  }
+  protected change(region: Region): Region {
+    if (!isTrackRegion(region)) throw new Error(`region "${region.id}" is not a track`);
+    const others = (region.track as readonly Keyframe[]).filter((k) => k.frame !== this.keyframe.frame);
+    const track = [...others, this.keyframe].sort((a, b) => a.frame - b.frame);
+    const problem = trackProblem(region.type, track);
+    if (problem) throw new Error(`not a ${region.type} track for "${region.id}": track${problem.at} ${problem.message}`);
+    return { ...region, track } as TrackRegion;
+  }
+  mergeWith(next: Command): Command | null {
+    if (!(next instanceof SetKeyframe) || next.id !== this.id || next.keyframe.frame !== this.keyframe.frame) return null;
+    if (this.gesture === undefined || next.gesture !== this.gesture) return null;
+    const merged = new SetKeyframe(this.id, next.keyframe, this.gesture);
+    merged.before = this.before;
+    merged.after = next.after;
+    return merged;
+  }
+}
+
+/** Remove a track's keyframe on `frame` (a track keeps at least one). */
+export class RemoveKeyframe extends EditRegions {
+  readonly label = 'Remove keyframe';
+  constructor(
+    readonly id: RegionId,
+    private readonly frame: number,
+  ) {
+    super([id]);
+  }
+  protected change(region: Region): Region {
+    if (!isTrackRegion(region)) throw new Error(`region "${region.id}" is not a track`);
+    const track = (region.track as readonly Keyframe[]).filter((k) => k.frame !== this.frame);
+    if (track.length === region.track.length) throw new Error(`track "${region.id}" has no keyframe on frame ${this.frame}`);
+    if (track.length === 0) throw new Error(`track "${region.id}" needs at least one keyframe; delete the track instead`);
+    return { ...region, track } as TrackRegion;
   }
 }
 

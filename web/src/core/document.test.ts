@@ -78,7 +78,9 @@ describe('AnnotationDocument', () => {
     expect(() => AnnotationDocument.fromResult([{ ...RESULT[1], geometry: { points: [[1, 2, 3]] } }])).toThrow('result[0].geometry: points');
     expect(() => AnnotationDocument.fromResult([{ ...RESULT[0], geometry: { x: 1, y: 2 } }])).toThrow('result[0].geometry');
     expect(() => AnnotationDocument.fromResult([{ ...RESULT[3], geometry: { rle: {} } }])).toThrow('result[0].geometry');
-    expect(() => AnnotationDocument.fromResult([{ ...RESULT[0], type: 'span' }])).toThrow('result[0].type');
+    expect(() => AnnotationDocument.fromResult([{ ...RESULT[0], type: 'cuboid' }])).toThrow('result[0].type');
+    // A span with a box's geometry is a malformed span.
+    expect(() => AnnotationDocument.fromResult([{ ...RESULT[0], type: 'span' }])).toThrow('result[0].geometry');
   });
 
   it('bumps version and notifies on every change', () => {

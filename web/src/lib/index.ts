@@ -6,4 +6,3 @@ export * from './router';
 export * from './debounce';
 export * from './markdown';
 export * from './format';
-export * from './shortcuts';

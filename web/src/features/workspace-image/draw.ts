@@ -2,7 +2,7 @@
 
 import { isShapeRegion, type Point } from '../../core';
 import { sharedMaskPainter, type MaskImage, type Preview, type Viewport } from '../../engine';
-import type { Workspace } from './controller';
+import type { ImageWorkspace } from './controller';
 
 /** Draw the task image under the viewport transform. */
 export function drawImage(ctx: CanvasRenderingContext2D, img: CanvasImageSource, view: Viewport, dpr: number): void {
@@ -22,7 +22,7 @@ function drawMask(ctx: CanvasRenderingContext2D, image: MaskImage | null): void 
  * Masks (label-coloured pixels per mask object, decoded and coloured by the mask worker; the
  * layer is drawn again when they arrive) and keypoint skeletons.
  */
-export function drawExtras(ctx: CanvasRenderingContext2D, ws: Workspace, dpr: number, painter = sharedMaskPainter()): void {
+export function drawExtras(ctx: CanvasRenderingContext2D, ws: ImageWorkspace, dpr: number, painter = sharedMaskPainter()): void {
   const view = ws.viewport;
   ctx.setTransform(1, 0, 0, 1, 0, 0);
   ctx.clearRect(0, 0, ctx.canvas.width, ctx.canvas.height);
@@ -30,7 +30,7 @@ export function drawExtras(ctx: CanvasRenderingContext2D, ws: Workspace, dpr: nu
   ctx.imageSmoothingEnabled = false;
   for (const id of ws.index.search(view.visibleImageRect())) {
     const r = ws.doc.get(id);
-    if (!r || !isShapeRegion(r) || r.hidden || !ws.visibleSuggestion(r)) continue;
+    if (!r || !isShapeRegion(r) || r.hidden || !ws.session.visibleSuggestion(r)) continue;
     const color = ws.colorOf(r);
     if (r.type === 'mask') {
       ctx.globalAlpha = 0.45;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { box } from '../../test/fixtures';
 import { attributeInput, attributeProblem, attributeSpecs, attributesAfterRelabel, undeclaredAttributes, type AttributeSpec } from './attributes';
-import { Workspace } from './controller';
+import { AnnotationSession } from './session';
 import { workspaceSchema } from './schema';
 
 const schema = workspaceSchema({
@@ -25,9 +25,9 @@ const choice: AttributeSpec = { name: 'pose', type: 'choice', choices: ['front',
 const num: AttributeSpec = { name: 'age', type: 'number', choices: [] };
 const text: AttributeSpec = { name: 'plate', type: 'text', choices: [] };
 
-/** A workspace holding one car box "a" with `attributes`, as `origin`. */
-function carWorkspace(attributes: Record<string, unknown> = {}, origin: 'human' | 'model' = 'human'): Workspace {
-  return new Workspace(schema, 100, 100, [{ ...box('a', 1, 1, 10, 10, { origin }), attributes }]);
+/** A session holding one car box "a" with `attributes`, as `origin`. */
+function carWorkspace(attributes: Record<string, unknown> = {}, origin: 'human' | 'model' = 'human'): AnnotationSession {
+  return new AnnotationSession(schema, [{ ...box('a', 1, 1, 10, 10, { origin }), attributes }]);
 }
 
 describe('attribute specs from the schema', () => {
@@ -155,8 +155,7 @@ describe('relabel and attributes', () => {
   });
   it('to a label without attributes: drops the old label’s, keeps free-form keys', () => {
     const ws = carWorkspace({ occluded: true, source: 'detector-v2' });
-    ws.select('a');
-    ws.chooseLabel(2); // "tree", as key 3 does with the box selected
+    ws.relabel('a', 'tree'); // as key 3 does with the box selected (image.test.ts)
     expect(ws.doc.get('a')).toMatchObject({ label: 'tree', attributes: { source: 'detector-v2' } });
   });
   it('relabelling a suggestion makes it model-edited', () => {

@@ -1,12 +1,9 @@
-/** The workspace keymap: the engine defaults (UI.md) plus the workspace's own named actions. */
+/** The image view's own named actions (the shell adds the engine defaults and its own, views.ts). */
 
-import { DEFAULT_ACTIONS, Keymap, type ActionSpec } from '../../engine';
+import type { ActionSpec } from '../../engine';
 
-/** Actions the image workspace adds to DEFAULT_ACTIONS (chosen not to clash with them). */
-export const WORKSPACE_ACTIONS: readonly ActionSpec[] = [
-  { id: 'prediction.accept', title: 'Accept the selected suggestion', scope: 'image', keys: ['A'] },
-  { id: 'prediction.reject', title: 'Reject the selected suggestion', scope: 'image', keys: ['X'] },
-  { id: 'prediction.acceptAll', title: 'Accept all suggestions above the threshold', scope: 'image', keys: ['Shift+A'] },
+/** Actions the image view adds to DEFAULT_ACTIONS and the shell's (chosen not to clash with them). */
+export const IMAGE_ACTIONS: readonly ActionSpec[] = [
   { id: 'keypoint.visibility', title: 'Toggle the grabbed keypoint visible / occluded (also V while it is grabbed)', scope: 'image', keys: ['Shift+V'] },
   { id: 'keypoint.skip', title: 'Skip the next keypoint (not labelled)', scope: 'image', keys: ['S'] },
   { id: 'selection.nudgeLeft', title: 'Nudge left 1 px', scope: 'image', keys: ['ArrowLeft'] },
@@ -18,6 +15,3 @@ export const WORKSPACE_ACTIONS: readonly ActionSpec[] = [
   { id: 'selection.nudgeUp10', title: 'Nudge up 10 px', scope: 'image', keys: ['Shift+ArrowUp'] },
   { id: 'selection.nudgeDown10', title: 'Nudge down 10 px', scope: 'image', keys: ['Shift+ArrowDown'] },
 ];
-
-/** The keymap of the image workspace. */
-export const workspaceKeymap: Keymap = Keymap.create([...DEFAULT_ACTIONS, ...WORKSPACE_ACTIONS]);

@@ -9,7 +9,7 @@
  */
 
 import { ShapeLayer, sharedMaskPainter, type MaskPainter, type ShapeLayerOptions, type ShapeRenderer } from '../../engine';
-import { TOOL_TYPE, type Workspace } from './controller';
+import { TOOL_TYPE, type ImageWorkspace } from './controller';
 import { drawExtras, drawImage, drawOverlay } from './draw';
 
 /** The stacked canvases, bottom to top. */
@@ -45,14 +45,14 @@ export class Stage {
   }
 
   /** Follow the workspace's document (changes to the selected region alone keep the raster). */
-  attach(ws: Workspace): void {
+  attach(ws: ImageWorkspace): void {
     this.unfollow?.();
     this.unfollow = this.layer ? this.layer.follow(ws.doc) : null;
     this.painter.reset();
   }
 
   /** Whether the document holds a mask or keypoints region (what the extras layer draws). */
-  private hasExtras(w: Workspace): boolean {
+  private hasExtras(w: ImageWorkspace): boolean {
     const seen = this.extrasSeen;
     if (seen && seen.version === w.doc.version) return seen.any;
     let any = false;
@@ -86,12 +86,12 @@ export class Stage {
    * Draw the dirty layers. Returns null, or the delay in ms after which 'shapes' must be drawn
    * again because a view change is settling (the shapes are a transformed raster until then).
    */
-  draw(dirty: ReadonlySet<Layer>, canvases: StageCanvases, w: Workspace, img: HTMLImageElement, dpr: number, now = performance.now()): number | null {
+  draw(dirty: ReadonlySet<Layer>, canvases: StageCanvases, w: ImageWorkspace, img: HTMLImageElement, dpr: number, now = performance.now()): number | null {
     const v = w.viewport;
     const selectedId = w.selection();
     // A drag of the select tool may move the selected region: the layer leaves it out once it does.
     const draggingId = w.activeTool === w.tools.select && w.activeTool.busy ? selectedId : null;
-    const state = { selectedId, draggingId, minScore: w.minScore, pixelRatio: dpr };
+    const state = { selectedId, draggingId, minScore: w.session.minScore, pixelRatio: dpr };
     let settleInMs: number | null = null;
     if (dirty.has('image')) {
       const c = canvases.image.getContext('2d');

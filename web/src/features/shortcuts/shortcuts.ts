@@ -1,6 +1,6 @@
 /** Shortcuts of the app's screens, as named actions in an engine Keymap (no ad-hoc key checks). */
 
-import { Keymap, type ActionSpec, type KeyEventLike } from '../engine';
+import { Keymap, type ActionSpec, type KeyEventLike } from '../../engine';
 
 /** The screen-level actions (the annotation workspace brings its own map). */
 export const APP_ACTIONS: readonly ActionSpec[] = [

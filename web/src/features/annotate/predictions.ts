@@ -13,10 +13,15 @@ export interface PredictionLike {
 
 /**
  * Regions of the newest prediction (by creation time, then id) as `origin: "model"` with their
- * score (the region's own, else the prediction's). Regions the workspace cannot show are skipped
- * and counted; ids already in use get a suffix.
+ * score (the region's own, else the prediction's). Regions that are malformed or that the view
+ * does not show (`shows`, e.g. a span on an image) are skipped and counted; ids already in use
+ * get a suffix.
  */
-export function suggestionsFrom(predictions: readonly PredictionLike[], taken: ReadonlySet<string> = new Set()): { regions: Region[]; skipped: number; modelVersion: string | null } {
+export function suggestionsFrom(
+  predictions: readonly PredictionLike[],
+  taken: ReadonlySet<string> = new Set(),
+  shows: (region: Region) => boolean = () => true,
+): { regions: Region[]; skipped: number; modelVersion: string | null } {
   const newest = [...predictions].sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at) || b.id - a.id)[0];
   if (!newest) return { regions: [], skipped: 0, modelVersion: null };
   const regions: Region[] = [];
@@ -35,7 +40,9 @@ export function suggestionsFrom(predictions: readonly PredictionLike[], taken: R
     item['origin'] = 'model';
     if (item['score'] === undefined && newest.score !== null) item['score'] = newest.score;
     try {
-      regions.push(regionFromResult(item, `prediction.result[${i}]`));
+      const region = regionFromResult(item, `prediction.result[${i}]`);
+      if (shows(region)) regions.push(region);
+      else skipped++;
     } catch {
       skipped++;
     }

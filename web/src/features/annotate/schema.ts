@@ -1,4 +1,4 @@
-/** What the workspace needs from a project's label schema: palettes per shape type, answer tools. */
+/** What a workspace needs from a project's label schema: label palettes per tool type, answer tools. */
 
 import { defaultColor } from '../../engine';
 import type { ShapeType } from '../../core';
@@ -23,10 +23,14 @@ export interface AnswerTool {
   required: boolean;
 }
 
+/** The tool types whose regions carry a label (each has a palette). */
+export type LabelledType = ShapeType | 'span' | 'relation';
+
 /** The schema as the workspace uses it. */
 export interface WorkspaceSchema {
   media: string;
-  palettes: Record<ShapeType, PaletteEntry[]>;
+  /** Labels per tool type, in schema order (an image view uses the shape types, a text view spans and relations). */
+  palettes: Record<LabelledType, PaletteEntry[]>;
   answers: AnswerTool[];
   /** Colour of a (tool, label) pair; falls back to the renderer's default colour. */
   colorOf(tool: string, label: string): string;
@@ -38,11 +42,11 @@ export interface WorkspaceSchema {
 /** The workspace schema of a project's normalized `label_schema`. */
 export function workspaceSchema(raw: unknown): WorkspaceSchema {
   const view = schemaView(raw);
-  const palettes: Record<ShapeType, PaletteEntry[]> = { bbox: [], polygon: [], keypoints: [], mask: [] };
+  const palettes: Record<LabelledType, PaletteEntry[]> = { bbox: [], polygon: [], keypoints: [], mask: [], span: [], relation: [] };
   const answers: AnswerTool[] = [];
   const colors = new Map<string, string>();
   for (const t of view.tools) {
-    if (t.type === 'bbox' || t.type === 'polygon' || t.type === 'keypoints' || t.type === 'mask') {
+    if (t.type === 'bbox' || t.type === 'polygon' || t.type === 'keypoints' || t.type === 'mask' || t.type === 'span' || t.type === 'relation') {
       for (const l of t.labels) {
         palettes[t.type].push({ tool: t.name, label: l.name, color: l.color, keypoints: t.keypoints, skeleton: t.skeleton });
         colors.set(labelKey(t.name, l.name), l.color);
