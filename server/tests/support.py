@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
+import struct
 import threading
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -14,7 +16,7 @@ from accord_server import testing
 from accord_server.services import token_use
 from accord_server.testing import *  # noqa: F403 - the shared stack, factories and schemas
 
-__all__ = ["statements_run"]
+__all__ = ["png_claiming", "statements_run"]
 __all__ += testing.__all__
 
 
@@ -35,3 +37,20 @@ def statements_run(engine: Engine) -> Iterator[list[tuple[str, bool]]]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", executed)
+
+
+def png_claiming(width: int, height: int) -> bytes:
+    """A tiny PNG whose header claims ``width``×``height``, with almost no pixel data behind it
+    (a decompression bomb, or a large image that is cheap to make)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = zlib.crc32(kind + body)
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", ihdr)
+        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
+        + chunk(b"IEND", b"")
+    )
