@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from support import BOX, SCHEMA, Owner, Stack
+from support import BOX, SCHEMA, Member, Stack
 from transports import LoseAnswers, ProxyErrors
 
 from accord import Client, ServerError
@@ -37,7 +37,7 @@ def test_generated_ids_are_uuid4_hex(client: Client) -> None:
 
 
 def test_lost_answer_is_retried_with_the_same_id(
-    stack: Stack, owner: Owner, client: Client
+    stack: Stack, owner: Member, client: Client
 ) -> None:
     project_id, task_id = _lease_task(client)
     transport = LoseAnswers("/annotations", times=2)
@@ -49,7 +49,7 @@ def test_lost_answer_is_retried_with_the_same_id(
     assert [a.id for a in client.annotations.list(project_id)] == [annotation.id]
 
 
-def test_proxy_503_is_retried(stack: Stack, owner: Owner, client: Client) -> None:
+def test_proxy_503_is_retried(stack: Stack, owner: Member, client: Client) -> None:
     project_id, task_id = _lease_task(client)
     transport = ProxyErrors("/annotations", status=503, times=1)
     with Client(stack.url, owner.token, transport=transport, retry_backoff=0.01) as flaky:
@@ -58,7 +58,7 @@ def test_proxy_503_is_retried(stack: Stack, owner: Owner, client: Client) -> Non
     assert [a.id for a in client.annotations.list(project_id)] == [annotation.id]
 
 
-def test_retries_give_up_with_server_error(stack: Stack, owner: Owner, client: Client) -> None:
+def test_retries_give_up_with_server_error(stack: Stack, owner: Member, client: Client) -> None:
     _, task_id = _lease_task(client)
     transport = ProxyErrors("/annotations", status=502, times=10)
     with Client(

@@ -9,14 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from support import SCHEMA, Owner, Stack
+from support import SCHEMA, Member, Stack
 
 from accord import Client
 from accord._cli import main
 
 
 @pytest.fixture
-def env(stack: Stack, owner: Owner, monkeypatch: pytest.MonkeyPatch) -> None:
+def env(stack: Stack, owner: Member, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ACCORD_URL", stack.url)
     monkeypatch.setenv("ACCORD_TOKEN", owner.token)
 
@@ -97,7 +97,7 @@ def test_missing_url(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixt
     assert "ACCORD_URL" in capsys.readouterr().err
 
 
-def test_console_script(stack: Stack, owner: Owner, client: Client) -> None:
+def test_console_script(stack: Stack, owner: Member, client: Client) -> None:
     client.projects.create("From a subprocess", SCHEMA)
     script = Path(sys.executable).with_name("accord")
     environ = {**os.environ, "ACCORD_URL": stack.url, "ACCORD_TOKEN": owner.token}

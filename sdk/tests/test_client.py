@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from support import Owner, Stack
+from support import Member, Stack
 
 from accord import Client
 
 
 def test_reads_url_and_token_from_the_environment(
-    stack: Stack, owner: Owner, monkeypatch: pytest.MonkeyPatch
+    stack: Stack, owner: Member, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ACCORD_URL", stack.url + "/api/v1/")
     monkeypatch.setenv("ACCORD_TOKEN", owner.token)
@@ -22,7 +22,7 @@ def test_reads_url_and_token_from_the_environment(
 
 
 def test_arguments_win_over_the_environment(
-    stack: Stack, owner: Owner, monkeypatch: pytest.MonkeyPatch
+    stack: Stack, owner: Member, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("ACCORD_URL", "http://127.0.0.1:1")
     monkeypatch.setenv("ACCORD_TOKEN", "acc_wrong")
@@ -38,7 +38,7 @@ def test_url_is_required(monkeypatch: pytest.MonkeyPatch) -> None:
         Client("localhost:8000")
 
 
-def test_close(stack: Stack, owner: Owner) -> None:
+def test_close(stack: Stack, owner: Member) -> None:
     client = Client(stack.url, owner.token)
     client.close()
     with pytest.raises(RuntimeError):
@@ -46,7 +46,7 @@ def test_close(stack: Stack, owner: Owner) -> None:
     assert repr(client) == f"Client(url={stack.url!r})"
 
 
-def test_custom_transport_is_used(stack: Stack, owner: Owner) -> None:
+def test_custom_transport_is_used(stack: Stack, owner: Member) -> None:
     seen: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:

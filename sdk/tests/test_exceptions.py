@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
-from support import PASSWORD, SCHEMA, Owner, Stack, make_owner
+from support import PASSWORD, SCHEMA, Factory, Member, Stack, client_for
 from transports import ProxyErrors
 
 from accord import (
@@ -22,10 +22,12 @@ from accord import (
 )
 
 
-def test_another_organizations_project_is_not_found(stack: Stack, client: Client) -> None:
+def test_another_organizations_project_is_not_found(
+    stack: Stack, factory: Factory, client: Client
+) -> None:
     project = client.projects.create("Mine", SCHEMA)
-    other = make_owner(stack, "other@example.com", "Other org")
-    with stack.client(other.token) as outsider, pytest.raises(NotFound) as info:
+    other = factory.owner("Other org")
+    with client_for(stack, other.token) as outsider, pytest.raises(NotFound) as info:
         outsider.projects.get(project.id)
     err = info.value
     assert (err.status_code, err.code) == (404, "not_found")
@@ -51,24 +53,26 @@ def test_bad_label_schema_names_the_field(client: Client) -> None:
 
 
 def test_bad_token_is_unauthenticated(stack: Stack) -> None:
-    with stack.client("acc_not_a_real_token") as c, pytest.raises(Unauthenticated) as info:
+    with client_for(stack, "acc_not_a_real_token") as c, pytest.raises(Unauthenticated) as info:
         c.me()
     assert info.value.status_code == 401
 
 
-def test_annotator_cannot_create_projects(stack: Stack, owner: Owner, client: Client) -> None:
+def test_annotator_cannot_create_projects(
+    stack: Stack, factory: Factory, owner: Member, client: Client
+) -> None:
     client.organizations.add_member(
         owner.organization_id, "ann@example.com", "annotator", password=PASSWORD
     )
     with (
-        stack.client(stack.token_for("ann@example.com")) as annotator,
+        client_for(stack, factory.token_for("ann@example.com")) as annotator,
         pytest.raises(Forbidden) as info,
     ):
         annotator.projects.create("P", SCHEMA)
     assert info.value.code == "forbidden"
 
 
-def test_conflict(client: Client, owner: Owner) -> None:
+def test_conflict(client: Client, owner: Member) -> None:
     client.organizations.add_member(
         owner.organization_id, "ann@example.com", "annotator", password=PASSWORD
     )
@@ -91,7 +95,7 @@ def test_nobody_listening_is_a_transport_error() -> None:
     assert info.value.__cause__ is not None
 
 
-def test_non_json_5xx_is_a_server_error(stack: Stack, owner: Owner) -> None:
+def test_non_json_5xx_is_a_server_error(stack: Stack, owner: Member) -> None:
     transport = ProxyErrors("/projects", status=500, times=1)
     with (
         Client(stack.url, owner.token, transport=transport) as c,

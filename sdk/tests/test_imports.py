@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from support import SCHEMA, Owner, Stack
+from support import SCHEMA, Member, Stack
 from transports import Recorder
 
 from accord import Client, ImportFailed, InvalidRequest, JobFailed
@@ -22,7 +22,7 @@ def _png(path: Path, size: tuple[int, int] = (8, 6)) -> None:
     path.write_bytes(buf.getvalue())
 
 
-def test_small_import_is_one_json_body(stack: Stack, owner: Owner) -> None:
+def test_small_import_is_one_json_body(stack: Stack, owner: Member) -> None:
     recorder = Recorder()
     with Client(stack.url, owner.token, transport=recorder) as c:
         project = c.projects.create("P", SCHEMA)
@@ -34,7 +34,7 @@ def test_small_import_is_one_json_body(stack: Stack, owner: Owner) -> None:
     assert not any(p.endswith("/imports/files") for p in recorder.paths("POST"))
 
 
-def test_large_import_goes_through_a_file_upload(stack: Stack, owner: Owner) -> None:
+def test_large_import_goes_through_a_file_upload(stack: Stack, owner: Member) -> None:
     recorder = Recorder()
     n = 5000
     with Client(stack.url, owner.token, transport=recorder) as c:
@@ -62,7 +62,7 @@ def test_progress_bar_shows_the_phase_and_counts_in_full(
     assert "1,500 tasks, 1,500 rows, 0 errors" in bar
 
 
-def test_a_few_large_tasks_go_as_a_file_too(stack: Stack, owner: Owner) -> None:
+def test_a_few_large_tasks_go_as_a_file_too(stack: Stack, owner: Member) -> None:
     recorder = Recorder()
     long_text = "word " * 60_000  # 300 KB a task: four of them are past the JSON body size
     with Client(stack.url, owner.token, transport=recorder) as c:

@@ -6,7 +6,7 @@ import json
 
 import httpx
 import pytest
-from support import PASSWORD, SCHEMA, Owner, Stack
+from support import PASSWORD, SCHEMA, Member, Stack
 
 from accord import Client, InvalidRequest, Unauthenticated
 from accord._cli import main
@@ -17,7 +17,7 @@ def _cookie_works(stack: Stack, cookies: httpx.Cookies) -> bool:
         return raw.get("/api/v1/auth/me").status_code == 200
 
 
-def test_login_reads_and_writes_as_that_user(stack: Stack, owner: Owner, client: Client) -> None:
+def test_login_reads_and_writes_as_that_user(stack: Stack, owner: Member, client: Client) -> None:
     client.organizations.add_member(
         owner.organization_id, "ann@example.com", "annotator", password=PASSWORD
     )
@@ -48,15 +48,15 @@ def test_login_reads_and_writes_as_that_user(stack: Stack, owner: Owner, client:
     assert client.projects.progress(project.id).completed == 1
 
 
-def test_wrong_password_raises_and_holds_nothing(stack: Stack, owner: Owner) -> None:
+def test_wrong_password_raises_and_holds_nothing(stack: Stack, owner: Member) -> None:
     with pytest.raises(Unauthenticated) as caught:
         Client.login(stack.url, owner.email, "not the password")
     assert caught.value.status_code == 401
     assert "password" in str(caught.value).lower()
 
 
-def test_logout_ends_the_session(stack: Stack, owner: Owner) -> None:
-    client = Client.login(stack.url, owner.email, PASSWORD)
+def test_logout_ends_the_session(stack: Stack, owner: Member) -> None:
+    client = Client.login(stack.url, owner.email, owner.password)
     cookies = httpx.Cookies(client._http.client.cookies)
     assert _cookie_works(stack, cookies)
     client.logout()
@@ -67,15 +67,15 @@ def test_logout_ends_the_session(stack: Stack, owner: Owner) -> None:
     client.close()
 
 
-def test_close_ends_the_session_too(stack: Stack, owner: Owner) -> None:
-    with Client.login(stack.url, owner.email, PASSWORD) as client:
+def test_close_ends_the_session_too(stack: Stack, owner: Member) -> None:
+    with Client.login(stack.url, owner.email, owner.password) as client:
         cookies = httpx.Cookies(client._http.client.cookies)
         assert _cookie_works(stack, cookies)
     assert not _cookie_works(stack, cookies)
 
 
 def test_login_ignores_a_token_in_the_environment(
-    stack: Stack, owner: Owner, client: Client, monkeypatch: pytest.MonkeyPatch
+    stack: Stack, owner: Member, client: Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     client.organizations.add_member(
         owner.organization_id, "other@example.com", "annotator", password=PASSWORD
@@ -87,11 +87,11 @@ def test_login_ignores_a_token_in_the_environment(
 
 
 def test_cli_login_prints_a_working_token(
-    stack: Stack, owner: Owner, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    stack: Stack, owner: Member, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("ACCORD_URL", stack.url)
     monkeypatch.delenv("ACCORD_TOKEN", raising=False)
-    monkeypatch.setenv("ACCORD_PASSWORD", PASSWORD)
+    monkeypatch.setenv("ACCORD_PASSWORD", owner.password)
     assert main(["login", "--email", owner.email, "--name", "laptop"]) == 0
     created = json.loads(capsys.readouterr().out)
     assert created["name"] == "laptop"
@@ -104,19 +104,19 @@ def test_cli_login_prints_a_working_token(
     assert "accord:" in capsys.readouterr().err
 
 
-def test_change_password(stack: Stack, owner: Owner, client: Client) -> None:
+def test_change_password(stack: Stack, owner: Member, client: Client) -> None:
     with pytest.raises(InvalidRequest) as caught:
         client.change_password("not the password", "a new passphrase")
     assert "current_password" in str(caught.value)
-    client.change_password(PASSWORD, "a new passphrase")
+    client.change_password(owner.password, "a new passphrase")
     assert client.me().user.email == owner.email  # the token still works
     with pytest.raises(Unauthenticated):
-        Client.login(stack.url, owner.email, PASSWORD)
+        Client.login(stack.url, owner.email, owner.password)
     with Client.login(stack.url, owner.email, "a new passphrase") as again:
         assert again.me().user.email == owner.email
 
 
-def test_set_name(client: Client, owner: Owner) -> None:
+def test_set_name(client: Client, owner: Member) -> None:
     me = client.set_name(" Ann ")
     assert me.user.name == "Ann" and client.me().user.name == "Ann"
     with pytest.raises(InvalidRequest):

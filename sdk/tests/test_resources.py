@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from support import BOX, PASSWORD, SCHEMA, SCHEMA_YAML, Owner, Stack
+from support import BOX, PASSWORD, SCHEMA, SCHEMA_YAML, Member, Stack, client_for
 
 from accord import Client, Conflict, ImportFailed, NotFound, Unauthenticated, WaitTimeout
 
 
-def test_organizations_and_members(client: Client, owner: Owner) -> None:
+def test_organizations_and_members(client: Client, owner: Member) -> None:
     orgs = client.organizations.list()
     assert [(o.id, o.role) for o in orgs] == [(owner.organization_id, "owner")]
     new = client.organizations.create("Second")
@@ -26,7 +26,7 @@ def test_organizations_and_members(client: Client, owner: Owner) -> None:
     assert [m.email for m in client.organizations.members(new.id)] == [owner.email]
 
 
-def test_project_crud(client: Client, owner: Owner, tmp_path: object) -> None:
+def test_project_crud(client: Client, owner: Member, tmp_path: object) -> None:
     project = client.projects.create(
         "P",
         SCHEMA_YAML,
@@ -55,15 +55,15 @@ def test_project_schema_from_a_file(client: Client, tmp_path: pytest.TempPathFac
     assert client.projects.create("P", path).schema_source == SCHEMA_YAML
 
 
-def test_tokens(stack: Stack, client: Client) -> None:
+def test_tokens(stack: Stack, owner: Member, client: Client) -> None:
     created = client.tokens.create("ci")
     assert created.token.startswith("acc_")
     assert "ci" in [t.name for t in client.tokens.list()]
-    with stack.client(created.token) as ci:
-        assert ci.me().user.email == "owner@example.com"
+    with client_for(stack, created.token) as ci:
+        assert ci.me().user.email == owner.email
     revoked = client.tokens.revoke(created.id)
     assert revoked.revoked_at is not None
-    with stack.client(created.token) as ci, pytest.raises(Unauthenticated):
+    with client_for(stack, created.token) as ci, pytest.raises(Unauthenticated):
         ci.me()
 
 

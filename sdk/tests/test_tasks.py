@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from support import BOX, SCHEMA, Owner, Stack
+from support import BOX, SCHEMA, Member, Stack
 from transports import Recorder
 
 from accord import Client, NotFound
@@ -18,7 +18,7 @@ def _project_with_tasks(client: Client, n: int) -> int:
     return project.id
 
 
-def test_list_pages_transparently(stack: Stack, owner: Owner, client: Client) -> None:
+def test_list_pages_transparently(stack: Stack, owner: Member, client: Client) -> None:
     project_id = _project_with_tasks(client, 23)
     recorder = Recorder()
     with Client(stack.url, owner.token, transport=recorder) as c:

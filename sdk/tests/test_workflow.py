@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 
-from support import BOX, PASSWORD, SCHEMA_YAML, Owner, Stack
+from support import BOX, PASSWORD, SCHEMA_YAML, Member, Stack
 
 from accord import Client
 
@@ -19,7 +19,7 @@ def _work_queue(client: Client, project_id: int, seen: list[int], errors: list[E
         errors.append(exc)
 
 
-def test_labeling_round_with_overlap_two(stack: Stack, owner: Owner, client: Client) -> None:
+def test_labeling_round_with_overlap_two(stack: Stack, owner: Member, client: Client) -> None:
     project = client.projects.create(
         "Street scenes", SCHEMA_YAML, organization_id=owner.organization_id, overlap=2
     )

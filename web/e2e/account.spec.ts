@@ -1,35 +1,17 @@
 /** The account page: create, copy, use and revoke an API token; change the password. */
 
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AVAILABLE, launch, shot as shotInto } from './browser';
-import { apiAs, login } from './helpers';
-import { startServer, type TestServer } from './server';
+import { describe, expect } from 'vitest';
+import { AVAILABLE, shot } from './browser';
+import { apiAs, it, login } from './helpers';
+import type { TestServer } from './server';
 
-let server: TestServer;
-let browser: Browser;
-let page: Page;
-
-const shot = (name: string) => shotInto(page, name);
-
-beforeAll(async () => {
-  if (!AVAILABLE) return;
-  server = await startServer();
-  ({ browser, page } = await launch());
-  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-const meStatus = async (token: string) => (await apiAs(server, token)('GET', '/api/v1/auth/me')).status;
+const meStatus = async (server: TestServer, token: string) => (await apiAs(server, token)('GET', '/api/v1/auth/me')).status;
 
 describe.skipIf(!AVAILABLE)('Account page', () => {
   let secret = '';
 
-  it('creates a token that is shown once, copied, and works', async () => {
+  it('creates a token that is shown once, copied, and works', async ({ server, page }) => {
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     await login(page, server.url, server.email, server.password);
     await page.getByRole('link', { name: server.email }).click();
     await page.waitForURL(/#\/account$/);
@@ -44,11 +26,11 @@ describe.skipIf(!AVAILABLE)('Account page', () => {
     const row = page.getByTestId('tokens').getByRole('row', { name: /training server/ });
     await row.getByText(secret.slice(0, 10)).waitFor();
     await row.getByText('never').waitFor();
-    expect(await meStatus(secret)).toBe(200);
-    await shot('account-tokens');
+    expect(await meStatus(server, secret)).toBe(200);
+    await shot(page, 'account-tokens');
   });
 
-  it('shows when the token was last used, and revokes it', async () => {
+  it('shows when the token was last used, and revokes it', async ({ server, page }) => {
     const row = page.getByTestId('tokens').getByRole('row', { name: /training server/ });
     await expect
       .poll(async () => {
@@ -59,21 +41,21 @@ describe.skipIf(!AVAILABLE)('Account page', () => {
     page.once('dialog', (d) => void d.accept());
     await row.getByRole('button', { name: 'Revoke training server' }).click();
     await row.getByText(/^revoked /).waitFor();
-    expect(await meStatus(secret)).toBe(401);
+    expect(await meStatus(server, secret)).toBe(401);
     expect(await page.getByTestId('new-token').count()).toBe(0);
   });
 
-  it('sets the display name', async () => {
+  it('sets the display name', async ({ server, page, api }) => {
     const form = page.getByRole('form', { name: 'Your name' });
     await form.getByLabel(/^Display name/).fill('  Demo Lead ');
     await form.getByRole('button', { name: 'Save name' }).click();
     await page.getByTestId('name-note').waitFor();
     await page.getByText(`${server.email} · Demo Lead`).waitFor();
-    const me = await apiAs(server)<{ user: { name: string } }>('GET', '/api/v1/auth/me');
+    const me = await api<{ user: { name: string } }>('GET', '/api/v1/auth/me');
     expect(me.json.user.name).toBe('Demo Lead');
   });
 
-  it('changes the password: checks the form, refuses a wrong current one, then logs in with the new one', async () => {
+  it('changes the password: checks the form, refuses a wrong current one, then logs in with the new one', async ({ server, page }) => {
     const form = page.getByRole('form', { name: 'Change your password' });
     const fill = async (current: string, next: string, repeat: string) => {
       await form.getByLabel('Current password').fill(current);
@@ -90,7 +72,7 @@ describe.skipIf(!AVAILABLE)('Account page', () => {
     expect(await form.getByLabel('Current password').inputValue()).toBe('');
     await page.reload();
     await page.getByRole('heading', { name: 'Your account' }).waitFor(); // this login goes on
-    expect(await meStatus(server.token)).toBe(200); // and so do the API tokens
+    expect(await meStatus(server, server.token)).toBe(200); // and so do the API tokens
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByLabel('Email').fill(server.email);
     await page.getByLabel('Password').fill(server.password);

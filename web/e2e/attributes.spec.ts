@@ -5,17 +5,10 @@
  * undoes that, submits, and checks the stored region's attributes through the API.
  */
 
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AVAILABLE, launch } from './browser';
-import { apiAs, createProject, login, objectCount, openAnnotate, openTaskId, stageTransform, uploadFiles, type Api } from './helpers';
+import { describe, expect } from 'vitest';
+import { AVAILABLE } from './browser';
+import { createProject, drag, it, login, objectCount, openAnnotate, openTaskId, stageDrawn, uploadFiles } from './helpers';
 import { makePng } from './png';
-import { startServer, type TestServer } from './server';
-
-let server: TestServer;
-let browser: Browser;
-let page: Page;
-let api: Api;
 
 const SCHEMA = `media: image
 tools:
@@ -31,32 +24,16 @@ tools:
       - tree
 `;
 
-beforeAll(async () => {
-  if (!AVAILABLE) return;
-  server = await startServer();
-  api = apiAs(server);
-  ({ browser, page } = await launch());
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
 describe.skipIf(!AVAILABLE)('label attributes in the workspace', () => {
-  it('edits a box’s attributes with undo/redo, submits them, and the API stores them', async () => {
+  it('edits a box’s attributes with undo/redo, submits them, and the API stores them', async ({ server, api, page }) => {
     const pid = await createProject(api, 'Cars with attributes', SCHEMA);
     await uploadFiles(server, pid, [{ name: 'street.png', data: makePng(640, 480, [120, 160, 90]) }]);
     await login(page, server.url, server.email, server.password);
     await openAnnotate(page, server.url, pid);
     const taskId = await openTaskId(page);
-    const t = await stageTransform(page);
 
     await page.keyboard.press('r');
-    await page.mouse.move(...t.toPage(100, 100));
-    await page.mouse.down();
-    await page.mouse.move(...t.toPage(300, 250), { steps: 6 });
-    await page.mouse.up();
+    await drag(page, 100, 100, 300, 250);
     await expect.poll(() => objectCount(page)).toBe('1');
 
     // The new box is selected: its label's attributes, all unset.
@@ -112,7 +89,7 @@ describe.skipIf(!AVAILABLE)('label attributes in the workspace', () => {
     // The draft keeps them across a reload.
     await expect.poll(() => page.getByTestId('save-state').textContent(), { timeout: 10_000 }).toMatch(/Draft saved/);
     await page.reload();
-    await page.locator('[data-testid="stage"][data-scale]').waitFor();
+    await stageDrawn(page);
     await page.getByTestId('object-row').getByRole('button', { name: /Select car/ }).click();
     await panel.waitFor();
     expect(await plate.inputValue()).toBe('v1 x');

@@ -1,4 +1,4 @@
-/** Debian's Chromium for the browser tests: availability (skip loudly or fail), launch, shots. */
+/** Debian's Chromium for the browser tests: availability (skip loudly or fail), launch, pages, shots. */
 
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -17,16 +17,20 @@ if (!AVAILABLE) {
   console.warn(`SKIPPED LOUDLY: browser tests: ${reason}; set ACCORD_TEST_BROWSER=required to fail`);
 }
 
-/** Headless Chromium (flags for a machine without GPU or network) and one page. */
-export async function launch(): Promise<{ browser: Browser; page: Page }> {
-  const browser = await chromium.launch({
+/** Headless Chromium, with flags for a machine without GPU or network. */
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
   });
+}
+
+/** A page in a browser context of its own (its own cookies: another person), whose errors are logged. */
+export async function newPage(browser: Browser, who = ''): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1360, height: 860 } });
-  page.on('pageerror', (e) => console.error('page error:', e));
-  return { browser, page };
+  page.on('pageerror', (e) => console.error(`page error${who ? ` (${who})` : ''}:`, e));
+  return page;
 }
 
 /** Save a screenshot into docs/screenshots, unless SCREENSHOTS is set to the empty string. */

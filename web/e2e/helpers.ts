@@ -1,8 +1,33 @@
-/** Shared steps of the browser tests: API calls with a token, uploads, jobs, login, stage mapping. */
+/**
+ * What the browser tests share: `it` with the server, API and browser fixtures, API calls with a
+ * token, uploads, imports, jobs, login, opening the workspace, stage mapping.
+ */
 
 import type { Page } from 'playwright-core';
-import { expect } from 'vitest';
-import type { TestServer } from './server';
+import { test, expect } from 'vitest';
+import { launchBrowser, newPage } from './browser';
+import { startServer, type TestServer } from './server';
+
+/**
+ * The browser tests' `it`, with file-scoped fixtures: `server` (a fresh `accord-server` with the
+ * demo on a free port), `api` (the demo admin's API caller), `browser` (headless Chromium) and
+ * `page` (its first page). A fixture starts when a test of the file first asks for it (name it in
+ * the test's destructured argument) and stops after the file's last test, so the tests of a file
+ * share one server and one page, in order.
+ */
+export const it = test
+  .extend('server', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const server = await startServer();
+    onCleanup(() => server.stop());
+    return server;
+  })
+  .extend('api', { scope: 'file' }, ({ server }) => apiAs(server))
+  .extend('browser', { scope: 'file' }, async ({}, { onCleanup }) => {
+    const browser = await launchBrowser();
+    onCleanup(() => browser.close());
+    return browser;
+  })
+  .extend('page', { scope: 'file' }, ({ browser }) => newPage(browser));
 
 /** A JSON API call's status and body. */
 export interface ApiAnswer<T> {
@@ -31,6 +56,21 @@ export async function waitForJob(api: Api, jobId: number): Promise<void> {
     .poll(async () => (await api<{ state: string }>('GET', `/api/v1/jobs/${jobId}`)).json.state, { timeout: 30_000 })
     .toMatch(/^(succeeded|failed|cancelled)$/);
   expect((await api<{ state: string }>('GET', `/api/v1/jobs/${jobId}`)).json.state).toBe('succeeded');
+}
+
+/** The id of a project by its name (the demo's "Shapes (images)", say); fails when there is none. */
+export async function projectNamed(api: Api, name: string): Promise<number> {
+  const projects = await api<{ id: number; name: string }[]>('GET', '/api/v1/projects');
+  const id = projects.json.find((p) => p.name === name)?.id;
+  expect(id, `no project named ${name}`).toBeGreaterThan(0);
+  return id as number;
+}
+
+/** Import tasks as JSON through `POST /projects/{id}/imports` and wait for the job. */
+export async function importTasks(api: Api, projectId: number, tasks: Record<string, unknown>[]): Promise<void> {
+  const job = await api<{ id: number }>('POST', `/api/v1/projects/${projectId}/imports`, { tasks });
+  expect(job.status, JSON.stringify(job.json)).toBe(202);
+  await waitForJob(api, job.json.id);
 }
 
 /** A project from a YAML schema (plus other ProjectCreate fields); returns its id. */
@@ -63,10 +103,25 @@ export async function login(page: Page, url: string, email: string, password: st
   await page.getByTestId('projects').waitFor();
 }
 
+/** Wait until the workspace's stage has drawn (it then exposes its viewport in `data-scale`). */
+export async function stageDrawn(page: Page): Promise<void> {
+  await page.locator('[data-testid="stage"][data-scale]').waitFor();
+}
+
 /** Open the annotate queue of a project and wait for the workspace to have drawn. */
 export async function openAnnotate(page: Page, url: string, projectId: number): Promise<void> {
   await page.goto(`${url}/#/projects/${projectId}/annotate`);
-  await page.locator('[data-testid="stage"][data-scale]').waitFor();
+  await stageDrawn(page);
+}
+
+/** Drag with the mouse from (x0, y0) to (x1, y1) in image pixels, through the midpoint. */
+export async function drag(page: Page, x0: number, y0: number, x1: number, y1: number): Promise<void> {
+  const t = await stageTransform(page);
+  await page.mouse.move(...t.toPage(x0, y0));
+  await page.mouse.down();
+  await page.mouse.move(...t.toPage((x0 + x1) / 2, (y0 + y1) / 2), { steps: 3 });
+  await page.mouse.move(...t.toPage(x1, y1), { steps: 3 });
+  await page.mouse.up();
 }
 
 /** The id of the task open in the workspace ("Task #12"). */

@@ -5,17 +5,10 @@
  * pixels through the API (keypoints within ±2 px, the mask's RLE size and bbox).
  */
 
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AVAILABLE, launch, shot } from './browser';
-import { apiAs, createProject, login, objectCount, openAnnotate, openTaskId, stageTransform, uploadFiles, type Api } from './helpers';
+import { describe, expect } from 'vitest';
+import { AVAILABLE, shot } from './browser';
+import { createProject, it, login, objectCount, openAnnotate, openTaskId, stageTransform, uploadFiles } from './helpers';
 import { makePng } from './png';
-import { startServer, type TestServer } from './server';
-
-let server: TestServer;
-let browser: Browser;
-let page: Page;
-let api: Api;
 
 const WIDTH = 640;
 const HEIGHT = 480;
@@ -31,18 +24,6 @@ tools:
     labels: [road]
 `;
 
-beforeAll(async () => {
-  if (!AVAILABLE) return;
-  server = await startServer();
-  api = apiAs(server);
-  ({ browser, page } = await launch());
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
 interface Region {
   type: string;
   tool: string;
@@ -51,7 +32,7 @@ interface Region {
 }
 
 describe.skipIf(!AVAILABLE)('keypoints and a mask in the browser', () => {
-  it('places keypoints, paints a mask, undoes, redoes, submits; the API has them in image pixels', async () => {
+  it('places keypoints, paints a mask, undoes, redoes, submits; the API has them in image pixels', async ({ server, api, page }) => {
     const pid = await createProject(api, 'Pose and road', SCHEMA);
     await uploadFiles(server, pid, [{ name: 'street.png', data: makePng(WIDTH, HEIGHT, [90, 140, 200]) }]);
 

@@ -5,49 +5,19 @@
  * G, G draws a box and R does not.
  */
 
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AVAILABLE, launch, shot } from './browser';
-import { apiAs, login, objectCount, openAnnotate, stageTransform, type Api } from './helpers';
-import { startServer, type TestServer } from './server';
+import type { Page } from 'playwright-core';
+import { describe, expect } from 'vitest';
+import { AVAILABLE, shot } from './browser';
+import { drag, it, login, objectCount, openAnnotate, projectNamed, stageDrawn } from './helpers';
 
-let server: TestServer;
-let browser: Browser;
-let page: Page;
-let api: Api;
-
-beforeAll(async () => {
-  if (!AVAILABLE) return;
-  server = await startServer();
-  api = apiAs(server);
-  ({ browser, page } = await launch());
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
-/** Drag a box from (x0, y0) to (x1, y1) in image pixels. */
-async function drag(x0: number, y0: number, x1: number, y1: number): Promise<void> {
-  const t = await stageTransform(page);
-  await page.mouse.move(...t.toPage(x0, y0));
-  await page.mouse.down();
-  await page.mouse.move(...t.toPage((x0 + x1) / 2, (y0 + y1) / 2), { steps: 3 });
-  await page.mouse.move(...t.toPage(x1, y1), { steps: 3 });
-  await page.mouse.up();
-}
-
-const row = (action: string) => page.getByTestId('keymap-settings').locator(`tr[data-action="${action}"]`);
-const boxPressed = () => page.getByRole('toolbar', { name: 'Tools' }).getByRole('button', { name: 'Box' }).getAttribute('aria-pressed');
+const row = (page: Page, action: string) => page.getByTestId('keymap-settings').locator(`tr[data-action="${action}"]`);
+const boxPressed = (page: Page) => page.getByRole('toolbar', { name: 'Tools' }).getByRole('button', { name: 'Box' }).getAttribute('aria-pressed');
 
 describe.skipIf(!AVAILABLE)('shortcut remapping', () => {
-  it('rebinds Rectangle to G with F2, saves on the server, and uses it after a reload', async () => {
+  it('rebinds Rectangle to G with F2, saves on the server, and uses it after a reload', async ({ server, api, page }) => {
     const me = (await api<{ user: { id: number } }>('GET', '/api/v1/auth/me')).json;
     expect((await api('GET', '/api/v1/auth/preferences')).json).toEqual({});
-    const projects = (await api<{ id: number; name: string }[]>('GET', '/api/v1/projects')).json;
-    const pid = projects.find((p) => p.name === 'Shapes (images)')?.id ?? 0;
-    expect(pid).toBeGreaterThan(0);
+    const pid = await projectNamed(api, 'Shapes (images)');
 
     await login(page, server.url, server.email, server.password);
     await openAnnotate(page, server.url, pid);
@@ -55,18 +25,18 @@ describe.skipIf(!AVAILABLE)('shortcut remapping', () => {
     await page.keyboard.press('F2');
     const panel = page.getByTestId('keymap-settings');
     await panel.waitFor();
-    expect(await row('tool.rectangle').locator('kbd').allTextContents()).toEqual(['R']);
+    expect(await row(page, 'tool.rectangle').locator('kbd').allTextContents()).toEqual(['R']);
 
     // Change: the next key press is the new chord; Esc cancels a change.
     await page.getByRole('button', { name: 'Change Rectangle', exact: true }).click();
     await page.getByTestId('keymap-capturing').waitFor();
     await page.keyboard.press('Escape');
-    await expect.poll(() => row('tool.rectangle').locator('kbd').allTextContents()).toEqual(['R']);
+    await expect.poll(() => row(page, 'tool.rectangle').locator('kbd').allTextContents()).toEqual(['R']);
     await panel.waitFor(); // Esc while recording does not close the panel
 
     await page.getByRole('button', { name: 'Change Rectangle', exact: true }).click();
     await page.keyboard.press('g');
-    await expect.poll(() => row('tool.rectangle').locator('kbd').allTextContents()).toEqual(['G']);
+    await expect.poll(() => row(page, 'tool.rectangle').locator('kbd').allTextContents()).toEqual(['G']);
 
     // A conflict (Polygon on G too) blocks saving until it is reset.
     await page.getByRole('button', { name: 'Change Polygon', exact: true }).click();
@@ -77,7 +47,7 @@ describe.skipIf(!AVAILABLE)('shortcut remapping', () => {
     await shot(page, 'workspace-keymap-conflict');
     await page.getByRole('button', { name: 'Reset Polygon', exact: true }).click();
     await page.getByTestId('keymap-conflicts').waitFor({ state: 'detached' });
-    expect(await row('tool.polygon').locator('kbd').allTextContents()).toEqual(['P']);
+    expect(await row(page, 'tool.polygon').locator('kbd').allTextContents()).toEqual(['P']);
 
     await panel.getByRole('button', { name: 'Save', exact: true }).click();
     await panel.waitFor({ state: 'detached' });
@@ -91,7 +61,7 @@ describe.skipIf(!AVAILABLE)('shortcut remapping', () => {
     // Reload without the local copy: the map must come from the server.
     await page.evaluate((k) => localStorage.removeItem(k), key);
     await page.reload();
-    await page.locator('[data-testid="stage"][data-scale]').waitFor();
+    await stageDrawn(page);
     await expect.poll(() => page.evaluate((k) => localStorage.getItem(k), key)).toContain('"tool.rectangle":["G"]');
 
     // F1 lists the new key.
@@ -105,14 +75,14 @@ describe.skipIf(!AVAILABLE)('shortcut remapping', () => {
     // The old key does nothing; the new one draws a rectangle.
     const before = Number(await objectCount(page));
     await page.keyboard.press('r');
-    expect(await boxPressed()).toBe('false');
-    await drag(60, 60, 160, 140);
+    expect(await boxPressed(page)).toBe('false');
+    await drag(page, 60, 60, 160, 140);
     await page.waitForTimeout(200);
     expect(Number(await objectCount(page))).toBe(before);
 
     await page.keyboard.press('g');
-    expect(await boxPressed()).toBe('true');
-    await drag(60, 60, 160, 140);
+    expect(await boxPressed(page)).toBe('true');
+    await drag(page, 60, 60, 160, 140);
     await expect.poll(async () => Number(await objectCount(page))).toBe(before + 1);
     await shot(page, 'workspace-keymap-remapped');
   });

@@ -4,53 +4,26 @@
  * own login) opens Annotate and gets task B; after both submit, nobody is offered A (or B) again.
  */
 
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AVAILABLE, launch, shot } from './browser';
-import { apiAs, createProject, login, objectCount, openAnnotate, openTaskId, stageTransform, uploadFiles, type Api } from './helpers';
+import type { Page } from 'playwright-core';
+import { describe, expect } from 'vitest';
+import { AVAILABLE, newPage, shot } from './browser';
+import { createProject, drag, it, login, objectCount, openAnnotate, openTaskId, uploadFiles } from './helpers';
 import { makePng } from './png';
-import { startServer, type TestServer } from './server';
-
-let server: TestServer;
-let browser: Browser;
-let admin: Page;
-let second: BrowserContext;
-let annotator: Page;
-let api: Api;
 
 const SCHEMA = 'media: image\ntools:\n  - name: objects\n    type: bbox\n    labels: [thing]\n';
 const NOTHING_LEFT = 'No task left for you in this project.';
 
-beforeAll(async () => {
-  if (!AVAILABLE) return;
-  server = await startServer();
-  api = apiAs(server);
-  ({ browser, page: admin } = await launch());
-  second = await browser.newContext({ viewport: { width: 1360, height: 860 } });
-  annotator = await second.newPage();
-  annotator.on('pageerror', (e) => console.error('page error (annotator):', e));
-});
-
-afterAll(async () => {
-  await second?.close();
-  await browser?.close();
-  await server?.stop();
-});
-
 /** Draw one box in the open workspace and submit it with Ctrl+Enter. */
 async function boxAndSubmit(page: Page): Promise<void> {
-  const t = await stageTransform(page);
   await page.keyboard.press('r');
-  await page.mouse.move(...t.toPage(40, 40));
-  await page.mouse.down();
-  await page.mouse.move(...t.toPage(120, 100), { steps: 4 });
-  await page.mouse.up();
+  await drag(page, 40, 40, 120, 100);
   await expect.poll(() => objectCount(page)).toBe('1');
   await page.keyboard.press('Control+Enter');
 }
 
 describe.skipIf(!AVAILABLE)('a second annotator', () => {
-  it('gets another task while the first holds a lease, and a submitted task is never handed out again', async () => {
+  it('gets another task while the first holds a lease, and a submitted task is never handed out again', async ({ server, api, browser, page: admin }) => {
+    const annotator = await newPage(browser, 'annotator'); // a context of its own: another login
     const pid = await createProject(api, 'Two people', SCHEMA, { overlap: 1 });
     await uploadFiles(server, pid, [
       { name: 'a.png', data: makePng(200, 150, [200, 80, 80]) },

@@ -3,31 +3,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { AVAILABLE, launch, shot as shotInto } from './browser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect } from 'vitest';
+import { AVAILABLE, shot } from './browser';
+import { it, projectNamed, stageDrawn } from './helpers';
 import { makePng } from './png';
-import { startServer, type TestServer } from './server';
-
-let server: TestServer;
-let browser: Browser;
-let page: Page;
-
-const shot = (name: string) => shotInto(page, name);
-
-beforeAll(async () => {
-  if (!AVAILABLE) return;
-  server = await startServer();
-  ({ browser, page } = await launch());
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
 
 describe.skipIf(!AVAILABLE)('Accord web app', () => {
-  it('logs in and lists the demo projects with progress', async () => {
+  it('logs in and lists the demo projects with progress', async ({ server, page }) => {
     await page.goto(`${server.url}/`);
     await page.getByLabel('Email').fill(server.email);
     await page.getByLabel('Password').fill('wrong-password');
@@ -39,10 +21,10 @@ describe.skipIf(!AVAILABLE)('Accord web app', () => {
     await table.getByText('Shapes (images)').waitFor();
     await table.getByText('News (text)').waitFor();
     await expect.poll(() => table.locator('.progress').count()).toBe(2);
-    await shot('projects-list');
+    await shot(page, 'projects-list');
   });
 
-  it('creates a project from the object-detection template, with live schema validation', async () => {
+  it('creates a project from the object-detection template, with live schema validation', async ({ page }) => {
     await page.getByRole('link', { name: '+ New project' }).click();
     await page.getByLabel('Name').fill('Smoke boxes');
     const editor = page.getByLabel('Label schema (YAML)');
@@ -52,14 +34,14 @@ describe.skipIf(!AVAILABLE)('Accord web app', () => {
     await editor.fill(good.replace('type: bbox', 'type: bbx'));
     await page.getByTestId('schema-errors').getByText('unknown tool type').waitFor();
     await expect.poll(() => page.locator('.gutter .bad').count()).toBeGreaterThan(0);
-    await shot('schema-editor-live-error');
+    await shot(page, 'schema-editor-live-error');
     await editor.fill(good);
     await page.getByTestId('schema-preview').getByText('bicycle').waitFor();
     await page.getByRole('button', { name: 'Create project' }).click();
     await page.waitForURL(/#\/projects\/\d+\/import$/);
   });
 
-  it('uploads three PNGs through the file input and follows the import job', async () => {
+  it('uploads three PNGs through the file input and follows the import job', async ({ page }) => {
     const dir = mkdtempSync(join(tmpdir(), 'accord-pngs-'));
     const colours: [number, number, number][] = [[220, 60, 60], [60, 160, 80], [60, 90, 220]];
     const paths = colours.map((c, i) => {
@@ -72,18 +54,18 @@ describe.skipIf(!AVAILABLE)('Accord web app', () => {
     await page.getByRole('button', { name: /^Import 3/ }).click();
     const state = page.getByTestId('job-state');
     await expect.poll(() => state.textContent(), { timeout: 60_000 }).toBe('succeeded');
-    await shot('import-job');
+    await shot(page, 'import-job');
   });
 
-  it('shows the three tasks in the data manager', async () => {
+  it('shows the three tasks in the data manager', async ({ page }) => {
     await page.getByRole('link', { name: 'Data', exact: true }).click();
     await expect.poll(() => page.getByTestId('task-total').textContent()).toBe('3 tasks');
     await expect.poll(() => page.getByTestId('task-rows').locator('.tr a').count()).toBe(3);
     await page.getByTestId('task-rows').getByText('img-2.png').waitFor();
-    await shot('data-manager');
+    await shot(page, 'data-manager');
   });
 
-  it('reports bad rows of a task file, imported with skip_invalid', async () => {
+  it('reports bad rows of a task file, imported with skip_invalid', async ({ page }) => {
     await page.getByRole('link', { name: 'Import', exact: true }).click();
     const dir = mkdtempSync(join(tmpdir(), 'accord-jsonl-'));
     const file = join(dir, 'tasks.jsonl');
@@ -94,42 +76,38 @@ describe.skipIf(!AVAILABLE)('Accord web app', () => {
     await expect.poll(() => page.getByTestId('job-state').textContent(), { timeout: 60_000 }).toMatch(/succeeded|failed/);
     await page.getByTestId('job-errors').waitFor();
     expect(await page.getByTestId('job-errors').locator('tbody tr').count()).toBeGreaterThan(0);
-    await shot('import-error-report');
+    await shot(page, 'import-error-report');
   });
 
-  it('shows the dashboard and the annotate queue', async () => {
+  it('shows the dashboard and the annotate queue', async ({ api, page }) => {
     // A few annotations through the API (the browser has no drawing tools yet), for the charts.
-    const auth = { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' };
-    const projects = (await (await fetch(`${server.url}/api/v1/projects`, { headers: auth })).json()) as { id: number; name: string }[];
-    const shapes = projects.find((p) => p.name === 'Shapes (images)');
-    for (let i = 0; i < 3 && shapes; i++) {
-      const lease = (await (await fetch(`${server.url}/api/v1/projects/${shapes.id}/next`, { method: 'POST', headers: auth })).json()) as { task: { id: number } };
+    const shapes = await projectNamed(api, 'Shapes (images)');
+    for (let i = 0; i < 3; i++) {
+      const lease = await api<{ task: { id: number } }>('POST', `/api/v1/projects/${shapes}/next`);
       const label = ['circle', 'square', 'circle'][i];
-      const r = await fetch(`${server.url}/api/v1/tasks/${lease.task.id}/annotations`, {
-        method: 'POST',
-        headers: auth,
-        body: JSON.stringify({ id: `smoke-${i}`, lead_time: 12 + i, result: [
+      const r = await api('POST', `/api/v1/tasks/${lease.json.task.id}/annotations`, {
+        id: `smoke-${i}`, lead_time: 12 + i, result: [
           { id: `r${i}`, tool: 'objects', type: 'bbox', label, geometry: { x: 10, y: 10, width: 50, height: 40 } },
           { id: `c${i}`, tool: 'scene', type: 'classification', value: { choices: ['busy'] } },
-        ] }),
+        ],
       });
-      expect(r.status, await r.text()).toBe(201);
+      expect(r.status, JSON.stringify(r.json)).toBe(201);
     }
     await page.getByRole('link', { name: 'Projects', exact: true }).click();
     await page.getByRole('link', { name: 'Shapes (images)' }).click();
     await page.getByText('Active leases').waitFor();
     await page.locator('svg[aria-label="Labels used"] rect').first().waitFor();
-    await shot('dashboard');
+    await shot(page, 'dashboard');
     await page.getByRole('link', { name: 'Annotate', exact: true }).click();
     // The annotate route is the image workspace now (e2e/workspace.spec.ts drives its tools).
-    await page.locator('[data-testid="stage"][data-scale]').waitFor();
+    await stageDrawn(page);
     const first = await page.getByText(/^Task #\d+$/).textContent();
     await page.getByRole('button', { name: /Skip/ }).click();
     await expect.poll(() => page.getByText(/^Task #\d+$/).textContent()).not.toBe(first);
-    await shot('annotate-queue');
+    await shot(page, 'annotate-queue');
   });
 
-  it('refuses, verbatim, a schema change that drops a label in use', async () => {
+  it('refuses, verbatim, a schema change that drops a label in use', async ({ page }) => {
     await page.getByRole('link', { name: 'Settings', exact: true }).click();
     const editor = page.getByLabel('Label schema (YAML)');
     const before = await editor.inputValue();
@@ -139,10 +117,10 @@ describe.skipIf(!AVAILABLE)('Accord web app', () => {
     const error = page.getByTestId('settings-error');
     await error.waitFor();
     expect(await error.textContent()).toMatch(/circle/);
-    await shot('settings-409');
+    await shot(page, 'settings-409');
   });
 
-  it('opens a task from the data manager', async () => {
+  it('opens a task from the data manager', async ({ page }) => {
     await page.getByRole('link', { name: 'Data', exact: true }).click();
     await page.getByTestId('task-rows').locator('.tr a').first().click();
     await page.getByRole('heading', { name: /^Task #\d+$/ }).waitFor();
@@ -150,7 +128,7 @@ describe.skipIf(!AVAILABLE)('Accord web app', () => {
     await page.getByText(/^Annotations \(\d+\)$/).waitFor();
   });
 
-  it('creates a project from a pasted Label Studio config', async () => {
+  it('creates a project from a pasted Label Studio config', async ({ api, page }) => {
     await page.getByRole('link', { name: 'Projects', exact: true }).click();
     await page.getByRole('link', { name: '+ New project' }).click();
     await page.getByLabel('Name').fill('From Label Studio');
@@ -162,13 +140,12 @@ describe.skipIf(!AVAILABLE)('Accord web app', () => {
     await page.getByRole('button', { name: 'Create project' }).click();
     await page.waitForURL(/#\/projects\/\d+\/import$/);
     const id = Number(/projects\/(\d+)/.exec(page.url())?.[1]);
-    const r = await fetch(`${server.url}/api/v1/projects/${id}`, { headers: { authorization: `Bearer ${server.token}` } });
-    const project = (await r.json()) as { label_schema: { tools: { name: string; type: string }[] }; schema_source: string };
+    const project = (await api<{ label_schema: { tools: { name: string; type: string }[] }; schema_source: string }>('GET', `/api/v1/projects/${id}`)).json;
     expect(project.label_schema.tools.map((t) => [t.name, t.type])).toEqual([['label', 'bbox']]);
     expect(project.schema_source).toMatch(/^media: image\n/);
   });
 
-  it('invites an annotator', async () => {
+  it('invites an annotator', async ({ page }) => {
     await page.getByRole('link', { name: 'Members' }).click();
     await page.locator('input[name="invite-email"]').fill('annotator@smoke.test');
     await page.locator('select[name="invite-role"]').selectOption('annotator');

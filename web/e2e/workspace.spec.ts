@@ -5,77 +5,37 @@
  * image pixels through the API; then a task whose image 404s shows the bad-media message.
  */
 
-import type { Browser, Page } from 'playwright-core';
-import { AVAILABLE, launch, shot as shotInto } from './browser';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect } from 'vitest';
 import { defaultColor } from '../src/engine/renderer';
-import { stageTransform } from './helpers';
-import { startServer, type TestServer } from './server';
+import { AVAILABLE, shot } from './browser';
+import { createProject, drag, importTasks, it, login, objectCount, projectNamed, stageDrawn, stageTransform } from './helpers';
 
-let server: TestServer;
-let browser: Browser;
-let page: Page;
-
-const shot = (name: string) => shotInto(page, name);
-
-async function api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> {
-  const r = await fetch(`${server.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await r.text();
-  return { status: r.status, json: (text ? JSON.parse(text) : null) as T };
-}
-
-/** The stage's screen <-> image transform as the workspace last drew it. */
-const transform = () => stageTransform(page);
-
-const count = () => page.getByTestId('object-count').textContent();
-const taskTitle = () => page.getByText(/^Task #\d+$/).textContent();
-
-beforeAll(async () => {
-  if (!AVAILABLE) return;
-  server = await startServer();
-  ({ browser, page } = await launch());
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const taskTitle = (page: Page) => page.getByText(/^Task #\d+$/).textContent();
 
 describe.skipIf(!AVAILABLE)('image annotation workspace', () => {
   let projectId = 0;
 
-  it('logs in and opens the Shapes project in the workspace', async () => {
-    await page.goto(`${server.url}/`);
-    await page.getByLabel('Email').fill(server.email);
-    await page.getByLabel('Password').fill(server.password);
-    await page.getByRole('button', { name: 'Log in' }).click();
+  it('logs in and opens the Shapes project in the workspace', async ({ server, api, page }) => {
+    await login(page, server.url, server.email, server.password);
     await page.getByTestId('projects').getByText('Shapes (images)').waitFor();
-    const projects = (await api<{ id: number; name: string }[]>('GET', '/api/v1/projects')).json;
-    projectId = projects.find((p) => p.name === 'Shapes (images)')?.id ?? 0;
+    projectId = await projectNamed(api, 'Shapes (images)');
     await page.getByRole('link', { name: 'Shapes (images)' }).click();
     // The project page, not the list (whose every row has an Annotate link of its own).
     await page.getByRole('heading', { level: 1, name: 'Shapes (images)' }).waitFor();
     await page.getByRole('link', { name: 'Annotate', exact: true }).click();
-    await page.locator('[data-testid="stage"][data-scale]').waitFor();
-    expect(await count()).toBe('0');
+    await stageDrawn(page);
+    expect(await objectCount(page)).toBe('0');
   });
 
-  it('draws a box and a polygon, undoes and redoes, survives a reload, submits with Ctrl+Enter', async () => {
-    const title = (await taskTitle()) ?? '';
+  it('draws a box and a polygon, undoes and redoes, survives a reload, submits with Ctrl+Enter', async ({ api, page }) => {
+    const title = (await taskTitle(page)) ?? '';
     const taskId = Number(/\d+/.exec(title)?.[0]);
-    let t = await transform();
+    let t = await stageTransform(page);
     // A box from (100, 100) to (300, 250) in image pixels.
     await page.keyboard.press('r');
-    await page.mouse.move(...t.toPage(100, 100));
-    await page.mouse.down();
-    await page.mouse.move(...t.toPage(200, 180), { steps: 4 });
-    await page.mouse.move(...t.toPage(300, 250), { steps: 4 });
-    await page.mouse.up();
-    await expect.poll(count).toBe('1');
+    await drag(page, 100, 100, 300, 250);
+    await expect.poll(() => objectCount(page)).toBe('1');
 
     // The box's outline is drawn in the label's colour on the shapes layer.
     const colour = defaultColor('circle');
@@ -92,27 +52,27 @@ describe.skipIf(!AVAILABLE)('image annotation workspace', () => {
     await page.keyboard.press('p');
     for (const [x, y] of [[400, 100], [550, 120], [500, 300]] as const) await page.mouse.click(...t.toPage(x, y));
     await page.keyboard.press('Enter');
-    await expect.poll(count).toBe('2');
+    await expect.poll(() => objectCount(page)).toBe('2');
 
     await page.keyboard.press('Control+z');
-    await expect.poll(count).toBe('1');
+    await expect.poll(() => objectCount(page)).toBe('1');
     await page.keyboard.press('Control+Shift+z');
-    await expect.poll(count).toBe('2');
-    await shot('workspace-boxes');
+    await expect.poll(() => objectCount(page)).toBe('2');
+    await shot(page, 'workspace-boxes');
 
     // The draft reaches the server (debounced), then a reload brings it back.
     await expect.poll(() => page.getByTestId('save-state').textContent(), { timeout: 10_000 }).toMatch(/Draft saved/);
     await page.reload();
-    await page.locator('[data-testid="stage"][data-scale]').waitFor();
-    await expect.poll(count).toBe('2');
+    await stageDrawn(page);
+    await expect.poll(() => objectCount(page)).toBe('2');
     await page.getByTestId('draft-note').waitFor();
-    expect(await taskTitle()).toBe(title);
+    expect(await taskTitle(page)).toBe(title);
 
-    t = await transform();
+    t = await stageTransform(page);
     await page.keyboard.press('Control+Enter');
-    await expect.poll(taskTitle, { timeout: 10_000 }).not.toBe(title);
-    await page.locator('[data-testid="stage"][data-scale]').waitFor();
-    expect(await count()).toBe('0');
+    await expect.poll(() => taskTitle(page), { timeout: 10_000 }).not.toBe(title);
+    await stageDrawn(page);
+    expect(await objectCount(page)).toBe('0');
 
     const list = await api<{ result: { type: string; geometry: Record<string, unknown> }[] }[]>('GET', `/api/v1/tasks/${taskId}/annotations`);
     expect(list.status).toBe(200);
@@ -134,25 +94,17 @@ describe.skipIf(!AVAILABLE)('image annotation workspace', () => {
     });
   });
 
-  it('shows a clear message for an image that cannot be loaded, with Skip and Report', async () => {
+  it('shows a clear message for an image that cannot be loaded, with Skip and Report', async ({ server, api, page }) => {
     const schema = 'media: image\ntools:\n  - name: objects\n    type: bbox\n    labels: [thing]\n';
-    const created = await api<{ id: number }>('POST', '/api/v1/projects', { name: 'Broken media', label_schema: schema });
-    expect(created.status).toBe(201);
-    const pid = created.json.id;
-    const job = await api<{ id: number }>('POST', `/api/v1/projects/${pid}/imports`, {
-      tasks: [{ image: `/api/v1/projects/${pid}/media/sha256/00/00/${'0'.repeat(60)}` }],
-    });
-    expect(job.status).toBe(202);
-    await expect
-      .poll(async () => (await api<{ state: string }>('GET', `/api/v1/jobs/${job.json.id}`)).json.state, { timeout: 30_000 })
-      .toBe('succeeded');
+    const pid = await createProject(api, 'Broken media', schema);
+    await importTasks(api, pid, [{ image: `/api/v1/projects/${pid}/media/sha256/00/00/${'0'.repeat(60)}` }]);
     await page.goto(`${server.url}/#/projects/${pid}/annotate`);
     const bad = page.getByTestId('bad-media');
     await bad.waitFor();
     expect(await bad.textContent()).toMatch(/cannot be shown/);
     await bad.getByRole('button', { name: 'Skip' }).waitFor();
     await bad.getByRole('button', { name: 'Report' }).waitFor();
-    await shot('workspace-bad-media');
+    await shot(page, 'workspace-bad-media');
     await bad.getByRole('button', { name: 'Skip' }).click();
     await page.getByText('No task left for you in this project.').waitFor();
     expect(projectId).toBeGreaterThan(0);

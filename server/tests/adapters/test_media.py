@@ -4,36 +4,19 @@ from __future__ import annotations
 
 import io
 import random
-import struct
-import zlib
 
 import pytest
 from PIL import Image, ImageFile
 
 from accord_server.adapters import media as media_module
 from accord_server.adapters.media import MediaError, MediaTooLarge, probe_media
+from support import png_claiming
 
 
 def _image(fmt: str, size: tuple[int, int] = (64, 48)) -> bytes:
     buf = io.BytesIO()
     Image.new("RGB", size, (200, 30, 30)).save(buf, fmt)
     return buf.getvalue()
-
-
-def _png_header_only(width: int, height: int) -> bytes:
-    """A PNG whose IHDR claims ``width``×``height`` with almost no pixel data behind it."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        crc = zlib.crc32(kind + body)
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", crc)
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + chunk(b"IEND", b"")
-    )
 
 
 @pytest.mark.parametrize(
@@ -83,7 +66,7 @@ def test_text_named_jpg_is_refused() -> None:
 
 
 def test_decompression_bomb_is_refused_before_decoding(monkeypatch: pytest.MonkeyPatch) -> None:
-    data = _png_header_only(30000, 30000)
+    data = png_claiming(30000, 30000)
     assert len(data) < 200  # cheap to make; would be 2.7 GB of RGB once decoded
 
     def no_decoding(self: ImageFile.ImageFile) -> None:
@@ -98,7 +81,7 @@ def test_decompression_bomb_is_refused_before_decoding(monkeypatch: pytest.Monke
     )
     # Below Pillow's own threshold too: our limit is checked from the header, not after load().
     with pytest.raises(MediaError, match="2000×2000 pixels exceeds the limit of 1000000"):
-        probe_media(_png_header_only(2000, 2000), "big.png", max_image_pixels=1_000_000)
+        probe_media(png_claiming(2000, 2000), "big.png", max_image_pixels=1_000_000)
 
 
 def test_pixel_limit_is_configurable() -> None:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 from pathlib import Path
 from typing import Any
 
@@ -18,29 +16,13 @@ from accord_server.jobs.imports import read_sources, write_plan
 from accord_server.services.errors import Invalid
 from accord_server.services.imports import parsers
 from accord_server.settings import Settings
-from support import TEXT_SCHEMA, Factory, Member, Stack, running_stack
+from support import TEXT_SCHEMA, Factory, Member, Stack, png_claiming, running_stack
 
 
 def _png(width: int = 32, height: int = 24) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (width, height), "green").save(out, format="PNG")
     return out.getvalue()
-
-
-def _bomb_png(width: int = 30000, height: int = 30000) -> bytes:
-    """A tiny PNG whose header claims a huge image."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        body = kind + data
-        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", ihdr)
-        + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
-        + chunk(b"IEND", b"")
-    )
 
 
 def _upload(
@@ -277,7 +259,7 @@ def test_media_files_are_probed_and_bad_ones_named(stack: Stack, factory: Factor
         [
             ("ok.png", _png(32, 24)),
             ("corrupt.png", truncated),
-            ("bomb.png", _bomb_png()),
+            ("bomb.png", png_claiming(30000, 30000)),
             ("notes.jpg", b"just some text, not an image"),
         ],
     )
