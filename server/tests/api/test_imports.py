@@ -13,9 +13,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from accord_server.db.models import Batch, Job, Prediction, Project, Task
-from accord_server.jobs.imports import read_sources, write_plan
-from accord_server.services.errors import Invalid
+from accord_server.db.models import Batch, Prediction, Task
 from accord_server.services.imports import parsers
 from accord_server.settings import Settings
 from support import TEXT_SCHEMA, Factory, Member, Stack, running_stack
@@ -182,36 +180,6 @@ def test_rows_keep_their_order_and_predictions_across_chunks(settings: Settings)
     assert {tasks[i].data["image"]: m for i, t in enumerate(tasks) if (m := models.get(t.id))} == {
         f"https://x/a{i}": f"m-a{i}" for i in (1, 3, 5)
     }
-
-
-def test_a_file_changed_between_reading_and_writing_imports_nothing(
-    stack: Stack, factory: Factory
-) -> None:
-    owner = factory.owner()
-    project = factory.project(owner)
-    root: Path = stack.settings.import_roots[0]
-    (root / "drop").mkdir(parents=True, exist_ok=True)
-    tasks = root / "drop" / "tasks.jsonl"
-    tasks.write_bytes(b'{"image": "https://x/1"}\n{"image": "https://x/2"}\n')
-    with stack.client(owner.token) as client:
-        r = client.post(
-            f"/api/v1/projects/{project['id']}/imports",
-            json={"source": {"type": "folder", "path": "drop"}},
-        )
-        assert r.status_code == 202
-    # The job's two phases run by hand, with the file growing in between (as a sync tool
-    # still copying it would make it).
-    with stack.runtime.db.session(write=False) as session:
-        job = session.get(Job, r.json()["id"])
-        db_project = session.get(Project, project["id"])
-        assert job is not None and db_project is not None
-        session.expunge_all()
-    plan = read_sources(stack.runtime, job, db_project)
-    assert plan.row_count == 2
-    tasks.write_bytes(tasks.read_bytes() + b'{"image": "https://x/3"}\n')
-    with pytest.raises(Invalid, match="changed while it was being imported"):
-        write_plan(stack.runtime, job, plan)
-    assert _task_count(stack) == 0
 
 
 def test_malformed_jsonl_line_fails_the_whole_import(stack: Stack, factory: Factory) -> None:
