@@ -373,3 +373,46 @@ def test_annotator_cannot_import(stack: Stack, factory: Factory) -> None:
             f"/api/v1/projects/{project['id']}/imports", json={"tasks": [{"image": "a"}]}
         )
     assert r.status_code == 403
+
+
+def test_inline_tasks_report_bad_rows_by_index_and_field(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    project = factory.project(owner)
+    url = f"/api/v1/projects/{project['id']}/imports"
+    tasks: list[Any] = [
+        {"image": "https://x/1"},
+        {"data": {"image": "https://x/2"}, "priority": "high"},
+        {"data": 3},
+        {"data": {"image": "https://x/4"}, "batch": "b"},
+    ]
+    with stack.client(owner.token) as client:
+        # The request refuses what is not a task object at all, naming its index...
+        r = client.post(url, json={"tasks": [*tasks, 5]})
+        assert r.status_code == 422
+        assert r.json()["message"].startswith("tasks[4]: ")
+        assert [e["path"] for e in r.json()["details"]["errors"]] == ["tasks[4]"]
+        r = client.post(url, json={"tasks": []})
+        assert r.status_code == 422 and r.json()["message"] == "tasks: the list is empty"
+        # ... the job every bad row, as row index + 1 with its field; nothing is written.
+        r = client.post(url, json={"tasks": tasks})
+        assert r.status_code == 202
+        stack.run_jobs()
+        job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
+        assert job["state"] == "failed"
+        assert [(e["file"], e["row"], e["field"]) for e in job["errors"]] == [
+            ("tasks.json", 2, "priority"),
+            ("tasks.json", 3, "data"),
+        ]
+        assert job["message"] == (
+            "nothing imported: 2 error(s); first: tasks.json row 2 priority: "
+            "expected an integer, got string"
+        )
+        assert _task_count(stack) == 0
+        r = client.post(url, json={"tasks": tasks, "skip_invalid": True})
+        stack.run_jobs()
+        job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
+    assert job["state"] == "succeeded" and job["counts"]["tasks"] == 2
+    assert job["counts"]["errors"] == 2
+    with stack.runtime.db.session() as session:
+        images = [t.data["image"] for t in session.scalars(select(Task).order_by(Task.id))]
+    assert images == ["https://x/1", "https://x/4"]
