@@ -6,7 +6,6 @@ from __future__ import annotations
 from accord_server.jobs.base import checkpoint_for, progress_for
 from accord_server.runtime import Runtime
 from accord_server.services.imports import pipeline
-from accord_server.services.imports.reading import ImportLimits
 
 
 def run_import(runtime: Runtime, job_id: int) -> None:
@@ -17,7 +16,7 @@ def run_import(runtime: Runtime, job_id: int) -> None:
         read=lambda: db.session(write=False),
         write=db.transaction,
         storage=runtime.storage,
-        limits=ImportLimits.from_settings(runtime.settings),
+        limits=pipeline.ImportLimits.from_settings(runtime.settings),
         progress=progress_for(runtime, job_id),
         checkpoint=checkpoint_for(runtime, job_id),
     )

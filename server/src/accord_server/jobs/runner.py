@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from accord_server.jobs.base import Cancelled
 from accord_server.jobs.imports import run_import
 from accord_server.runtime import Runtime
 from accord_server.services import jobs as job_service
 from accord_server.services.errors import AccordError
+from accord_server.services.jobs import Cancelled
 
 log = logging.getLogger(__name__)
 

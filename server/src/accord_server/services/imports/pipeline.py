@@ -28,6 +28,8 @@ from accord_server.services.errors import Invalid
 from accord_server.services.imports.reading import ImportLimits, Plan, read_sources
 from accord_server.services.imports.writing import write_plan
 
+__all__ = ["ImportLimits", "SessionOpener", "finish_import", "run_import"]
+
 SessionOpener = Callable[[], AbstractContextManager[Session]]
 
 
