@@ -28,8 +28,9 @@ def write_plan(
     progress: job_service.Progress,
     checkpoint: job_service.Checkpoint,
 ) -> dict[str, Any]:
-    """Phase 2: read the task files again (or take their kept rows) and insert every row and
-    prediction in ``session``'s transaction, ``batch_size`` rows at a time; returns the counts.
+    """Phase 2: read the task files again (or take, and let go of, their kept rows) and insert
+    every row and prediction in ``session``'s transaction, ``batch_size`` rows at a time;
+    returns the counts.
     A file that reads differently now than in phase 1 (changed in between) raises ``Invalid``,
     which rolls everything back."""
     created = predictions = row_errors = 0
@@ -81,6 +82,8 @@ def write_plan(
             row_predictions.append(preds)
             if len(rows) >= batch_size:
                 write()
+        if isinstance(entry, list):
+            entry.clear()  # written or in the chunk: hold them once, not twice
     if rows:
         write()
     if created != plan.row_count or row_errors != plan.row_errors:
