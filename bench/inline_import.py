@@ -33,7 +33,7 @@ import httpx
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import (  # noqa: E402
+from run import (
     RESULTS_DIR,
     Server,
     create_project,
