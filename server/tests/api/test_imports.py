@@ -11,9 +11,7 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from accord_server.db.models import Batch, Job, Prediction, Project, Task
-from accord_server.jobs.imports import read_sources, write_plan
-from accord_server.services.errors import Invalid
+from accord_server.db.models import Batch, Prediction, Task
 from accord_server.services.imports import parsers
 from accord_server.settings import Settings
 from support import TEXT_SCHEMA, Factory, Member, Stack, png_claiming, running_stack
@@ -164,36 +162,6 @@ def test_rows_keep_their_order_and_predictions_across_chunks(settings: Settings)
     assert {tasks[i].data["image"]: m for i, t in enumerate(tasks) if (m := models.get(t.id))} == {
         f"https://x/a{i}": f"m-a{i}" for i in (1, 3, 5)
     }
-
-
-def test_a_file_changed_between_reading_and_writing_imports_nothing(
-    stack: Stack, factory: Factory
-) -> None:
-    owner = factory.owner()
-    project = factory.project(owner)
-    root: Path = stack.settings.import_roots[0]
-    (root / "drop").mkdir(parents=True, exist_ok=True)
-    tasks = root / "drop" / "tasks.jsonl"
-    tasks.write_bytes(b'{"image": "https://x/1"}\n{"image": "https://x/2"}\n')
-    with stack.client(owner.token) as client:
-        r = client.post(
-            f"/api/v1/projects/{project['id']}/imports",
-            json={"source": {"type": "folder", "path": "drop"}},
-        )
-        assert r.status_code == 202
-    # The job's two phases run by hand, with the file growing in between (as a sync tool
-    # still copying it would make it).
-    with stack.runtime.db.session(write=False) as session:
-        job = session.get(Job, r.json()["id"])
-        db_project = session.get(Project, project["id"])
-        assert job is not None and db_project is not None
-        session.expunge_all()
-    plan = read_sources(stack.runtime, job, db_project)
-    assert plan.row_count == 2
-    tasks.write_bytes(tasks.read_bytes() + b'{"image": "https://x/3"}\n')
-    with pytest.raises(Invalid, match="changed while it was being imported"):
-        write_plan(stack.runtime, job, plan)
-    assert _task_count(stack) == 0
 
 
 def test_malformed_jsonl_line_fails_the_whole_import(stack: Stack, factory: Factory) -> None:
@@ -394,3 +362,46 @@ def test_annotator_cannot_import(stack: Stack, factory: Factory) -> None:
             f"/api/v1/projects/{project['id']}/imports", json={"tasks": [{"image": "a"}]}
         )
     assert r.status_code == 403
+
+
+def test_inline_tasks_report_bad_rows_by_index_and_field(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    project = factory.project(owner)
+    url = f"/api/v1/projects/{project['id']}/imports"
+    tasks: list[Any] = [
+        {"image": "https://x/1"},
+        {"data": {"image": "https://x/2"}, "priority": "high"},
+        {"data": 3},
+        {"data": {"image": "https://x/4"}, "batch": "b"},
+    ]
+    with stack.client(owner.token) as client:
+        # The request refuses what is not a task object at all, naming its index...
+        r = client.post(url, json={"tasks": [*tasks, 5]})
+        assert r.status_code == 422
+        assert r.json()["message"].startswith("tasks[4]: ")
+        assert [e["path"] for e in r.json()["details"]["errors"]] == ["tasks[4]"]
+        r = client.post(url, json={"tasks": []})
+        assert r.status_code == 422 and r.json()["message"] == "tasks: the list is empty"
+        # ... the job every bad row, as row index + 1 with its field; nothing is written.
+        r = client.post(url, json={"tasks": tasks})
+        assert r.status_code == 202
+        stack.run_jobs()
+        job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
+        assert job["state"] == "failed"
+        assert [(e["file"], e["row"], e["field"]) for e in job["errors"]] == [
+            ("tasks.json", 2, "priority"),
+            ("tasks.json", 3, "data"),
+        ]
+        assert job["message"] == (
+            "nothing imported: 2 error(s); first: tasks.json row 2 priority: "
+            "expected an integer, got string"
+        )
+        assert _task_count(stack) == 0
+        r = client.post(url, json={"tasks": tasks, "skip_invalid": True})
+        stack.run_jobs()
+        job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
+    assert job["state"] == "succeeded" and job["counts"]["tasks"] == 2
+    assert job["counts"]["errors"] == 2
+    with stack.runtime.db.session() as session:
+        images = [t.data["image"] for t in session.scalars(select(Task).order_by(Task.id))]
+    assert images == ["https://x/1", "https://x/4"]

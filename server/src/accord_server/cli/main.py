@@ -131,10 +131,8 @@ def app_from_env() -> object:
 )
 def worker(data_dir: str | None, threads: int, once: bool, parent_pid: int | None) -> None:
     """Run background jobs (SQLite queue by default, Redis with ACCORD_REDIS_URL)."""
-    from huey.consumer import Consumer
-
     from accord_server.app import make_runtime
-    from accord_server.jobs.queue import drain
+    from accord_server.jobs.queue import drain, make_consumer
     from accord_server.services.jobs import stale_running_jobs
 
     settings = _settings(data_dir)
@@ -150,8 +148,8 @@ def worker(data_dir: str | None, threads: int, once: bool, parent_pid: int | Non
         _exit_with_parent(parent_pid)
     # Poll an idle queue at least every quarter second (huey's default backs off to 10 s, which
     # a user sees as an import that sits "queued"; at 1 s the wait was still 40 % of a 100,000-task
-    # import). An idle poll is one small read: ~4 a second cost nothing measurable.
-    Consumer(huey, workers=threads, worker_type="thread", max_delay=0.25).run()
+    # import), and wake at once when this machine's API queues a job (jobs/queue.py).
+    make_consumer(huey, settings, threads=threads).run()
 
 
 def _exit_with_parent(parent_pid: int) -> None:

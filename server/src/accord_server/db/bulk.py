@@ -28,19 +28,16 @@ def reserve_ids(session: Session, model: type[Base], count: int) -> range:
         return range(0)
     name = _table(model).name
     if session.get_bind().dialect.name == "postgresql":
-        ids = (
-            session.execute(
-                text(
-                    f"SELECT nextval(pg_get_serial_sequence('{name}', 'id')) "
-                    "FROM generate_series(1, :n)"
-                ),
-                {"n": count},
-            )
-            .scalars()
-            .all()
-        )
-        first = min(ids)
-        if max(ids) - first + 1 == count:
+        # Only the smallest and largest come back (not ``count`` rows): the values drawn are
+        # distinct, so they are contiguous exactly when the span is ``count``.
+        first, last = session.execute(
+            text(
+                f"SELECT min(v), max(v) FROM (SELECT nextval(pg_get_serial_sequence('{name}', "
+                "'id')) AS v FROM generate_series(1, :n)) AS drawn"
+            ),
+            {"n": count},
+        ).one()
+        if last - first + 1 == count:
             return range(first, first + count)
         raise RuntimeError(f"{name}: ids from the sequence are not contiguous")
     last = session.execute(text(f"SELECT coalesce(max(id), 0) FROM {name}")).scalar_one()

@@ -75,6 +75,10 @@ class WriterLock:
         self._owner, self._depth = me, 1
         return True
 
+    def held_here(self) -> bool:
+        """Whether the calling thread holds the lock (e.g. is inside a write transaction)."""
+        return self._owner == threading.get_ident()
+
     def release(self) -> None:
         """Let the next writer in (once the outermost hold ends)."""
         self._depth -= 1

@@ -5,23 +5,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from accord_server.jobs.imports import run_import
 from accord_server.runtime import Runtime
 from accord_server.services import jobs as job_service
 from accord_server.services.errors import AccordError
+from accord_server.services.jobs import Cancelled
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 
-
-class Cancelled(Exception):
-    """Raised inside a job at a checkpoint after a cancel request."""
-
-
-def _handlers() -> dict[str, Callable[[Runtime, int], None]]:
-    from accord_server.jobs.imports import run_import
-
-    return {"import": run_import}
+HANDLERS: dict[str, Callable[[Runtime, int], None]] = {"import": run_import}
+"""The job function of each job kind."""
 
 
 def run_job(runtime: Runtime, job_id: int) -> None:
@@ -32,7 +27,7 @@ def run_job(runtime: Runtime, job_id: int) -> None:
         if job is None:
             return
         kind, attempts = job.kind, int(job.counts.get("attempts", 1))
-    handler = _handlers().get(kind)
+    handler = HANDLERS.get(kind)
     try:
         if handler is None:
             raise AccordError(f"unknown job kind {kind!r}")

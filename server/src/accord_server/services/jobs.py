@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,6 +17,18 @@ from accord_server.services.permissions import Action, can
 
 FINISHED = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
 MAX_ERRORS_KEPT = 1000
+
+Progress = Callable[[float, str, dict[str, Any]], None]
+"""How a job's work reports how far it got: ``progress(fraction, phase, counts)``. The job
+records it in a transaction of its own (or skips it when it cannot, see ``jobs/base.py``)."""
+
+Checkpoint = Callable[[], None]
+"""Called by a job's work between steps; raises ``Cancelled`` once someone asked the job to
+stop."""
+
+
+class Cancelled(Exception):
+    """Raised inside a job at a checkpoint after a cancel request."""
 
 
 def create_job(

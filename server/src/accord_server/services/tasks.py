@@ -261,11 +261,11 @@ def insert_tasks(
     returns the new ids in order."""
     ids = reserve_ids(session, Task, len(rows))
     now = utcnow()
-    overlap = project.overlap
+    project_id, overlap = project.id, project.overlap  # ORM attribute reads: once, not per row
     values = [
         (
             task_id,
-            project.id,
+            project_id,
             row.get("batch_id"),
             import_job_id,
             row["data"],

@@ -6,15 +6,18 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
-import orjson
 from fastapi import File, Form, UploadFile
 
 from accord_server.api.deps import CurrentUser, RuntimeDep, SessionDep, after_commit, api_router
 from accord_server.runtime import Runtime
 from accord_server.schemas.tasks import ImportCreate, JobRead
 from accord_server.services import projects
-from accord_server.services.errors import Invalid, TooLarge
-from accord_server.services.imports.service import check_upload_name, create_import_job
+from accord_server.services.errors import TooLarge
+from accord_server.services.imports.service import (
+    check_upload_name,
+    create_import_job,
+    store_inline_tasks,
+)
 
 router = api_router(prefix="/api/v1", tags=["imports"])
 
@@ -29,11 +32,7 @@ def import_json(
     project, membership = projects.get_project_or_raise(session, project_id=project_id, user=user)
     files = []
     if body.tasks is not None:
-        if not body.tasks:
-            raise Invalid("tasks: the list is empty", details={"field": "tasks"})
-        blob = b"\n".join(orjson.dumps(t) for t in body.tasks)
-        key = runtime.storage.put_bytes(blob, content_type="application/x-ndjson")
-        files.append({"name": "tasks.jsonl", "key": key, "size": len(blob)})
+        files.append(store_inline_tasks(runtime.storage, body.tasks))
     job = create_import_job(
         session,
         project=project,

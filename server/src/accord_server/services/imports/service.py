@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy.orm import Session
 
-from accord_server.adapters.storage import SourcePathError, safe_relative_path
+from accord_server.adapters.storage import SourcePathError, Storage, safe_relative_path
 from accord_server.db.models import Job, Membership, Project, User
 from accord_server.services import jobs
 from accord_server.services.errors import Invalid
@@ -20,6 +21,20 @@ def check_upload_name(name: str | None, index: int) -> str:
         return safe_relative_path(name or "")
     except SourcePathError as exc:
         raise Invalid(f"files[{index}]: {exc}", details={"field": f"files[{index}]"}) from None
+
+
+INLINE_TASKS_FILE = "tasks.json"
+
+
+def store_inline_tasks(storage: Storage, tasks: list[dict[str, Any]]) -> dict[str, Any]:
+    """Store tasks given inline in the request as one task file for the job: a JSON array,
+    encoded in one call (one call per task cost more than the rest of the request), whose rows
+    the job numbers as the list's index + 1."""
+    if not tasks:
+        raise Invalid("tasks: the list is empty", details={"field": "tasks"})
+    blob = orjson.dumps(tasks)
+    key = storage.put_bytes(blob, content_type="application/json")
+    return {"name": INLINE_TASKS_FILE, "key": key, "size": len(blob)}
 
 
 def check_source(source: dict[str, Any] | None, import_roots: list[Path]) -> None:

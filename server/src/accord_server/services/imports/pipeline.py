@@ -1,0 +1,145 @@
+"""An import from start to end: read and check everything, then write all or nothing.
+
+Phase 1 (``reading.py``, progress 0-50 %) parses task files and probes media, collecting a
+per-row error report; nothing is written but media blobs. Phase 2 (``writing.py``, 50-100 %)
+inserts tasks and predictions in bulk chunks inside ONE transaction, which also records the
+job's end (``finish_import``), so a failed, cancelled or killed import leaves no task behind and
+a finished one is never run again. Neither phase keeps more than a chunk of task rows in memory
+(a small JSON array file is decoded whole; larger ones, JSON lines and CSV row by row): the
+worker's memory does not grow with the size of the import.
+
+The job (``jobs/imports.py``) owns the transactions: it hands in how to open a read session
+and the write transaction, and how to report progress and check for a cancel request.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from accord_server.adapters.storage import Storage
+from accord_server.db.models import Job, Project
+from accord_server.services import jobs as job_service
+from accord_server.services.errors import Invalid
+from accord_server.services.imports.reading import ImportLimits, Plan, read_sources
+from accord_server.services.imports.writing import write_plan
+
+__all__ = ["ImportLimits", "SessionOpener", "finish_import", "run_import"]
+
+SessionOpener = Callable[[], AbstractContextManager[Session]]
+
+
+def run_import(
+    *,
+    job_id: int,
+    read: SessionOpener,
+    write: SessionOpener,
+    storage: Storage,
+    limits: ImportLimits,
+    progress: job_service.Progress,
+    checkpoint: job_service.Checkpoint,
+) -> None:
+    """Run the import job ``job_id`` end to end (see the module docstring). ``read()`` opens a
+    read-only session; ``write()`` opens a transaction that commits when its block ends."""
+    # Millions of small row objects make the cyclic collector rescan them again and again;
+    # they hold no cycles, so pause it for the job.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _run(job_id, read, write, storage, limits, progress, checkpoint)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _run(
+    job_id: int,
+    read: SessionOpener,
+    write: SessionOpener,
+    storage: Storage,
+    limits: ImportLimits,
+    progress: job_service.Progress,
+    checkpoint: job_service.Checkpoint,
+) -> None:
+    with read() as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        project = session.get(Project, job.project_id) if job.project_id else None
+        if project is None:
+            raise Invalid(f"project {job.project_id} no longer exists")
+        session.expunge_all()
+    params: dict[str, Any] = job.params
+    plan = read_sources(
+        project,
+        params=params,
+        storage=storage,
+        limits=limits,
+        progress=progress,
+        checkpoint=checkpoint,
+    )
+    nothing = not plan.row_count and not plan.error_count
+    if nothing or (plan.error_count and not params.get("skip_invalid")):
+        with write() as session:
+            finish_import(session, job_id=job_id, plan=plan, written=None)
+        return
+    progress(0.5, "writing", plan.counts())
+    with write() as session:
+        written = write_plan(
+            session,
+            job_id=job_id,
+            project_id=project.id,
+            plan=plan,
+            default_batch=params.get("batch"),
+            batch_size=limits.batch_size,
+            progress=progress,
+            checkpoint=checkpoint,
+        )
+        finish_import(session, job_id=job_id, plan=plan, written=written)
+
+
+def finish_import(
+    session: Session, *, job_id: int, plan: Plan, written: dict[str, Any] | None
+) -> None:
+    """Record how an import ended, in the transaction that wrote its tasks (``written``, their
+    counts) or, when nothing is written, in one of its own: the one place an import ends."""
+    if written is not None:
+        message = f"imported {written['tasks']} tasks"
+        if plan.error_count:
+            message += f"; skipped {plan.error_count} invalid row(s) or file(s)"
+        job_service.finish_job(
+            session,
+            job_id=job_id,
+            state="succeeded",
+            counts=written,
+            errors=plan.errors,
+            message=message,
+        )
+    elif plan.error_count:
+        job_service.finish_job(
+            session,
+            job_id=job_id,
+            state="failed",
+            counts=plan.counts(tasks=0),
+            errors=plan.errors,
+            message=f"nothing imported: {plan.error_count} error(s); first: {_first(plan.errors)}",
+        )
+    else:
+        job_service.finish_job(
+            session,
+            job_id=job_id,
+            state="failed",
+            counts=plan.counts(tasks=0),
+            message="nothing to import: no tasks or media files found",
+        )
+
+
+def _first(errors: list[dict[str, Any]]) -> str:
+    e = errors[0]
+    where = e["file"] + (f" row {e['row']}" if e.get("row") else "")
+    where += f" {e['field']}" if e.get("field") else ""
+    msg = e["message"]
+    return msg if msg.startswith(e["file"]) else f"{where}: {msg}"

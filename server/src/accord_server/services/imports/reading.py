@@ -1,0 +1,304 @@
+"""Phase 1 of an import: read every source file, check every row, write nothing but media blobs.
+
+The result is a ``Plan``: the sources in order, how many rows they make, the batches they name
+and a per-row error report. Task files are checked a row at a time and, in general, read again
+in phase 2 (``writing.py``), so memory does not grow with the import. Files the request stored
+(content-addressed, so they cannot change in between) keep their checked rows instead, as long
+as all the rows kept fit in one write chunk: phase 2 would hold that many anyway, and a small
+import is not parsed twice.
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from accord_server.adapters.media import MediaError, probe_media
+from accord_server.adapters.storage import (
+    SourceFile,
+    SourcePathError,
+    Storage,
+    iter_local_source,
+)
+from accord_server.db.models import Project
+from accord_server.schemas.label_schema import LabelSchema
+from accord_server.services import jobs as job_service
+from accord_server.services.results import MediaInfo, validate_result
+from accord_server.services.errors import Invalid
+from accord_server.services.imports.parsers import RowError, TaskIn, iter_tasks
+from accord_server.services.projects import project_schema
+from accord_server.settings import Settings
+
+TASK_FILE_EXTENSIONS = {".json", ".jsonl", ".ndjson", ".csv", ".tsv"}
+MEDIA_DATA_KEY = {"image": "image", "video": "video", "audio": "audio", "text": "text"}
+PROGRESS_EVERY = 50
+"""Files between two progress reports (and cancel checks) while reading."""
+
+Row = dict[str, Any]
+Pair = tuple[Row, list[dict[str, Any]]]
+"""A task row ready to insert, with its predictions."""
+
+
+@dataclass(frozen=True)
+class ImportLimits:
+    """What an import may read and how it writes, from the settings in force."""
+
+    batch_size: int
+    max_image_pixels: int
+    max_upload_bytes: int
+    import_roots: list[Path]
+    s3_endpoint_url: str | None = None
+    s3_region: str | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ImportLimits:
+        """The limits of these settings."""
+        return cls(
+            batch_size=settings.import_batch_size,
+            max_image_pixels=settings.max_image_pixels,
+            max_upload_bytes=settings.max_upload_bytes,
+            import_roots=list(settings.import_roots),
+            s3_endpoint_url=settings.s3_endpoint_url,
+            s3_region=settings.s3_region,
+        )
+
+
+@dataclass
+class Plan:
+    """What phase 1 found: the sources in order (a task file to read again in phase 2, the
+    checked rows of a stored one, or the row of a media file, ready), how many rows they make,
+    the batches they name, the errors."""
+
+    entries: list[SourceFile | Row | list[Pair]] = field(default_factory=list)
+    row_count: int = 0
+    batches: set[str] = field(default_factory=set)
+    errors: list[dict[str, Any]] = field(default_factory=list)
+    error_count: int = 0
+    row_errors: int = 0
+    """Errors of rows inside the task files that phase 2 reads again: it must meet as many."""
+    kept_rows: int = 0
+    """Rows kept from phase 1 (of stored files), at most one write chunk."""
+    files: int = 0
+
+    def error(self, file: str, row: int | None, fld: str | None, message: str) -> None:
+        """Count an error, and keep it for the report while there is room."""
+        self.error_count += 1
+        if len(self.errors) < job_service.MAX_ERRORS_KEPT:
+            self.errors.append({"file": file, "row": row, "field": fld, "message": message})
+
+    def counts(self, **extra: Any) -> dict[str, Any]:
+        """The job's counts so far."""
+        return {"files": self.files, "rows": self.row_count, "errors": self.error_count, **extra}
+
+
+def media_url(project_id: int, key: str) -> str:
+    """Where the web app and exports fetch a stored media file."""
+    return f"/api/v1/projects/{project_id}/media/{key}"
+
+
+def _sources(
+    storage: Storage, limits: ImportLimits, params: dict[str, Any]
+) -> Iterator[tuple[SourceFile, bool]]:
+    """The import's files in order, each with whether it is a stored (unchanging) one."""
+    for item in params.get("files", []):
+        read = functools.partial(storage.read, item["key"])
+        yield SourceFile(name=item["name"], size=int(item["size"]), read=read), True
+    source = params.get("source")
+    if not source:
+        return
+    if source["type"] == "folder":
+        root = limits.import_roots[int(source.get("root", 0))]
+        for src in iter_local_source(root, source["path"]):
+            yield src, False
+    elif source["type"] == "s3":
+        import boto3
+
+        from accord_server.adapters.storage import iter_s3_source
+
+        client = boto3.client(
+            "s3", endpoint_url=limits.s3_endpoint_url, region_name=limits.s3_region
+        )
+        for src in iter_s3_source(client, source["bucket"], source.get("prefix", "")):
+            yield src, False
+
+
+def _task_row(task: TaskIn, is_text: bool) -> Row:
+    meta: dict[str, Any] = {}
+    if is_text:
+        text = task.data.get("text")
+        if isinstance(text, str):
+            meta["text_length"] = len(text)
+    return {
+        "data": task.data,
+        "meta": meta,
+        "priority": task.priority,
+        "is_gold": task.is_gold,
+        "batch": task.batch,
+    }
+
+
+ErrorSink = Callable[[int | None, str | None, str], None]
+
+
+def task_rows(
+    project: Project, schema: LabelSchema, name: str, data: bytes, error: ErrorSink
+) -> Iterator[Pair]:
+    """A task file's valid rows in order, each with its valid predictions; ``error`` hears of
+    every row skipped and every prediction dropped."""
+    relation_tool = next((t.name for t in schema.tools if t.type == "relation"), None)
+    is_text = project.media == "text"
+    for task in iter_tasks(data, name):
+        if type(task) is RowError:
+            error(task.row, task.field, task.message)
+            continue
+        assert type(task) is TaskIn
+        row = _task_row(task, is_text)
+        preds: list[dict[str, Any]] = []
+        for i, pred in enumerate(task.predictions):
+            for region in pred.result:
+                # Label Studio relations name no tool: they belong to the schema's relation tool.
+                if isinstance(region, dict) and region.get("type") == "relation":
+                    region.setdefault("tool", relation_tool)
+            try:
+                media = MediaInfo(
+                    kind=project.media,
+                    width=None,
+                    height=None,
+                    text_length=row["meta"].get("text_length"),
+                    frame_count=None,
+                )
+                result = validate_result(schema, pred.result, media, require_complete=False)
+            except Invalid as exc:
+                error(task.source_row, f"predictions[{i}].result", exc.message)
+                continue
+            preds.append(
+                {"result": result, "score": pred.score, "model_version": pred.model_version}
+            )
+        yield row, preds
+
+
+def _add_task_file(
+    plan: Plan, project: Project, src: SourceFile, data: bytes, keep_room: int
+) -> None:
+    """Check a task file's rows into the plan; keep them if they fit in ``keep_room``."""
+    name = src.name
+    kept: list[tuple[int | None, str | None, str]] = []  # the first ones, for the report
+    count = 0
+    unusable = False
+
+    def error(row_no: int | None, fld: str | None, message: str) -> None:
+        nonlocal count, unusable
+        count += 1
+        unusable = unusable or row_no == 0
+        if len(kept) < job_service.MAX_ERRORS_KEPT or row_no == 0:
+            kept.append((row_no, fld, message))
+
+    rows = 0
+    batches: set[str] = set()
+    pairs: list[Pair] | None = [] if keep_room > 0 else None
+    for pair in task_rows(project, project_schema(project), name, data, error):
+        rows += 1
+        if pair[0]["batch"]:
+            batches.add(pair[0]["batch"])
+        if pairs is not None:
+            if rows <= keep_room:
+                pairs.append(pair)
+            else:
+                pairs = None  # too many to keep: phase 2 reads the file again
+    for row_no, fld, message in kept:
+        plan.error(name, row_no, fld, message)
+    plan.error_count += count - len(kept)
+    if unusable:
+        return  # the file as a whole is unusable (see iter_tasks): nothing of it is written
+    plan.row_count += rows
+    plan.batches |= batches
+    if pairs is None:
+        plan.row_errors += count
+        plan.entries.append(src)
+    else:
+        plan.kept_rows += len(pairs)
+        plan.entries.append(pairs)
+
+
+def _add_media_file(
+    plan: Plan,
+    storage: Storage,
+    limits: ImportLimits,
+    project: Project,
+    src: SourceFile,
+    data: bytes,
+) -> None:
+    probe = probe_media(
+        data,
+        src.name,
+        max_image_pixels=limits.max_image_pixels,
+        max_bytes=limits.max_upload_bytes,
+    )
+    if probe.kind != project.media:
+        raise MediaError(
+            src.name, f"a {probe.kind} file cannot be a task of a {project.media} project"
+        )
+    base = posixpath.basename(src.name)
+    meta: dict[str, Any] = {"filename": src.name, "mime": probe.mime, "size": probe.size}
+    if probe.kind == "text":
+        text = data.decode("utf-8-sig")
+        meta["text_length"] = probe.text_length
+        plan.entries.append({"data": {"text": text, "filename": base}, "meta": meta})
+        plan.row_count += 1
+        return
+    key = storage.put_bytes(data, content_type=probe.mime)
+    if probe.width is not None:
+        meta.update(width=probe.width, height=probe.height)
+    plan.entries.append(
+        {
+            "data": {MEDIA_DATA_KEY[probe.kind]: media_url(project.id, key), "filename": base},
+            "meta": meta,
+            "media_key": key,
+        }
+    )
+    plan.row_count += 1
+
+
+def read_sources(
+    project: Project,
+    *,
+    params: dict[str, Any],
+    storage: Storage,
+    limits: ImportLimits,
+    progress: job_service.Progress,
+    checkpoint: job_service.Checkpoint,
+) -> Plan:
+    """Phase 1: parse and probe every source file of an import into a plan (writes media
+    blobs only). ``project`` may be detached: only its columns are read."""
+    plan = Plan()
+    sources = _sources(storage, limits, params)
+    total = int(params.get("total_files") or 0)
+    while True:
+        try:
+            src, stored = next(sources)
+        except StopIteration:
+            break
+        except SourcePathError as exc:
+            plan.error(exc.path, None, None, str(exc))
+            break
+        plan.files += 1
+        try:
+            data = src.read()
+            if posixpath.splitext(src.name.lower())[1] in TASK_FILE_EXTENSIONS:
+                room = limits.batch_size - plan.kept_rows if stored else 0
+                _add_task_file(plan, project, src, data, room)
+            else:
+                _add_media_file(plan, storage, limits, project, src, data)
+        except MediaError as exc:
+            plan.error(src.name, None, None, str(exc))
+        except Invalid as exc:
+            plan.error(src.name, None, None, exc.message)
+        if plan.files % PROGRESS_EVERY == 0:
+            checkpoint()
+            done = plan.files / total if total else 0.0
+            progress(0.5 * min(done, 1.0), "reading", plan.counts())
+    return plan
