@@ -223,7 +223,9 @@ _COLUMNS = (
 )
 
 
-def _records(rows: Iterable[Any]) -> list[EventRecord]:
+def event_records(rows: Iterable[Any]) -> list[EventRecord]:
+    """Rows of ``Event`` columns (id, kind, organization_id, project_id, payload, created_at)
+    as subscribers get them; a kind this version does not know is left out."""
     out = []
     for row in rows:
         try:
@@ -232,7 +234,7 @@ def _records(rows: Iterable[Any]) -> list[EventRecord]:
             # Written by a newer version (a rolling upgrade): nothing here can handle it.
             log.warning("event %s: unknown kind %r, not delivered", row.id, row.kind)
             continue
-        out.append(EventRecord(row.id, kind, *row[2:]))
+        out.append(EventRecord(row.id, kind, *row[2:6]))
     return out
 
 
@@ -289,7 +291,7 @@ def _retry_backlog(session: Session, subscriber: Subscriber, limit: int, now: da
         .limit(limit)
     ).all()
     attempts = {row.id: row.attempts for row in rows}
-    events = _records(rows)
+    events = event_records(rows)
     done: list[int] = []
     if _call(session, subscriber, events) is None:
         done = [e.id for e in events]
@@ -343,7 +345,7 @@ def deliver_batch(session: Session, subscribers: Subscribers, *, limit: int = 50
     ).all()
     if not rows:
         return handed
-    batch = _records(rows)
+    batch = event_records(rows)
     for subscriber in subscribers:
         events = [e for e in batch if e.kind in subscriber.kinds]
         if not events:
