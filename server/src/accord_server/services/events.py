@@ -10,13 +10,14 @@ with backoff, in order, while the others go on."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple, TypedDict
 
-from sqlalchemy import delete, exists, func, insert, or_, select, text, update
+from sqlalchemy import Insert, delete, exists, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from accord_server.db.base import utcnow
@@ -134,10 +135,28 @@ def record(
 ) -> None:
     """Write an event in the session's transaction: it is delivered once that commits, and
     never if it rolls back."""
-    values = event_values(
-        kind, organization_id=organization_id, project_id=project_id, payload=payload, now=utcnow()
-    )
-    session.execute(insert(Event).values(values))
+    record_all(session, [(kind, organization_id, project_id, payload)])
+
+
+def record_all(
+    session: Session, events: Sequence[tuple[EventKind, int, int | None, Payload]]
+) -> None:
+    """``record`` for several events (kind, organization id, project id, payload) at once, in
+    this order."""
+    if not events:
+        return
+    now = utcnow()
+    rows = [
+        event_values(kind, organization_id=org, project_id=project, payload=payload, now=now)
+        for kind, org, project, payload in events
+    ]
+    # A Core insert of the table: the ORM's bulk insert cost ten times as much per event.
+    session.execute(_insert_event(), rows)
+
+
+@functools.cache
+def _insert_event() -> Insert:
+    return insert(Event.__table__)  # type: ignore[arg-type]
 
 
 # Subscribers

@@ -25,7 +25,7 @@ from accord_server.db.models import (
 )
 from accord_server.schemas.enums import EventKind
 from accord_server.services.errors import Invalid, NotFound
-from accord_server.services.events import EventRecord, record
+from accord_server.services.events import EventRecord, Payload, record, record_all
 from accord_server.services.permissions import Action, authorize, can
 
 TASK_STATES = ("new", "in_progress", "completed")
@@ -331,15 +331,17 @@ def record_completions(session: Session, events: Sequence[EventRecord]) -> None:
         .where(Annotation.id.in_(ids), Annotation.deleted_at.is_(None))
         .order_by(Annotation.id)
     ).all()
-    for annotation_id, task_id, project_id, organization_id, overlap, count in rows:
-        if count == overlap:
-            record(
-                session,
-                EventKind.TASK_COMPLETED,
-                organization_id=organization_id,
-                project_id=project_id,
-                payload={"task_id": task_id, "annotation_id": annotation_id, "annotations": count},
-            )
+    completed: list[tuple[EventKind, int, int | None, Payload]] = [
+        (
+            EventKind.TASK_COMPLETED,
+            organization_id,
+            project_id,
+            {"task_id": task_id, "annotation_id": annotation_id, "annotations": count},
+        )
+        for annotation_id, task_id, project_id, organization_id, overlap, count in rows
+        if count == overlap
+    ]
+    record_all(session, completed)
 
 
 def insert_predictions(
