@@ -134,6 +134,15 @@ def test_each_state_change_records_its_event(stack: Stack, factory: Factory) -> 
         )
         assert payload["message"] == failed["message"]
 
+        # Cancelled before a worker took it: the import is finished all the same.
+        mark = last_id(stack)
+        r = client.post(f"/api/v1/projects/{pid}/imports", json={"tasks": [{"text": TEXT}]})
+        assert client.post(f"/api/v1/jobs/{r.json()['id']}/cancel").json()["state"] == "cancelled"
+        stack.run_jobs()
+        assert [(e[1], e[3]["job_id"], e[3]["state"]) for e in events(stack, mark)] == [
+            ("import.finished", r.json()["id"], "cancelled")
+        ]
+
     mark = last_id(stack)
     first = submit(stack, annotator, pid, [topic("sport")], 2.0)
     with stack.client(annotator.token) as client:
