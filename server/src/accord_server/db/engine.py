@@ -296,19 +296,6 @@ class Database:
         with self.session(write=write) as session, session.begin():
             yield session
 
-    def checkpoint(self) -> None:
-        """SQLite: copy what the write-ahead log holds into the database now, without waiting
-        for anyone (a PASSIVE checkpoint, outside any transaction). A background writer calls
-        it after its writes, so that the commit that crosses the log's 1,000-page mark — and
-        pays for the checkpoint — is rarely an API request's. No-op on PostgreSQL."""
-        if not self.is_sqlite:
-            return
-        raw = self.engine.raw_connection()
-        try:
-            raw.driver_connection.execute("PRAGMA wal_checkpoint(PASSIVE)").close()  # type: ignore[union-attr]
-        finally:
-            raw.close()
-
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()

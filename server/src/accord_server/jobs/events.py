@@ -72,8 +72,6 @@ class DeliveryLoop:
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
             try:
-                if deliver_events(self._runtime, subscribers=self._subscribers):
-                    # SQLite: the checkpoint our writes add is ours to pay, not a submit's.
-                    self._runtime.db.checkpoint()
+                deliver_events(self._runtime, subscribers=self._subscribers)
             except Exception:  # the loop outlives a failed round (retried)
                 log.exception("event delivery failed; trying again in %ss", self._interval)
