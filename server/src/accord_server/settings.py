@@ -91,6 +91,12 @@ class Settings(BaseSettings):
         description="`serve` starts a job worker as a child process (the embedded default). "
         "Turn off when separate `accord-server worker` processes run.",
     )
+    event_delivery_seconds: float = Field(
+        1.0,
+        description="How often each worker process delivers new events to their subscribers "
+        "(project statistics now; webhooks later); 0 turns its delivery loop off.",
+        ge=0,
+    )
     web_dir: Path | None = Field(
         None, description="Built web app to serve at `/` (default: web/dist when present)."
     )

@@ -1291,6 +1291,12 @@ export interface components {
         ProjectStatsRead: {
             /** Annotators */
             annotators: components["schemas"]["AnnotatorStats"][];
+            /**
+             * As Of
+             * Format: date-time
+             * @description Every change made before this time is counted (the statistics follow the project's events, delivered about once a second).
+             */
+            as_of: string;
             /** Labels */
             labels: components["schemas"]["LabelCount"][];
             /** Throughput */

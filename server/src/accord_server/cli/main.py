@@ -130,8 +130,10 @@ def app_from_env() -> object:
     help="Exit when this process is gone (the embedded worker follows `serve`).",
 )
 def worker(data_dir: str | None, threads: int, once: bool, parent_pid: int | None) -> None:
-    """Run background jobs (SQLite queue by default, Redis with ACCORD_REDIS_URL)."""
+    """Run background jobs (SQLite queue by default, Redis with ACCORD_REDIS_URL) and deliver
+    events to their subscribers."""
     from accord_server.app import make_runtime
+    from accord_server.jobs.events import DeliveryLoop, deliver_events
     from accord_server.jobs.queue import drain, make_consumer
     from accord_server.services.jobs import stale_running_jobs
 
@@ -143,13 +145,24 @@ def worker(data_dir: str | None, threads: int, once: bool, parent_pid: int | Non
         runtime.enqueue_job(job_id)
     if once:
         click.echo(f"ran {drain(huey)} job(s)")
+        click.echo(f"delivered {deliver_events(runtime)} event(s)")
         return
     if parent_pid is not None:
         _exit_with_parent(parent_pid)
+    delivery = None
+    if settings.event_delivery_seconds > 0:
+        # Beside the jobs, not one of them: events are delivered in order by one process at a
+        # time, about once a second, however busy the queue is.
+        delivery = DeliveryLoop(runtime, settings.event_delivery_seconds)
+        delivery.start()
     # Poll an idle queue at least every quarter second (huey's default backs off to 10 s, which
     # a user sees as an import that sits "queued"; at 1 s the wait was still 40 % of a 100,000-task
     # import), and wake at once when this machine's API queues a job (jobs/queue.py).
-    make_consumer(huey, settings, threads=threads).run()
+    try:
+        make_consumer(huey, settings, threads=threads).run()
+    finally:
+        if delivery is not None:
+            delivery.stop()
 
 
 def _exit_with_parent(parent_pid: int) -> None:

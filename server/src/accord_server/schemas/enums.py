@@ -97,4 +97,16 @@ class AttributeType(StrEnum):
     NUMBER = "number"
 
 
-# EventKind (the outbox's event kinds: task.created, annotation.updated, ...) goes here.
+class EventKind(StrEnum):
+    """What an outbox event says happened (``services/events.py`` documents each payload)."""
+
+    ANNOTATION_CREATED = "annotation.created"
+    ANNOTATION_UPDATED = "annotation.updated"
+    ANNOTATION_DELETED = "annotation.deleted"
+    TASK_CREATED = "task.created"
+    TASK_COMPLETED = "task.completed"
+    TASK_DELETED = "task.deleted"
+    IMPORT_FINISHED = "import.finished"
+    PROJECT_CREATED = "project.created"
+    PROJECT_UPDATED = "project.updated"
+    PROJECT_DELETED = "project.deleted"

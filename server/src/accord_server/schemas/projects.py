@@ -91,6 +91,10 @@ class ProjectStatsRead(ReadModel):
     labels: list[LabelCount]
     throughput: list[DayCount]
     annotators: list[AnnotatorStats]
+    as_of: datetime = Field(
+        description="Every change made before this time is counted (the statistics follow the "
+        "project's events, delivered about once a second)."
+    )
 
 
 class LabelSchemaValidate(InputModel):

@@ -15,13 +15,14 @@ from accord_server.db.models import (
     Annotation,
     AnnotationRevision,
     Assignment,
-    Event,
     Membership,
     Project,
     Task,
     User,
 )
+from accord_server.schemas.enums import EventKind
 from accord_server.services.errors import Conflict, Forbidden, Invalid, NotFound
+from accord_server.services.events import AnnotationPayload, event_values, record
 from accord_server.services.permissions import Action, authorize, can
 from accord_server.services.projects import project_schema, schema_for
 from accord_server.services.results import MediaInfo, validate_result
@@ -193,7 +194,13 @@ def submit_annotation(
         },
     )
     conn.execute(sql.count_annotation, {"the_task": access.task_id})
-    event = _event_values(access.organization_id, "annotation.created", annotation, now)
+    event = event_values(
+        EventKind.ANNOTATION_CREATED,
+        organization_id=access.organization_id,
+        project_id=annotation.project_id,
+        payload=annotation_payload(annotation),
+        now=now,
+    )
     conn.execute(sql.event, event)
     return annotation, True
 
@@ -266,25 +273,27 @@ def _origin(regions: list[dict[str, Any]]) -> str:
     return "human"
 
 
-def _event_values(
-    organization_id: int, kind: str, annotation: Annotation, now: datetime
-) -> dict[str, Any]:
+def annotation_payload(annotation: Annotation) -> AnnotationPayload:
+    """The payload of an annotation.* event (the one-statement submit on PostgreSQL builds the
+    same in SQL: ``submit_statements``)."""
     return {
-        "organization_id": organization_id,
-        "project_id": annotation.project_id,
-        "kind": kind,
-        "payload": {
-            "annotation_id": annotation.id,
-            "task_id": annotation.task_id,
-            "user_id": annotation.user_id,
-            "revision": annotation.revision,
-        },
-        "created_at": now,
+        "annotation_id": annotation.id,
+        "task_id": annotation.task_id,
+        "user_id": annotation.user_id,
+        "revision": annotation.revision,
     }
 
 
-def _record_event(session: Session, project: Project, kind: str, annotation: Annotation) -> None:
-    session.add(Event(**_event_values(project.organization_id, kind, annotation, utcnow())))
+def _record_event(
+    session: Session, project: Project, kind: EventKind, annotation: Annotation
+) -> None:
+    record(
+        session,
+        kind,
+        organization_id=project.organization_id,
+        project_id=annotation.project_id,
+        payload=annotation_payload(annotation),
+    )
 
 
 def get_annotation_or_raise(
@@ -349,8 +358,8 @@ def update_annotation(
             created_at=now,
         )
     )
-    _record_event(session, project, "annotation.updated", annotation)
     session.flush()
+    _record_event(session, project, EventKind.ANNOTATION_UPDATED, annotation)
     return annotation
 
 
@@ -370,8 +379,8 @@ def delete_annotation(
         .where(Task.id == annotation.task_id)
         .values(annotation_count=Task.annotation_count - 1, open_slots=Task.open_slots + 1)
     )
-    _record_event(session, project, "annotation.deleted", annotation)
     session.flush()
+    _record_event(session, project, EventKind.ANNOTATION_DELETED, annotation)
 
 
 def list_revisions(session: Session, *, annotation: Annotation) -> list[AnnotationRevision]:

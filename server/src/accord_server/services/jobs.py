@@ -11,12 +11,15 @@ from sqlalchemy.orm import Session
 
 from accord_server.db.base import utcnow
 from accord_server.db.models import Job, Membership, User
-from accord_server.schemas.enums import JobState
+from accord_server.schemas.enums import EventKind, JobState
 from accord_server.services.errors import Conflict, NotFound
+from accord_server.services.events import record
 from accord_server.services.permissions import Action, can
 
 FINISHED = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
 MAX_ERRORS_KEPT = 1000
+FINISHED_EVENTS = {"import": EventKind.IMPORT_FINISHED}
+"""The event a job of each kind records when it ends, however it ends."""
 
 Progress = Callable[[float, str, dict[str, Any]], None]
 """How a job's work reports how far it got: ``progress(fraction, phase, counts)``. The job
@@ -80,8 +83,27 @@ def request_cancel(session: Session, *, job: Job) -> Job:
         job.state = "cancelled"
         job.finished_at = utcnow()
         job.message = "cancelled before it started"
+        _record_finished(session, job)
     session.flush()
     return job
+
+
+def _record_finished(session: Session, job: Job) -> None:
+    kind = FINISHED_EVENTS.get(job.kind)
+    if kind is None:
+        return
+    record(
+        session,
+        kind,
+        organization_id=job.organization_id,
+        project_id=job.project_id,
+        payload={
+            "job_id": job.id,
+            "state": job.state,
+            "message": job.message,
+            "counts": dict(job.counts or {}),
+        },
+    )
 
 
 def cancel_requested(session: Session, *, job_id: int) -> bool:
@@ -97,6 +119,7 @@ def start_job(session: Session, *, job_id: int) -> Job | None:
     now = utcnow()
     if job.cancel_requested:
         job.state, job.finished_at, job.message = "cancelled", now, "cancelled"
+        _record_finished(session, job)
         session.flush()
         return None
     job.state = "running"
@@ -150,6 +173,9 @@ def finish_job(
     if errors is not None:
         values["errors"] = errors[:MAX_ERRORS_KEPT]
     session.execute(update(Job).where(Job.id == job_id).values(**values))
+    job = session.get(Job, job_id, populate_existing=True)
+    if job is not None:
+        _record_finished(session, job)
 
 
 def stale_running_jobs(session: Session, *, older_than: timedelta) -> list[int]:

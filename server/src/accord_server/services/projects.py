@@ -21,8 +21,10 @@ from accord_server.db.models import (
     Task,
     User,
 )
+from accord_server.schemas.enums import EventKind
 from accord_server.schemas.label_schema import LabelSchema
 from accord_server.services.errors import Conflict, Invalid, NotFound
+from accord_server.services.events import record
 from accord_server.services.formats.label_studio_config import (
     looks_like_label_studio,
     schema_from_label_studio,
@@ -146,7 +148,19 @@ def create_project(
     )
     session.add(project)
     session.flush()
+    _record_event(session, EventKind.PROJECT_CREATED, project, [])
     return project
+
+
+def _record_event(session: Session, kind: EventKind, project: Project, changes: list[str]) -> None:
+    # A deleted project's event names it in the payload only: the row would go with it.
+    record(
+        session,
+        kind,
+        organization_id=project.organization_id,
+        project_id=None if kind == EventKind.PROJECT_DELETED else project.id,
+        payload={"project_id": project.id, "name": project.name, "changes": changes},
+    )
 
 
 def list_projects(session: Session, *, user: User, organization_id: int | None) -> list[Project]:
@@ -301,12 +315,14 @@ def update_project(
         project.overlap = new
     project.updated_at = utcnow()
     session.flush()
+    _record_event(session, EventKind.PROJECT_UPDATED, project, sorted(changes))
     return project
 
 
 def delete_project(session: Session, *, project: Project, membership: Membership) -> None:
     """Delete a project with its tasks, annotations and assignments."""
     authorize(membership.role, Action.PROJECT_DELETE)
+    _record_event(session, EventKind.PROJECT_DELETED, project, [])
     session.execute(delete(Project).where(Project.id == project.id))
     session.flush()
 

@@ -29,6 +29,7 @@ from sqlalchemy.sql.selectable import CTE
 
 from accord_server.db.direct import DirectStatement
 from accord_server.db.models import Annotation, AnnotationRevision, Assignment, Event, Task
+from accord_server.schemas.enums import EventKind
 
 ANNOTATION_COLUMNS = (
     "client_id",
@@ -184,6 +185,7 @@ def _annotation_with_effects(slot: Literal["lease", "hand_out"] | None = None) -
     if slot == "hand_out":
         count["open_slots"] = Task.open_slots - one  # overlap counts it, room or not
     counted = update(Task).where(Task.id == written.c.task_id).values(count).cte("counted")
+    # The payload is services/events.py's AnnotationPayload, built in SQL.
     payload = func.jsonb_build_object(
         literal_column("'annotation_id'"),
         written.c.id,
@@ -201,7 +203,7 @@ def _annotation_with_effects(slot: Literal["lease", "hand_out"] | None = None) -
             select(
                 bindparam("organization_id", type_=BigInteger),
                 written.c.project_id,
-                literal_column("'annotation.created'", String),
+                literal_column(f"'{EventKind.ANNOTATION_CREATED.value}'", String),
                 payload,
                 written.c.created_at,
             ),

@@ -7,8 +7,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, bindparam, delete, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Select, bindparam, delete, func, select, update
+from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import BindParameter
 
 from accord_server.db.base import utcnow
@@ -23,8 +23,9 @@ from accord_server.db.models import (
     Task,
     User,
 )
-from accord_server.schemas.enums import TaskState
+from accord_server.schemas.enums import EventKind, TaskState
 from accord_server.services.errors import Invalid, NotFound
+from accord_server.services.events import EventRecord, Payload, record, record_all
 from accord_server.services.permissions import Action, authorize, can
 
 
@@ -167,11 +168,23 @@ def delete_tasks(
 ) -> int:
     """Delete tasks of a project (with their annotations); returns how many went."""
     authorize(membership.role, Action.TASK_DELETE)
-    result = session.execute(
-        delete(Task).where(Task.project_id == project.id, Task.id.in_(list(task_ids)))
+    deleted = sorted(
+        session.scalars(
+            delete(Task)
+            .where(Task.project_id == project.id, Task.id.in_(list(task_ids)))
+            .returning(Task.id)
+        )
     )
+    if deleted:
+        record(
+            session,
+            EventKind.TASK_DELETED,
+            organization_id=project.organization_id,
+            project_id=project.id,
+            payload={"task_ids": deleted, "count": len(deleted)},
+        )
     session.flush()
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return len(deleted)
 
 
 def set_task_priority(
@@ -280,7 +293,63 @@ def insert_tasks(
         for task_id, row in zip(ids, rows, strict=True)
     ]
     bulk_insert(session, Task, TASK_COLUMNS, values)
+    if ids:
+        record(
+            session,
+            EventKind.TASK_CREATED,
+            organization_id=project.organization_id,
+            project_id=project.id,
+            payload={
+                "first_task_id": ids[0],
+                "last_task_id": ids[-1],
+                "count": len(ids),
+                "import_job_id": import_job_id,
+            },
+        )
     return list(ids)
+
+
+def record_completions(session: Session, events: Sequence[EventRecord]) -> None:
+    """Event subscriber (annotation.created): record task.completed when an annotation
+    brought its task to the project's overlap, i.e. it is live and exactly ``overlap`` live
+    annotations of the task are as old as it or older. Found here, after the fact, so that a
+    submit writes nothing more for it; a task that loses an annotation and gets another
+    completes again."""
+    ids = [int(e.payload["annotation_id"]) for e in events]
+    earlier = aliased(Annotation)
+    live_before = (
+        select(func.count(earlier.id))
+        .where(
+            earlier.task_id == Annotation.task_id,
+            earlier.deleted_at.is_(None),
+            earlier.id <= Annotation.id,
+        )
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(
+            Annotation.id,
+            Annotation.task_id,
+            Project.id,
+            Project.organization_id,
+            Project.overlap,
+            live_before,
+        )
+        .join(Project, Project.id == Annotation.project_id)
+        .where(Annotation.id.in_(ids), Annotation.deleted_at.is_(None))
+        .order_by(Annotation.id)
+    ).all()
+    completed: list[tuple[EventKind, int, int | None, Payload]] = [
+        (
+            EventKind.TASK_COMPLETED,
+            organization_id,
+            project_id,
+            {"task_id": task_id, "annotation_id": annotation_id, "annotations": count},
+        )
+        for annotation_id, task_id, project_id, organization_id, overlap, count in rows
+        if count == overlap
+    ]
+    record_all(session, completed)
 
 
 def insert_predictions(

@@ -9,10 +9,17 @@ from accord_server.db.models.accounts import (
     UserSession,
 )
 from accord_server.db.models.annotations import Annotation, AnnotationRevision
-from accord_server.db.models.events import Event
+from accord_server.db.models.events import Event, EventBacklog
 from accord_server.db.models.jobs import Job
 from accord_server.db.models.projects import Batch, Project
 from accord_server.db.models.queue import Assignment
+from accord_server.db.models.stats import (
+    ProjectStats,
+    StatsAnnotation,
+    StatsAnnotator,
+    StatsDay,
+    StatsLabel,
+)
 from accord_server.db.models.tasks import Prediction, Task
 
 __all__ = [
@@ -22,12 +29,18 @@ __all__ = [
     "Assignment",
     "Batch",
     "Event",
+    "EventBacklog",
     "Job",
     "LoginFailure",
     "Membership",
     "Organization",
     "Prediction",
     "Project",
+    "ProjectStats",
+    "StatsAnnotation",
+    "StatsAnnotator",
+    "StatsDay",
+    "StatsLabel",
     "Task",
     "User",
     "UserSession",

@@ -27,10 +27,10 @@ from accord_server.adapters.storage import (
 from accord_server.db.models import Project
 from accord_server.schemas.label_schema import LabelSchema
 from accord_server.services import jobs as job_service
-from accord_server.services.results import MediaInfo, validate_result
 from accord_server.services.errors import Invalid
 from accord_server.services.imports.parsers import RowError, TaskIn, iter_tasks
 from accord_server.services.projects import project_schema
+from accord_server.services.results import MediaInfo, validate_result
 from accord_server.settings import Settings
 
 TASK_FILE_EXTENSIONS = {".json", ".jsonl", ".ndjson", ".csv", ".tsv"}

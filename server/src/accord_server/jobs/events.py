@@ -1,0 +1,77 @@
+"""Event delivery: the subscribers of this version, a function that delivers until nothing is
+left (tests and ``worker --once`` call it), and the loop each worker process runs."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from accord_server.runtime import Runtime
+from accord_server.schemas.enums import EventKind
+from accord_server.services import events, stats, tasks
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+
+
+def default_subscribers() -> events.Subscribers:
+    """Who hears of events, in the order they are told. Add one here (see server/README.md)."""
+    subscribers = events.Subscribers()
+    subscribers.register(
+        "task_completions", tasks.record_completions, kinds={EventKind.ANNOTATION_CREATED}
+    )
+    subscribers.register("stats", stats.apply_events, kinds=stats.STATS_KINDS)
+    return subscribers
+
+
+def deliver_events(
+    runtime: Runtime,
+    *,
+    subscribers: events.Subscribers | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> int:
+    """Deliver every pending event, a batch per transaction; returns how many were handed over
+    (0 too when another process is delivering them)."""
+    subscribers = subscribers or default_subscribers()
+    db = runtime.db
+    total = 0
+    while True:
+        # Look first without the writer lock: on SQLite an idle poll must not make writers wait.
+        with db.session(write=False) as session:
+            if not events.has_pending(session):
+                return total
+        with db.transaction() as session:
+            handed = events.deliver_batch(session, subscribers, limit=batch_size)
+        if not handed:
+            return total
+        total += handed
+
+
+class DeliveryLoop:
+    """Delivers events every ``interval`` seconds in a thread of this process (the worker);
+    several worker processes take turns (one deliverer at a time)."""
+
+    def __init__(self, runtime: Runtime, interval: float) -> None:
+        self._runtime = runtime
+        self._interval = interval
+        self._stop = threading.Event()
+        self._subscribers = default_subscribers()
+        self._thread = threading.Thread(target=self._run, name="event-delivery", daemon=True)
+
+    def start(self) -> None:
+        """Start delivering."""
+        self._thread.start()
+
+    def stop(self, timeout: float = 10) -> None:
+        """Stop after the batch at hand."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                deliver_events(self._runtime, subscribers=self._subscribers)
+            except Exception:  # the loop outlives a failed round (retried)
+                log.exception("event delivery failed; trying again in %ss", self._interval)
