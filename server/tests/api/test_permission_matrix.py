@@ -66,6 +66,7 @@ class World:
     members: dict[str, Member]
     other: Member  # a second annotator, whose work the callers look at
     outsider: Member
+    outsider_project: int
     org: int
     project: int
     media: str
@@ -142,7 +143,7 @@ def _world(stack: Stack, factory: Factory) -> World:
     members = {OWNER: owner} | {role: factory.member(owner, role) for role in ROLES[1:]}
     other = factory.member(owner, ANNOTATOR)
     outsider = factory.owner("Elsewhere")
-    factory.project(outsider)  # the outsider has a project of their own
+    outsider_project = factory.project(outsider)["id"]  # the outsider has one of their own
     project = factory.project(owner, blind=True)["id"]
     job = factory.import_tasks(owner, project, [{"image": f"{i}.png"} for i in range(40)])["id"]
     with stack.client(owner.token) as client:
@@ -170,6 +171,7 @@ def _world(stack: Stack, factory: Factory) -> World:
         members=members,
         other=other,
         outsider=outsider,
+        outsider_project=outsider_project,
         org=owner.organization_id,
         project=project,
         media=media,
@@ -201,6 +203,11 @@ class Case:
 def _sees_project(w: World, caller: str, response: httpx.Response) -> None:
     ids = {p["id"] for p in response.json()}
     assert (w.project in ids) == (caller in MEMBERS), ids
+
+
+def _only_the_org(w: World, caller: str, response: httpx.Response) -> None:
+    orgs = {p["organization_id"] for p in response.json()}
+    assert orgs == ({w.org} if caller in MEMBERS else set()), orgs
 
 
 def _sees_org(w: World, caller: str, response: httpx.Response) -> None:
@@ -306,7 +313,7 @@ CASES: list[Case] = [
         "GET",
         "/api/v1/projects?organization_id={org}",
         expect(200, ANYONE),
-        check=_sees_project,
+        check=_only_the_org,
     ),
     Case("get project", "GET", P, expect(200, MEMBERS)),
     Case(
@@ -333,6 +340,16 @@ CASES: list[Case] = [
         body=lambda w, c: {"label_schema": TEXT_SCHEMA},
     ),
     Case("media", "GET", "{media}", expect(200, MEMBERS)),
+    Case(
+        "media through another project",
+        "GET",
+        "/api/v1/projects/{elsewhere}/media/{key}",
+        expect(404, set(), denied=404),
+        params=lambda w, c: {
+            "elsewhere": w.outsider_project,
+            "key": w.media.split("/media/", 1)[1],
+        },
+    ),
     # --- tasks
     Case("list tasks", "GET", P + "/tasks", expect(200, REVIEWERS)),
     Case("task table", "GET", P + "/tasks/table", expect(200, REVIEWERS)),
@@ -621,7 +638,7 @@ def test_every_route_is_in_the_matrix() -> None:
     covered = set()
     for case in CASES:
         path = _route_of(case.path)
-        if path == "{media}":
+        if path in ("{media}", "/api/v1/projects/{elsewhere}/media/{key}"):
             path = "/api/v1/projects/{project_id}/media/{key:path}"
         for short, long in names.items():
             path = path.replace("{" + short + "}", "{" + long + "}")
