@@ -30,7 +30,7 @@ def _assignments(stack: Stack) -> dict[tuple[int, int], Assignment]:
 
 def _open_slots(stack: Stack) -> dict[int, int]:
     with stack.runtime.db.session() as session:
-        return dict(session.execute(select(Task.id, Task.open_slots)).tuples().all())
+        return {row.id: row.open_slots for row in session.execute(select(Task.id, Task.open_slots))}
 
 
 def _aware(moment: datetime) -> datetime:
