@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from scenarios import TwoAnnotators, box, two_annotators
+from scenarios import TwoAnnotators, box, lease, submit, two_annotators
 from support import Factory, Member, Stack
 
 
@@ -132,3 +132,21 @@ def test_origin_follows_the_regions_on_submit_and_update(stack: Stack, factory: 
             assert changed.status_code == 200, changed.text
             assert changed.json()["origin"] == expected, origins
             assert client.get(f"/api/v1/annotations/{annotation_id}").json()["origin"] == expected
+
+
+def test_project_annotation_list_holds_that_projects_annotations_only(
+    stack: Stack, factory: Factory
+) -> None:
+    first = two_annotators(stack, factory, blind=False)
+    # A second project of the same organization, with an annotation of the same annotator.
+    other = factory.project(first.owner)
+    factory.import_tasks(first.owner, other["id"], [{"image": "o.png"}])
+    task = lease(stack, first.first, other["id"])["task"]["id"]
+    elsewhere = submit(stack, first.first, task, [box()], "elsewhere")["id"]
+    for member in (first.owner, first.reviewer):
+        assert _in_project(stack, first, member) == [
+            first.first_annotation,
+            first.second_annotation,
+        ]
+        assert _ids(stack, member, f"/api/v1/projects/{other['id']}/annotations") == [elsewhere]
+    assert _in_project(stack, first, first.first) == [first.first_annotation]
