@@ -405,7 +405,8 @@ def main(names: list[str]) -> int:
         finally:
             path.write_text(original)
         lines = run.stdout.strip().splitlines() or ["?"]
-        why = next((x.strip() for x in lines if "(want " in x or x.startswith("E  ")), "")
+        errors = [x[1:].strip() for x in lines if x.startswith("E  ")]
+        why = next((x for x in errors if "(want " in x), errors[0] if errors else "")
         last = f"{lines[-1]}  {why[:150]}"
         verdict = (
             "KILLED  " if run.returncode == 1 else "SURVIVED" if run.returncode == 0 else "ERROR   "
