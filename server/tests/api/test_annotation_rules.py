@@ -246,3 +246,18 @@ def test_a_managers_submit_without_a_lease_is_recorded_as_a_hand_out(
     assert (row.user_id, row.task_id, row.state) == (owner.user.id, task, "submitted")
     assert row.finished_at is not None and row.leased_at == row.finished_at
     assert row.lease_expires_at == row.finished_at
+
+
+def test_client_ids_are_1_to_64_characters(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    project = factory.project(owner, schema=SCHEMA)
+    factory.import_tasks(owner, project["id"], [{"text": "a"}, {"text": "b"}])
+    with stack.client(owner.token) as client:
+        tasks = client.get(f"/api/v1/projects/{project['id']}/tasks").json()["items"]
+        url = f"/api/v1/tasks/{tasks[0]['id']}/annotations"
+        for bad in ("", "x" * 65):
+            refused = client.post(url, json={"id": bad, "result": _result()})
+            assert refused.status_code == 422, bad
+            assert refused.json()["details"]["errors"][0]["path"] == "id"
+        made = client.post(url, json={"id": "x" * 64, "result": _result()})
+        assert made.status_code == 201, made.text
