@@ -46,3 +46,33 @@ def test_client_ids_are_1_to_64_characters(stack: Stack, factory: Factory) -> No
             session, access=access, user=owner.user, client_id="x" * 64, result=[box()]
         )
         assert created
+
+
+def test_lead_time_is_a_non_negative_number_of_seconds(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    project = factory.project(owner)
+    factory.import_tasks(owner, project["id"], [{"image": "a.png"}, {"image": "b.png"}])
+    with stack.runtime.db.transaction() as session:
+        found, _ = projects.get_project_or_raise(session, project_id=project["id"], user=owner.user)
+        task_ids = [t.id for t in tasks.list_tasks(session, project=found)]
+    for bad in (-1.0, float("nan")):
+        with stack.runtime.db.transaction() as session:
+            access = tasks.get_task_access_or_raise(
+                session, task_id=task_ids[0], user_id=owner.user.id
+            )
+            with pytest.raises(Invalid) as refused:
+                annotation_service.submit_annotation(
+                    session,
+                    access=access,
+                    user=owner.user,
+                    client_id="a",
+                    result=[box()],
+                    lead_time=bad,
+                )
+        assert refused.value.details == {"field": "lead_time"}
+    with stack.runtime.db.transaction() as session:
+        access = tasks.get_task_access_or_raise(session, task_id=task_ids[1], user_id=owner.user.id)
+        annotation, _ = annotation_service.submit_annotation(
+            session, access=access, user=owner.user, client_id="b", result=[box()], lead_time=0.0
+        )
+        assert annotation.lead_time == 0.0
