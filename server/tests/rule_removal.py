@@ -1,0 +1,420 @@
+# ruff: noqa: E501 - the rules quote source lines whole
+"""Remove each permission rule and data-hiding filter in turn, and check that a test fails.
+
+Not a test module: run it by hand from server/ (it edits src/ and restores it after each rule):
+
+    ../.venv/bin/python tests/rule_removal.py [NAME ...]
+
+Each rule names the source text it removes (or replaces) and the tests that must then fail.
+Prints one line per rule: KILLED (some test failed) or SURVIVED (every test passed)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+SRC = Path("src/accord_server")
+MATRIX = "tests/api/test_permission_matrix.py"
+VISIBILITY = "tests/api/test_annotation_visibility.py tests/services/test_annotation_visibility.py"
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    file: str
+    old: str
+    new: str
+    tests: str  # test files
+    only: str = ""  # a -k expression choosing among them (always on SQLite only)
+    count: int = 1  # how often ``old`` occurs in the file
+    nth: int = 0  # which occurrence to remove
+
+
+RULES = [
+    Rule(
+        "add_member authorize",
+        "services/accounts.py",
+        "    authorize(actor.role, Action.MEMBER_MANAGE)\n    _check_role_grant(actor.role, role)\n    user = get_user_by_email",
+        "    _check_role_grant(actor.role, role)\n    user = get_user_by_email",
+        MATRIX,
+        "manager",
+    ),
+    Rule(
+        "only an owner grants owner",
+        "services/accounts.py",
+        "    if role == Role.OWNER and actor_role != Role.OWNER:",
+        "    if False:",
+        MATRIX,
+        "admin",
+    ),
+    Rule(
+        "change_member_role authorize",
+        "services/accounts.py",
+        '    """Change a member\'s role; the last owner cannot be demoted."""\n    authorize(actor.role, Action.MEMBER_MANAGE)',
+        '    """Change a member\'s role; the last owner cannot be demoted."""',
+        MATRIX,
+        "manager",
+    ),
+    Rule(
+        "only an owner changes an owner",
+        "services/accounts.py",
+        "    if target.role == Role.OWNER and actor.role != Role.OWNER:",
+        "    if False:",
+        MATRIX,
+        "admin",
+    ),
+    Rule(
+        "remove_member authorize",
+        "services/accounts.py",
+        '    """Remove a member; the last owner cannot be removed."""\n    authorize(actor.role, Action.MEMBER_MANAGE)',
+        '    """Remove a member; the last owner cannot be removed."""',
+        MATRIX,
+        "manager",
+    ),
+    Rule(
+        "only an owner removes an owner",
+        "services/accounts.py",
+        "        if actor.role != Role.OWNER:\n            raise Forbidden",
+        "        if False:\n            raise Forbidden",
+        MATRIX,
+        "admin",
+    ),
+    Rule(
+        "membership scoping of an organization",
+        "services/accounts.py",
+        "Membership.organization_id == organization_id, Membership.user_id == user.id",
+        "Membership.organization_id == organization_id",
+        MATRIX,
+        "outsider",
+    ),
+    Rule(
+        "list_members authorize",
+        "api/v1/organizations.py",
+        "    authorize(membership.role, Action.MEMBER_LIST)\n",
+        "",
+        MATRIX,
+        "annotator",
+    ),
+    Rule(
+        "get_project_or_raise authorize",
+        "services/projects.py",
+        "    project, membership = row\n    authorize(membership.role, action)",
+        "    project, membership = row",
+        MATRIX,
+        "annotator",
+    ),
+    Rule(
+        "project membership scoping",
+        "services/projects.py",
+        '        .where(Project.id == bindparam("project_id"), Membership.user_id == bindparam("user_id"))\n    )\n\n\nclass ProjectAccess',
+        '        .where(Project.id == bindparam("project_id"))\n    )\n\n\nclass ProjectAccess',
+        MATRIX,
+        "outsider",
+    ),
+    Rule(
+        "project access (queue) membership scoping",
+        "services/projects.py",
+        '        .where(Project.id == bindparam("project_id"), Membership.user_id == bindparam("user_id"))\n    )\n\n\ndef get_project_access',
+        '        .where(Project.id == bindparam("project_id"))\n    )\n\n\ndef get_project_access',
+        MATRIX,
+        "outsider",
+    ),
+    Rule(
+        "create_project authorize",
+        "services/projects.py",
+        "    authorize(membership.role, Action.PROJECT_CREATE)",
+        "",
+        MATRIX,
+        "reviewer",
+    ),
+    Rule(
+        "update_project authorize",
+        "services/projects.py",
+        "    authorize(membership.role, Action.PROJECT_UPDATE)",
+        "",
+        MATRIX,
+        "reviewer",
+    ),
+    Rule(
+        "delete_project authorize",
+        "services/projects.py",
+        "    authorize(membership.role, Action.PROJECT_DELETE)",
+        "",
+        MATRIX,
+        "reviewer",
+    ),
+    Rule(
+        "list_projects membership filter",
+        "services/projects.py",
+        "        .where(Membership.user_id == user.id)\n        .order_by(Project.id.desc())",
+        "        .order_by(Project.id.desc())",
+        MATRIX,
+        "outsider",
+    ),
+    Rule(
+        "list_projects organization filter",
+        "services/projects.py",
+        "        query = query.where(Project.organization_id == organization_id)",
+        "        pass",
+        MATRIX,
+        "outsider",
+    ),
+    Rule(
+        "task visibility (handed out or reviewer)",
+        "services/tasks.py",
+        "    if not handed_out and not can(role, Action.TASK_LIST):",
+        "    if False:",
+        MATRIX,
+        "annotator",
+    ),
+    Rule(
+        "task membership scoping",
+        "services/tasks.py",
+        '        .where(Task.id == bindparam("task_id"), Membership.user_id == user_id)\n    )\n\n\ndef _check_visible',
+        '        .where(Task.id == bindparam("task_id"))\n    )\n\n\ndef _check_visible',
+        MATRIX,
+        "outsider",
+    ),
+    Rule(
+        "task access (submit, draft) membership scoping",
+        "services/tasks.py",
+        '        .where(Task.id == bindparam("task_id"), Membership.user_id == user_id)\n    )\n    return DirectStatement',
+        '        .where(Task.id == bindparam("task_id"))\n    )\n    return DirectStatement',
+        MATRIX,
+        "outsider",
+    ),
+    Rule(
+        "delete_tasks authorize",
+        "services/tasks.py",
+        "    authorize(membership.role, Action.TASK_DELETE)",
+        "",
+        MATRIX,
+        "reviewer",
+    ),
+    Rule(
+        "set_task_priority authorize",
+        "services/tasks.py",
+        "    authorize(membership.role, Action.TASK_UPDATE)",
+        "",
+        MATRIX,
+        "reviewer",
+    ),
+    Rule(
+        "blind-mode filter",
+        "services/tasks.py",
+        "    if not can(membership.role, Action.ANNOTATION_READ_ANY) and project.blind:",
+        "    if False:",
+        VISIBILITY,
+    ),
+    Rule(
+        "move_to_batch authorize",
+        "services/batches.py",
+        "    authorize(membership.role, Action.TASK_UPDATE)",
+        "",
+        MATRIX,
+        "reviewer",
+    ),
+    Rule(
+        "list tasks authorize",
+        "api/v1/tasks.py",
+        "user=user, action=Action.TASK_LIST",
+        "user=user",
+        MATRIX,
+        "annotator",
+        count=3,
+        nth=0,
+    ),
+    Rule(
+        "task table authorize",
+        "api/v1/tasks.py",
+        "user=user, action=Action.TASK_LIST",
+        "user=user",
+        MATRIX,
+        "annotator",
+        count=3,
+        nth=1,
+    ),
+    Rule(
+        "batches authorize",
+        "api/v1/tasks.py",
+        "user=user, action=Action.TASK_LIST",
+        "user=user",
+        MATRIX,
+        "annotator",
+        count=3,
+        nth=2,
+    ),
+    Rule(
+        "progress authorize",
+        "api/v1/projects.py",
+        "user=user, action=Action.PROJECT_PROGRESS",
+        "user=user",
+        MATRIX,
+        "annotator",
+        count=2,
+        nth=0,
+    ),
+    Rule(
+        "stats authorize",
+        "api/v1/projects.py",
+        "user=user, action=Action.PROJECT_PROGRESS",
+        "user=user",
+        MATRIX,
+        "annotator",
+        count=2,
+        nth=1,
+    ),
+    Rule(
+        "media scoped to its project",
+        "api/v1/tasks.py",
+        "where(Task.project_id == project.id, Task.media_key == key)",
+        "where(Task.media_key == key)",
+        MATRIX,
+        "outsider",
+    ),
+    Rule(
+        "create_import_job authorize",
+        "services/imports/service.py",
+        "    authorize(membership.role, Action.TASK_IMPORT)",
+        "",
+        MATRIX,
+        "reviewer",
+    ),
+    Rule(
+        "annotation read: own or reviewer",
+        "services/annotations.py",
+        "    if annotation.user_id != user.id and not can(membership.role, Action.ANNOTATION_READ_ANY):",
+        "    if False:",
+        MATRIX,
+        "annotator",
+    ),
+    Rule(
+        "annotation membership scoping",
+        "services/annotations.py",
+        "            Membership.user_id == user.id,\n            Annotation.deleted_at.is_(None),",
+        "            Annotation.deleted_at.is_(None),",
+        MATRIX,
+        "outsider",
+    ),
+    Rule(
+        "annotation edit: own or manager",
+        "services/annotations.py",
+        "    if annotation.user_id != user.id and not can(membership.role, Action.ANNOTATION_EDIT_ANY):",
+        "    if False:",
+        MATRIX,
+        "reviewer",
+    ),
+    Rule(
+        "submit without a lease: managers only",
+        "services/annotations.py",
+        "    if not can(access.role, Action.ANNOTATION_EDIT_ANY):\n        raise NotFound",
+        "    if False:\n        raise NotFound",
+        MATRIX,
+        "reviewer",
+    ),
+    Rule(
+        "project annotations: annotators see their own",
+        "services/annotations.py",
+        "    if not can(membership.role, Action.ANNOTATION_READ_ANY):\n        query = query.where(Annotation.user_id == user.id)",
+        "    if False:\n        query = query.where(Annotation.user_id == user.id)",
+        f"{MATRIX} {VISIBILITY}",
+        "annotator",
+    ),
+    Rule(
+        "job read: own or manager",
+        "services/jobs.py",
+        "    if job.created_by != user.id and not can(membership.role, Action.JOB_READ_ANY):",
+        "    if False:",
+        MATRIX,
+        "reviewer",
+    ),
+    Rule(
+        "job membership scoping",
+        "services/jobs.py",
+        ".where(Job.id == job_id, Membership.user_id == user.id)",
+        ".where(Job.id == job_id)",
+        MATRIX,
+        "outsider",
+    ),
+    Rule(
+        "token revoke: own tokens only",
+        "services/sessions.py",
+        "select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id)",
+        "select(ApiToken).where(ApiToken.id == token_id)",
+        MATRIX,
+        "owner",
+    ),
+    Rule(
+        "skip: only a task assigned to you",
+        "services/queue.py",
+        "    if assignment is None or assignment.project_id != project.id:",
+        "    if False:",
+        MATRIX,
+        "owner",
+    ),
+    Rule(
+        "draft: only a task you hold",
+        "services/queue.py",
+        '    if hold is None:\n        raise NotFound(f"task {task_id} is not assigned to you")\n    session.execute(',
+        "    session.execute(",
+        MATRIX,
+        "owner",
+    ),
+    Rule(
+        "authentication required",
+        "api/deps.py",
+        '    if not secret:\n        raise Unauthenticated("log in or pass an API token (Authorization: Bearer …)")',
+        "    if not secret:\n        return Caller(user=session.get(User, 1), login=None)",
+        MATRIX,
+        "anonymous",
+    ),
+]
+
+
+def main(names: list[str]) -> int:
+    survived = 0
+    for rule in RULES:
+        if names and rule.name not in names:
+            continue
+        path = SRC / rule.file
+        original = path.read_text()
+        parts = original.split(rule.old)
+        if len(parts) != rule.count + 1:
+            print(f"STALE     {rule.name}: its text is not found {rule.count}x in {path}")
+            survived += 1
+            continue
+        before = rule.old.join(parts[: rule.nth + 1])
+        path.write_text(before + rule.new + rule.old.join(parts[rule.nth + 1 :]))
+        try:
+            only = f"sqlite and ({rule.only})" if rule.only else "sqlite"
+            command = [
+                sys.executable,
+                "-m",
+                "pytest",
+                "-q",
+                "-n",
+                "0",
+                "-x",
+                "-p",
+                "no:cacheprovider",
+            ]
+            command += [*rule.tests.split(), "-k", only]
+            run = subprocess.run(command, capture_output=True, text=True, check=False)
+        finally:
+            path.write_text(original)
+        lines = run.stdout.strip().splitlines() or ["?"]
+        errors = [x[1:].strip() for x in lines if x.startswith("E  ")]
+        why = next((x for x in errors if "(want " in x), errors[0] if errors else "")
+        last = f"{lines[-1]}  {why[:150]}"
+        verdict = (
+            "KILLED  " if run.returncode == 1 else "SURVIVED" if run.returncode == 0 else "ERROR   "
+        )
+        survived += run.returncode == 0
+        print(f"{verdict}  {rule.name}: {last}", flush=True)
+    return 1 if survived else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
