@@ -106,7 +106,7 @@ def test_schema_change_that_orphans_used_labels_is_refused(stack: Stack, factory
         r = client.patch(f"/api/v1/projects/{pid}", json={"label_schema": without_car})
         assert r.status_code == 409
         assert r.json()["message"] == (
-            'label_schema: the change would orphan labels in use: objects: "car" (1 annotations)'
+            'label_schema: the change would orphan labels in use: objects: "car" (1 annotation)'
         )
         assert (
             client.get(f"/api/v1/projects/{pid}").json()["label_schema"]["tools"][0]["labels"][0][

@@ -13,6 +13,11 @@ export function formatBytes(n: number): string {
   return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
+/** `1` and `'task'` → `1 task`, `1500` → `1,500 tasks`; irregular plurals as `many`. */
+export function plural(n: number, noun: string, many: string = `${noun}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? noun : many}`;
+}
+
 /** A fraction in [0, 1] as a whole percentage. */
 export function formatPercent(fraction: number): string {
   if (!Number.isFinite(fraction)) return '—';

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from accord_server import wording
 from accord_server.settings import Settings
 
 
@@ -144,7 +145,7 @@ def worker(data_dir: str | None, threads: int, once: bool, parent_pid: int | Non
     for job_id in stale:
         runtime.enqueue_job(job_id)
     if once:
-        click.echo(f"ran {drain(huey)} job(s)")
+        click.echo(f"ran {wording.count(drain(huey), 'job')}")
         return
     if parent_pid is not None:
         _exit_with_parent(parent_pid)

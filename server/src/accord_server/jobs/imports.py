@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from accord_server import wording
 from accord_server.adapters.media import MediaError, probe_media
 from accord_server.adapters.storage import (
     SourceFile,
@@ -185,7 +186,9 @@ def _add_media_file(
     )
     if probe.kind != project.media:
         raise MediaError(
-            src.name, f"a {probe.kind} file cannot be a task of a {project.media} project"
+            src.name,
+            f"{wording.with_article(probe.kind)} file cannot be a task of "
+            f"{wording.with_article(project.media)} project",
         )
     base = posixpath.basename(src.name)
     meta: dict[str, Any] = {"filename": src.name, "mime": probe.mime, "size": probe.size}
@@ -357,7 +360,7 @@ def _run_import(runtime: Runtime, job_id: int) -> None:
                 state="failed",
                 counts=_counts(plan, tasks=0),
                 errors=plan.errors,
-                message=f"nothing imported: {plan.error_count} error(s); first: "
+                message=f"nothing imported: {wording.count(plan.error_count, 'error')}; first: "
                 f"{_first(plan.errors)}",
             )
         return
@@ -374,9 +377,11 @@ def _run_import(runtime: Runtime, job_id: int) -> None:
     _report(runtime, job_id, 0.5, "writing", _counts(plan))
     counts = write_plan(runtime, job, plan)
     with runtime.db.transaction() as session:
-        message = f"imported {counts['tasks']} tasks"
+        message = f"imported {wording.count(counts['tasks'], 'task')}"
         if plan.error_count:
-            message += f"; skipped {plan.error_count} invalid row(s) or file(s)"
+            message += "; skipped " + wording.count(
+                plan.error_count, "invalid row or file", "invalid rows or files"
+            )
         job_service.finish_job(
             session,
             job_id=job_id,

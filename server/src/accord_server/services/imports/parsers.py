@@ -22,6 +22,7 @@ from typing import Any
 import ijson
 import orjson
 
+from accord_server import wording
 from accord_server.services.errors import Invalid, TooLarge, field_error
 from accord_server.services.formats.label_studio import (
     LabelStudioResultError,
@@ -165,7 +166,7 @@ def _task_from_item(item: Any, row: int) -> TaskIn:
 def _check_rows(count: int, max_rows: int | None, filename: str) -> None:
     if max_rows is not None and count > max_rows:
         raise TooLarge(
-            f"{filename}: more than {max_rows} tasks in one file",
+            f"{filename}: more than {wording.count(max_rows, 'task')} in one file",
             details={"errors": [field_error("file", "too many rows", limit=max_rows)]},
         )
 
