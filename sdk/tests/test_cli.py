@@ -111,3 +111,25 @@ def test_console_script(stack: Stack, owner: Member, client: Client) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)[0]["name"] == "From a subprocess"
+
+
+def test_a_closed_stdout_ends_quietly(stack: Stack, owner: Member, client: Client) -> None:
+    """`accord projects list | head`: the reader is gone before anything is written."""
+    client.projects.create("Nobody reads this", SCHEMA)
+    script = Path(sys.executable).with_name("accord")
+    environ = {**os.environ, "ACCORD_URL": stack.url, "ACCORD_TOKEN": owner.token}
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [str(script), "projects", "list"],
+            env=environ,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (141, "")

@@ -62,6 +62,14 @@ def test_progress_bar_shows_the_phase_and_counts_in_full(
     assert "1,500 tasks, 1,500 rows, 0 errors" in bar
 
 
+def test_progress_bar_counts_one_in_the_singular(
+    client: Client, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = client.projects.create("P", SCHEMA)
+    client.imports.tasks(project.id, [{"image": "https://x/1.jpg"}])
+    assert "1 task, 1 row, 0 errors" in capsys.readouterr().err.split("\r")[-1]
+
+
 def test_a_few_large_tasks_go_as_a_file_too(stack: Stack, owner: Member) -> None:
     recorder = Recorder()
     long_text = "word " * 60_000  # 300 KB a task: four of them are past the JSON body size

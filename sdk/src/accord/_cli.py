@@ -6,7 +6,8 @@
     accord progress PROJECT_ID
     accord next PROJECT_ID
 
-Results are printed as JSON on stdout; errors as one line on stderr with exit status 1.
+Results are printed as JSON on stdout; errors as one line on stderr with exit status 1. When the
+reader of stdout goes away (``accord projects list | head``) it stops quietly with status 141.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from accord._resources.imports import folder_entries
 from accord._version import __version__
 
 PASSWORD_ENV = "ACCORD_PASSWORD"
+EXIT_BROKEN_PIPE = 141
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -120,13 +122,30 @@ def _login(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit status (0 ok, 1 error, 2 usage, 3 queue empty)."""
+    """Run the CLI; returns the exit status (0 ok, 1 error, 2 usage, 3 queue empty, 141 the
+    reader of stdout went away)."""
+    try:
+        status = _main(argv)
+        sys.stdout.flush()  # here, so that a closed pipe is found while we can still catch it
+    except BrokenPipeError:
+        # `accord … | head`: the reader has all it wanted. Stop quietly with the status of a
+        # tool killed by SIGPIPE (128 + 13), pointing stdout at devnull so that Python's own
+        # flush at exit does not complain either.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
+    return status
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "login":
             return _login(args)
         with Client(args.url, args.token) as client:
             return _run(client, args)
+    except BrokenPipeError:
+        raise
     except ImportFailed as exc:
         _print(exc.job)
         print(f"accord: {exc}", file=sys.stderr)

@@ -334,3 +334,37 @@ def test_annotator_cannot_touch_others_annotations(stack: Stack, factory: Factor
     with stack.client(reviewer.token) as client:
         assert client.get(f"/api/v1/annotations/{ann['id']}").status_code == 200
         assert client.delete(f"/api/v1/annotations/{ann['id']}").status_code == 403
+
+
+def test_a_submit_missing_a_required_tool_is_refused_but_a_draft_is_kept(
+    stack: Stack, factory: Factory
+) -> None:
+    owner = factory.owner()
+    schema = {
+        "media": "text",
+        "tools": [{"name": "ner", "type": "span", "labels": ["PER"], "required": True}],
+    }
+    project = factory.project(owner, schema=schema)
+    assert project["label_schema"]["tools"][0]["required"] is True
+    factory.import_tasks(owner, project["id"], [{"text": "Ada Lovelace"}])
+    with stack.client(owner.token) as client:
+        task_id = client.post(f"/api/v1/projects/{project['id']}/next").json()["task"]["id"]
+        draft = client.put(f"/api/v1/tasks/{task_id}/draft", json={"draft": {"result": []}})
+        assert draft.status_code in (200, 204), draft.text
+        empty = client.post(f"/api/v1/tasks/{task_id}/annotations", json={"id": "e1", "result": []})
+        assert empty.status_code == 422
+        assert empty.json()["code"] == "invalid"
+        assert empty.json()["message"] == 'result: tool "ner" is required: add at least one region'
+        span = {
+            "id": "s1",
+            "tool": "ner",
+            "type": "span",
+            "label": "PER",
+            "geometry": {"start": 0, "end": 3},
+        }
+        ok = client.post(
+            f"/api/v1/tasks/{task_id}/annotations", json={"id": "e2", "result": [span]}
+        )
+        assert ok.status_code == 201, ok.text
+    with stack.runtime.db.session() as session:
+        assert session.scalar(select(func.count()).select_from(Annotation)) == 1

@@ -174,7 +174,7 @@ def test_malformed_jsonl_line_fails_the_whole_import(stack: Stack, factory: Fact
     assert job["counts"]["tasks"] == 0 and job["counts"]["errors"] == 1
     error = job["errors"][0]
     assert error["file"] == "bad.jsonl" and error["row"] == 2
-    assert job["message"].startswith("nothing imported: 1 error(s); first: bad.jsonl row 2")
+    assert job["message"].startswith("nothing imported: 1 error; first: bad.jsonl row 2")
     assert _task_count(stack) == 0
 
 
@@ -186,6 +186,7 @@ def test_skip_invalid_imports_the_valid_rows(stack: Stack, factory: Factory) -> 
     assert job["state"] == "succeeded"
     assert job["counts"]["tasks"] == 1 and job["counts"]["errors"] == 2
     assert [(e["row"], e["field"]) for e in job["errors"]] == [(3, "priority"), (4, None)]
+    assert job["message"] == "imported 1 task; skipped 2 invalid rows or files"
     assert _task_count(stack) == 1
 
 
@@ -263,7 +264,7 @@ def test_text_files_become_text_tasks(stack: Stack, factory: Factory) -> None:
         stack, owner, project["id"], [("a.txt", "Héllo wörld 🎉".encode()), ("b.png", _png())]
     )
     assert job["state"] == "failed"
-    assert job["errors"][0]["message"] == ("b.png: a image file cannot be a task of a text project")
+    assert job["errors"][0]["message"] == "b.png: an image file cannot be a task of a text project"
     job = _upload(stack, owner, project["id"], [("a.txt", "Héllo wörld 🎉".encode())])
     assert job["state"] == "succeeded"
     with stack.runtime.db.session() as session:

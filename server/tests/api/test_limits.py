@@ -61,3 +61,15 @@ def test_json_bodies_over_the_limit_are_refused_and_uploads_are_not(settings: Se
             uploaded = client.post(f"{url}/files", files={"files": ("t.jsonl", jsonl)})
             assert uploaded.status_code == 202, uploaded.text
         assert _jobs(stack) == 2  # the small JSON import and the upload; nothing of the refused
+
+
+def test_the_limits_are_told_to_a_logged_in_client(settings: Settings) -> None:
+    configured = {"max_json_bytes": LIMIT, "max_upload_bytes": 5 * 1024 * 1024}
+    with running_stack(settings.model_copy(update=configured)) as stack:
+        owner = Factory(stack).owner()
+        with stack.client(owner.token) as client:
+            r = client.get("/api/v1/limits")
+        assert r.status_code == 200
+        assert r.json() == configured
+        with stack.client() as anonymous:
+            assert anonymous.get("/api/v1/limits").status_code == 401

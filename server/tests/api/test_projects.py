@@ -106,7 +106,7 @@ def test_schema_change_that_orphans_used_labels_is_refused(stack: Stack, factory
         r = client.patch(f"/api/v1/projects/{pid}", json={"label_schema": without_car})
         assert r.status_code == 409
         assert r.json()["message"] == (
-            'label_schema: the change would orphan labels in use: objects: "car" (1 annotations)'
+            'label_schema: the change would orphan labels in use: objects: "car" (1 annotation)'
         )
         assert (
             client.get(f"/api/v1/projects/{pid}").json()["label_schema"]["tools"][0]["labels"][0][
@@ -212,3 +212,14 @@ def test_a_label_studio_project_moves_over_config_and_predictions(
         )
     assert refused.status_code == 422
     assert refused.json()["details"]["errors"][0]["path"] == '<Taxonomy name="label">'
+
+
+def test_validate_reports_the_line_of_an_unknown_key(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    source = "media: image\ntools:\n  - name: o\n    type: bbox\n    lables:\n      - car\n"
+    with stack.client(owner.token) as client:
+        r = client.post("/api/v1/label-schemas/validate", json={"label_schema": source})
+    assert r.status_code == 422
+    assert {"path": "tools[0].lables", "message": "unknown field", "line": 5} in r.json()[
+        "details"
+    ]["errors"]

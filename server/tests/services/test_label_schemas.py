@@ -106,6 +106,53 @@ def test_json_errors_have_lines_too() -> None:
     assert '"choices"' in line
 
 
+# Each source marks the line an error must point at with "# <-"; the JSON one is tab-indented.
+LOCATED = {
+    "unknown key over a block list": (
+        "media: image\ntools:\n  - name: objects\n    type: bbox\n    labels: [car]\n"
+        "    lables:  # <-\n      - car\n",
+        "tools[0].lables",
+    ),
+    "bad value on the next line": (
+        "media: image\ntools:\n  - name: q\n    type: classification\n    choices: [a]\n"
+        "    multiple:  # <-\n      maybe\n",
+        "tools[0].multiple",
+    ),
+    "nested list item": (
+        "media: image\ntools:\n  - name: o\n    type: bbox\n    labels:\n      - car\n"
+        "      - name: ''  # <-\n",
+        "tools[0].labels[1].name",
+    ),
+    "a rule on a block list": (
+        "media: image\ntools:\n  - name: o\n    type: bbox\n    labels:  # <-\n      - car\n"
+        "      - car\n",
+        "tools[0].labels",
+    ),
+    "missing field": (
+        "media: image\ntools:\n  # a comment\n  - name: o  # <-\n    type: bbox\n",
+        "tools[0].labels",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(LOCATED))
+def test_error_lines_point_at_the_key_or_item(case: str) -> None:
+    source, path = LOCATED[case]
+    expected = next(i for i, text in enumerate(source.splitlines(), 1) if "# <-" in text)
+    errors = invalid(source).details["errors"]
+    assert [(e["path"], e["line"]) for e in errors] == [(path, expected)]
+
+
+def test_json_unknown_key_line_with_tabs() -> None:
+    source = (
+        '{\n\t"media": "image",\n\t"tools": [\n\t\t{\n\t\t\t"name": "o",\n'
+        '\t\t\t"type": "bbox",\n\t\t\t"labels": ["car"],\n\t\t\t"lables":\n'
+        '\t\t\t\t["car"]\n\t\t}\n\t]\n}'
+    )
+    [entry] = invalid(source).details["errors"]
+    assert (entry["path"], entry["line"]) == ("tools[0].lables", 8)
+
+
 def test_unknown_and_missing_tool_type_list_allowed_types() -> None:
     allowed = "bbox, polygon, keypoints, mask, span, relation, classification, text"
     error = invalid({"media": "image", "tools": [{"name": "a", "type": "cuboid"}, {"name": "b"}]})

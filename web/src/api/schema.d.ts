@@ -286,6 +286,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/limits": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Limits
+         * @description Upload and JSON body limits, in bytes (the web app checks file sizes against them).
+         */
+        get: operations["get_limits_api_v1_limits_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/organizations": {
         parameters: {
             query?: never;
@@ -1079,6 +1099,22 @@ export interface components {
             /** Resumed */
             resumed: boolean;
             task: components["schemas"]["TaskRead"];
+        };
+        /**
+         * LimitsRead
+         * @description The server's size limits, so that a client can refuse too large a file before sending.
+         */
+        LimitsRead: {
+            /**
+             * Max Json Bytes
+             * @description Largest request body that is not a file upload (JSON), in bytes.
+             */
+            max_json_bytes: number;
+            /**
+             * Max Upload Bytes
+             * @description Largest accepted uploaded file, in bytes.
+             */
+            max_upload_bytes: number;
         };
         /** LoginCreate */
         LoginCreate: {
@@ -2020,6 +2056,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_limits_api_v1_limits_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LimitsRead"];
                 };
             };
         };

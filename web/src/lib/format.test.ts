@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatPercent } from './format';
+import { formatBinaryBytes, formatBytes, formatPercent, plural } from './format';
 
 describe('format', () => {
   it('formats bytes and percentages', () => {
@@ -9,5 +9,20 @@ describe('format', () => {
     expect(formatPercent(0.456)).toBe('46%');
     expect(formatPercent(2)).toBe('100%');
     expect(formatPercent(NaN)).toBe('—');
+  });
+
+  it('says limits in binary units', () => {
+    expect(formatBinaryBytes(536_870_912)).toBe('512 MiB');
+    expect(formatBinaryBytes(1_572_864)).toBe('1.5 MiB');
+    expect(formatBinaryBytes(659_554_304)).toBe('629 MiB');
+    expect(formatBinaryBytes(1023)).toBe('1023 bytes');
+    expect(formatBinaryBytes(-1)).toBe('—');
+  });
+
+  it('counts in the singular for one and the plural otherwise', () => {
+    expect(plural(1, 'task')).toBe('1 task');
+    expect(plural(0, 'task')).toBe('0 tasks');
+    expect(plural(1500, 'task')).toBe('1,500 tasks');
+    expect(plural(2, 'media file', 'media files')).toBe('2 media files');
   });
 });

@@ -13,6 +13,24 @@ export function formatBytes(n: number): string {
   return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
+/** `1` and `'task'` → `1 task`, `1500` → `1,500 tasks`; irregular plurals as `many`. */
+export function plural(n: number, noun: string, many: string = `${noun}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? noun : many}`;
+}
+
+/** Bytes in binary units, as limits are set: `536870912` → `512 MiB`, `1572864` → `1.5 MiB`. */
+export function formatBinaryBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return '—';
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${i === 0 || Number.isInteger(v) ? v : v.toFixed(1)} ${units[i]}`;
+}
+
 /** A fraction in [0, 1] as a whole percentage. */
 export function formatPercent(fraction: number): string {
   if (!Number.isFinite(fraction)) return '—';

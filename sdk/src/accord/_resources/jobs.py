@@ -10,6 +10,7 @@ from tqdm import tqdm
 from accord._exceptions import ImportFailed, JobFailed, WaitTimeout
 from accord._http import HTTP
 from accord._models import Job
+from accord._wording import count
 
 POLL_START = 0.1
 POLL_MAX = 1.0
@@ -85,7 +86,8 @@ class _Bar:
         # Counts written out in full ("100,000 tasks"): tqdm's own number format gives "1e+5".
         counts = job.counts
         self.bar.set_postfix_str(
-            f"{counts.tasks:,} tasks, {counts.rows:,} rows, {counts.errors:,} errors",
+            f"{count(counts.tasks, 'task')}, {count(counts.rows, 'row')}, "
+            f"{count(counts.errors, 'error')}",
             refresh=False,
         )
         done = 100 if job.state == "succeeded" else round(job.progress * 100)

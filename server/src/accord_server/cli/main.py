@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from accord_server import wording
 from accord_server.settings import Settings
 
 
@@ -144,8 +145,8 @@ def worker(data_dir: str | None, threads: int, once: bool, parent_pid: int | Non
     for job_id in stale:
         runtime.enqueue_job(job_id)
     if once:
-        click.echo(f"ran {drain(huey)} job(s)")
-        click.echo(f"delivered {deliver_events(runtime)} event(s)")
+        click.echo(f"ran {wording.count(drain(huey), 'job')}")
+        click.echo(f"delivered {wording.count(deliver_events(runtime), 'event')}")
         return
     if parent_pid is not None:
         _exit_with_parent(parent_pid)

@@ -34,3 +34,12 @@ class ErrorRead(BaseModel):
     code: str
     message: str
     details: Any = None
+
+
+class LimitsRead(BaseModel):
+    """The server's size limits, so that a client can refuse too large a file before sending."""
+
+    max_upload_bytes: int = Field(description="Largest accepted uploaded file, in bytes.")
+    max_json_bytes: int = Field(
+        description="Largest request body that is not a file upload (JSON), in bytes."
+    )

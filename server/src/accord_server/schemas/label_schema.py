@@ -161,6 +161,9 @@ class LabelSpec(_Strict):
 
 class _Tool(_Strict):
     name: str
+    # A submit (not a draft) must use a required tool: at least one region of a region tool,
+    # an answer to a classification or text tool.
+    required: bool = False
 
     @field_validator("name")
     @classmethod
@@ -295,7 +298,6 @@ class ClassificationTool(_Tool):
     type: Literal["classification"]
     choices: list[NonEmptyStr]
     multiple: bool = False
-    required: bool = False
 
     @field_validator("choices")
     @classmethod
@@ -314,7 +316,6 @@ class TextTool(_Tool):
     """Free text about the whole item."""
 
     type: Literal["text"]
-    required: bool = False
     max_length: Annotated[int, Field(ge=1)] | None = None
 
 

@@ -75,6 +75,10 @@ def _load_text(text: str) -> object:
 
 
 def _yaml_lines(text: str) -> yaml.Node | None:
+    # JSON is YAML except that YAML refuses tabs as indentation; valid JSON has tabs only
+    # between tokens (never raw inside strings), so spaces in their place keep every line.
+    if text.lstrip().startswith("{"):
+        text = text.replace("\t", " ")
     try:
         return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
@@ -82,19 +86,26 @@ def _yaml_lines(text: str) -> yaml.Node | None:
 
 
 def _line_of(node: yaml.Node | None, loc: Loc) -> int | None:
-    """1-based line of the deepest YAML node reachable along ``loc``."""
+    """1-based line of what ``loc`` names: the key's line for a mapping entry (an unknown key,
+    a bad value, a list under its key), the item's line for a list item; where ``loc`` goes
+    past the text (a missing field), the line of the deepest part that is there."""
     if node is None:
         return None
+    line = int(node.start_mark.line)
     for part in loc:
-        child: yaml.Node | None = None
         if isinstance(node, yaml.MappingNode):
-            child = next((v for k, v in node.value if k.value == part), None)
+            entry = next(((k, v) for k, v in node.value if k.value == part), None)
+            if entry is None:
+                break
+            line, node = int(entry[0].start_mark.line), entry[1]
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            child = node.value[part] if 0 <= part < len(node.value) else None
-        if child is None:
+            if not 0 <= part < len(node.value):
+                break
+            node = node.value[part]
+            line = int(node.start_mark.line)
+        else:
             break
-        node = child
-    return int(node.start_mark.line) + 1
+    return line + 1
 
 
 def _schema_error(err: Any, data: dict[str, Any], lines: yaml.Node | None) -> Json:

@@ -11,6 +11,7 @@ import yaml
 from sqlalchemy import Select, bindparam, case, delete, func, select, update
 from sqlalchemy.orm import Session
 
+from accord_server import wording
 from accord_server.db.base import utcnow
 from accord_server.db.direct import DirectStatement
 from accord_server.db.models import (
@@ -270,7 +271,9 @@ def _apply_schema_change(session: Session, project: Project, raw: str | dict[str
         session, project=project, keys=removed, tools=changed_tools | dropped_tools
     )
     if used:
-        listing = "; ".join(f"{name} ({count} annotations)" for name, count in sorted(used.items()))
+        listing = "; ".join(
+            f"{name} ({wording.count(count, 'annotation')})" for name, count in sorted(used.items())
+        )
         raise Conflict(
             f"label_schema: the change would orphan labels in use: {listing}",
             details={"field": "label_schema", "in_use": dict(sorted(used.items()))},

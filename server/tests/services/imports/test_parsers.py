@@ -131,6 +131,40 @@ def test_too_many_rows_in_a_streamed_array(stream_json: None) -> None:
 # --- JSON lines ------------------------------------------------------------------------------
 
 
+def test_a_plain_task_object_reserves_the_csv_columns() -> None:
+    """priority, batch and is_gold are task fields in every format; data holds the rest."""
+    csv = b"text,priority,batch,is_gold\nhi,7,b1,true\n"
+    jsonl = b'{"text": "hi", "priority": 7, "batch": "b1", "is_gold": true}\n'
+    as_json = b'[{"text": "hi", "priority": 7, "batch": "b1", "is_gold": true}]'
+    [from_csv] = parse_tasks(csv, "t.csv").tasks
+    expected = TaskIn(data={"text": "hi"}, priority=7, batch="b1", is_gold=True, source_row=1)
+    assert parse_tasks(jsonl, "t.jsonl").tasks == [expected]
+    assert parse_tasks(as_json, "t.json").tasks == [expected]
+    assert (from_csv.data, from_csv.priority, from_csv.batch, from_csv.is_gold) == (
+        {"text": "hi"},
+        7,
+        "b1",
+        True,
+    )
+
+
+def test_plain_object_rules_other_keys_stay_data() -> None:
+    items: list[Any] = [
+        {"text": "a", "priority": 2, "predictions": [1]},  # only the reserved names move
+        {"data": {"text": "b", "priority": 9}, "priority": 1},  # envelope: its own key counts
+        {"text": "c", "priority": "high"},
+    ]
+    result = parse_tasks(orjson.dumps(items), "t.json")
+    first, second = result.tasks
+    assert (first.data, first.priority, first.predictions) == (
+        {"text": "a", "predictions": [1]},
+        2,
+        [],
+    )
+    assert (second.data, second.priority) == ({"text": "b", "priority": 9}, 1)
+    assert _errors(result) == [(3, "priority")]
+
+
 def test_jsonl_reports_malformed_line_by_number() -> None:
     lines = b'{"text": "one"}\n\n{"text": "two"\n   \n{"data": {"text": "three"}}\r\n'
     result = parse_tasks(lines, "tasks.ndjson")

@@ -119,10 +119,24 @@ def test_require_complete() -> None:
     validate_result(IMAGE_SCHEMA, result, IMAGE, require_complete=False)
     error = check(result, complete=True)
     assert error.details["errors"] == [
-        {"path": "result", "region": None, "message": 'required tool "quality" has no region'},
-        {"path": "result", "region": None, "message": 'required tool "notes" has no region'},
+        {"path": "result", "region": None, "message": 'tool "quality" is required: answer it'},
+        {"path": "result", "region": None, "message": 'tool "notes" is required: answer it'},
     ]
-    assert error.message == 'result: required tool "quality" has no region'
+    assert error.message == 'result: tool "quality" is required: answer it'
+
+
+@pytest.mark.parametrize("tool", ["objects", "outline", "pose", "seg", "rel"])
+def test_a_required_region_tool_needs_one_region_on_submit(tool: str) -> None:
+    data = IMAGE_SCHEMA.model_dump(mode="json")
+    next(t for t in data["tools"] if t["name"] == tool)["required"] = True
+    schema = LabelSchema.model_validate(data)
+    assert validate_result(schema, image_result(), IMAGE, require_complete=True)
+    without = [r for r in image_result() if r["tool"] not in {tool, "rel"}]  # rel links others
+    validate_result(schema, without, IMAGE, require_complete=False)  # a draft may be incomplete
+    error = check(without, schema=schema, complete=True)
+    message = f'tool "{tool}" is required: add at least one region'
+    assert error.details["errors"] == [{"path": "result", "region": None, "message": message}]
+    assert error.message == f"result: {message}"
 
 
 def test_classification_tool_answered_once() -> None:

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fileKind, filesFromDrop, filesFromInput, importForm, mergePicked, uploadable, walkEntry, type DropItemLike, type EntryLike } from './files';
+import { fileKind, filesFromDrop, filesFromInput, importForm, kindsText, mergePicked, oversized, uploadable, walkEntry, type DropItemLike, type EntryLike } from './files';
 
 function fileEntry(name: string, body = name): EntryLike {
   return { name, isFile: true, isDirectory: false, file: (ok) => ok(new File([body], name)) };
@@ -77,6 +77,23 @@ describe('mergePicked and fileKind', () => {
     expect(fileKind('README')).toBe('other');
     const f = (path: string) => ({ path, file: new File([''], 'x') });
     expect(uploadable([f('a.png'), f('.DS_Store'), f('b.heic')]).map((p) => p.path)).toEqual(['a.png', 'b.heic']);
+  });
+
+  it('says what was picked in words, one in the singular', () => {
+    const f = (path: string) => ({ path, file: new File([''], 'x') });
+    expect(kindsText([f('t.json'), f('a.png'), f('b.png')])).toBe('1 task file, 2 media files');
+    expect(kindsText([f('.DS_Store'), f('README')])).toBe('1 hidden file (not sent), 1 other file');
+    expect(kindsText([])).toBe('');
+  });
+});
+
+describe('oversized', () => {
+  it('names each file over the limit in binary units, before anything is sent', () => {
+    const sized = (path: string, size: number) => ({ path, file: { size } as File });
+    const limit = 512 * 1024 * 1024;
+    const files = [sized('small.jpg', 10), sized('big.mp4', 629 * 1024 * 1024), sized('edge.png', limit)];
+    expect(oversized(files, limit)).toEqual(['big.mp4 is 629 MiB, larger than the limit of 512 MiB a file']);
+    expect(oversized(files, null)).toEqual([]);
   });
 });
 

@@ -1,5 +1,7 @@
 /** Picking files to import: drops of files and folders, file inputs, and the upload form. */
 
+import { formatBinaryBytes, plural } from '../../lib';
+
 /** A file with the path it is uploaded under (`sub/a.jpg` for a file inside a dropped folder). */
 export interface PickedFile {
   path: string;
@@ -103,6 +105,29 @@ export function fileKind(path: string): FileKind {
   if (TASK_EXT.has(ext)) return 'tasks';
   if (MEDIA_EXT.has(ext)) return 'media';
   return 'other';
+}
+
+const KIND_NOUNS: Record<FileKind, [string, string]> = {
+  tasks: ['task file', 'task files'],
+  media: ['media file', 'media files'],
+  other: ['other file', 'other files'],
+  hidden: ['hidden file (not sent)', 'hidden files (not sent)'],
+};
+
+/** What the picked files are, e.g. `1 task file, 2 media files`. */
+export function kindsText(files: readonly PickedFile[]): string {
+  const counts = new Map<FileKind, number>();
+  for (const p of files) counts.set(fileKind(p.path), (counts.get(fileKind(p.path)) ?? 0) + 1);
+  return [...counts].map(([kind, n]) => plural(n, ...KIND_NOUNS[kind])).join(', ');
+}
+
+/** Why the files over the server's upload limit (bytes, per file) cannot be sent, one line each;
+ * empty when all fit. Checked before sending, so nobody waits for a refusal. */
+export function oversized(files: readonly PickedFile[], limit: number | null): string[] {
+  if (limit === null) return [];
+  return files
+    .filter((p) => p.file.size > limit)
+    .map((p) => `${p.path} is ${formatBinaryBytes(p.file.size)}, larger than the limit of ${formatBinaryBytes(limit)} a file`);
 }
 
 /** The multipart body of `POST /projects/{id}/imports/files`. */

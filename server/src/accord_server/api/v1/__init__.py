@@ -7,6 +7,7 @@ from accord_server.api.v1 import (
     auth,
     imports,
     jobs,
+    limits,
     organizations,
     projects,
     queue,
@@ -23,7 +24,7 @@ def v1_routes() -> list[BaseRoute]:
     ``include_router``: FastAPI walks an included router's routes twice on every request that
     reaches it. Measured in instructions: an empty endpoint placed behind the included routers
     cost 1.43M per request, in front of them 0.58M (what a bare FastAPI app costs)."""
-    routers = (queue, annotations, auth, tasks, projects, organizations, imports, jobs)
+    routers = (queue, annotations, auth, tasks, projects, organizations, imports, jobs, limits)
     return [
         route
         for router in (*(m.router for m in routers), projects.schema_router)

@@ -22,6 +22,7 @@ from typing import Any
 import ijson
 import orjson
 
+from accord_server import wording
 from accord_server.services.errors import Invalid, TooLarge, field_error
 from accord_server.services.formats.label_studio import (
     LabelStudioResultError,
@@ -126,13 +127,19 @@ def _task_from_item(item: Any, row: int) -> TaskIn:
     if type(item) is not dict:
         raise _RowProblem(None, f"expected a task object, got {_type_name(item)}")
     if "data" not in item:
-        return TaskIn(data=item, source_row=row)
-    data = item["data"]
-    if type(data) is not dict:
-        raise _RowProblem("data", f"expected an object, got {_type_name(data)}")
+        # A plain object is the task's data, except the names CSV reserves as well: one rule
+        # for every format (Label Studio would keep them in data).
+        if not any(name in item for name in _RESERVED_COLUMNS):
+            return TaskIn(data=item, source_row=row)
+        data = {k: v for k, v in item.items() if k not in _RESERVED_COLUMNS}
+        item = {k: item[k] for k in _RESERVED_COLUMNS if k in item}
+    else:
+        data = item["data"]
+        if type(data) is not dict:
+            raise _RowProblem("data", f"expected an object, got {_type_name(data)}")
+        if len(item) == 1:
+            return TaskIn(data=data, source_row=row)
     task = TaskIn(data=data, source_row=row)
-    if len(item) == 1:
-        return task
     priority = item.get("priority")
     if priority is not None:
         if type(priority) is not int:
@@ -159,7 +166,7 @@ def _task_from_item(item: Any, row: int) -> TaskIn:
 def _check_rows(count: int, max_rows: int | None, filename: str) -> None:
     if max_rows is not None and count > max_rows:
         raise TooLarge(
-            f"{filename}: more than {max_rows} tasks in one file",
+            f"{filename}: more than {wording.count(max_rows, 'task')} in one file",
             details={"errors": [field_error("file", "too many rows", limit=max_rows)]},
         )
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from accord_server import wording
 from accord_server.adapters.storage import Storage
 from accord_server.db.models import Job, Project
 from accord_server.services import jobs as job_service
@@ -107,9 +108,11 @@ def finish_import(
     """Record how an import ended, in the transaction that wrote its tasks (``written``, their
     counts) or, when nothing is written, in one of its own: the one place an import ends."""
     if written is not None:
-        message = f"imported {written['tasks']} tasks"
+        message = f"imported {wording.count(written['tasks'], 'task')}"
         if plan.error_count:
-            message += f"; skipped {plan.error_count} invalid row(s) or file(s)"
+            message += "; skipped " + wording.count(
+                plan.error_count, "invalid row or file", "invalid rows or files"
+            )
         job_service.finish_job(
             session,
             job_id=job_id,
@@ -125,7 +128,8 @@ def finish_import(
             state="failed",
             counts=plan.counts(tasks=0),
             errors=plan.errors,
-            message=f"nothing imported: {plan.error_count} error(s); first: {_first(plan.errors)}",
+            message=f"nothing imported: {wording.count(plan.error_count, 'error')}; "
+            f"first: {_first(plan.errors)}",
         )
     else:
         job_service.finish_job(

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from accord_server import wording
 from accord_server.adapters.media import MediaError, probe_media
 from accord_server.adapters.storage import (
     SourceFile,
@@ -240,7 +241,9 @@ def _add_media_file(
     )
     if probe.kind != project.media:
         raise MediaError(
-            src.name, f"a {probe.kind} file cannot be a task of a {project.media} project"
+            src.name,
+            f"{wording.with_article(probe.kind)} file cannot be a task of "
+            f"{wording.with_article(project.media)} project",
         )
     base = posixpath.basename(src.name)
     meta: dict[str, Any] = {"filename": src.name, "mime": probe.mime, "size": probe.size}

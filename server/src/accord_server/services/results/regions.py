@@ -58,10 +58,15 @@ def validate_result(
             regions.append(normalized)
     if require_complete:
         check.region = None
+        used = answered.keys() | {r["tool"] for r in regions}
         for tool in schema.tools:
-            needed = isinstance(tool, ClassificationTool | TextTool) and tool.required
-            if needed and tool.name not in answered:
-                check.fail("result", f'required tool "{tool.name}" has no region')
+            if tool.required and tool.name not in used:
+                todo = (
+                    "answer it"
+                    if isinstance(tool, ClassificationTool | TextTool)
+                    else "add at least one region"
+                )
+                check.fail("result", f'tool "{tool.name}" is required: {todo}')
     if check.errors:
         raise _invalid(check.errors)
     return regions

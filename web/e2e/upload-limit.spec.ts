@@ -1,0 +1,49 @@
+/** A file over the server's upload limit is named on the import page before anything is sent. */
+
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AVAILABLE, launch } from './browser';
+import { apiAs, createProject, login } from './helpers';
+import { startServer, type TestServer } from './server';
+
+let server: TestServer;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  if (!AVAILABLE) return;
+  process.env['ACCORD_MAX_UPLOAD_BYTES'] = '1024'; // this spec's server only
+  try {
+    server = await startServer();
+  } finally {
+    delete process.env['ACCORD_MAX_UPLOAD_BYTES'];
+  }
+  ({ browser, page } = await launch());
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+describe.skipIf(!AVAILABLE)('Upload limit', () => {
+  it('names the file too large with its size and the limit, and sends nothing', async () => {
+    const api = apiAs(server);
+    const schema = 'media: image\ntools:\n  - {name: objects, type: bbox, labels: [car]}\n';
+    const projectId = await createProject(api, 'Limits', schema);
+    const dir = mkdtempSync(join(tmpdir(), 'accord-limit-'));
+    const big = join(dir, 'big.jpg');
+    writeFileSync(big, Buffer.alloc(3 * 1024, 1));
+    await login(page, server.url, server.email, server.password);
+    await page.goto(`${server.url}/#/projects/${projectId}/import`);
+    await page.getByTestId('file-input').setInputFiles([big]);
+    const alert = page.getByTestId('too-large');
+    await alert.getByText('big.jpg is 3 KiB, larger than the limit of 1 KiB a file').waitFor();
+    expect(await page.getByRole('button', { name: /^Import/ }).isDisabled()).toBe(true);
+    const tasks = await api<{ items: unknown[] }>('GET', `/api/v1/projects/${projectId}/tasks`);
+    expect(tasks.json.items).toEqual([]);
+  });
+});
