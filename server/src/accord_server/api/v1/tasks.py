@@ -21,7 +21,7 @@ from accord_server.schemas.tasks import (
     TaskRowRead,
     TaskTableRead,
 )
-from accord_server.services import batches, projects, tasks
+from accord_server.services import batches, projects, tasks, thumbnails
 from accord_server.services.errors import Invalid
 from accord_server.services.permissions import Action
 from accord_server.services.task_table import TaskFilters, query_task_table
@@ -193,6 +193,37 @@ def list_task_annotations(
     ]
 
 
+@router.get(
+    "/projects/{project_id}/media/{key:path}/thumbnail",
+    response_class=Response,
+    responses={200: {"content": {thumbnails.MIME: {}}, "description": "A JPEG thumbnail."}},
+)
+def get_thumbnail(
+    project_id: int,
+    key: str,
+    session: SessionDep,
+    user: CurrentUser,
+    runtime: RuntimeDep,
+    size: int = 256,
+) -> Response:
+    """A JPEG thumbnail of an image of one of the project's tasks (made once, then cached)."""
+    project, _ = projects.get_project_or_raise(session, project_id=project_id, user=user)
+    data = thumbnails.get_thumbnail(
+        session,
+        storage=runtime.storage,
+        project=project,
+        key=key,
+        size=size,
+        max_pixels=runtime.settings.max_image_pixels,
+    )
+    return Response(
+        data,
+        media_type=thumbnails.MIME,
+        headers={"Cache-Control": "private, max-age=86400, immutable"},
+    )
+
+
+# Declared after the thumbnail route: ``{key:path}`` would otherwise swallow "/thumbnail".
 @router.get("/projects/{project_id}/media/{key:path}", response_class=Response)
 def get_media(
     project_id: int, key: str, session: SessionDep, user: CurrentUser, runtime: RuntimeDep
