@@ -13,6 +13,7 @@ from accord_server.db.models import Task
 from accord_server.schemas.annotations import AnnotationRead
 from accord_server.schemas.tasks import (
     BatchRead,
+    PersonRead,
     PredictionRead,
     TaskBulkResult,
     TaskBulkUpdate,
@@ -74,6 +75,10 @@ def task_table(
     user: CurrentUser,
     state: str | None = None,
     annotator_id: int | None = None,
+    annotator: Annotated[
+        str | None,
+        Query(max_length=320, description="Part of an annotator's name or email."),
+    ] = None,
     label: str | None = None,
     min_score: float | None = None,
     max_score: float | None = None,
@@ -91,6 +96,7 @@ def task_table(
     filters = TaskFilters(
         state=state,
         annotator_id=annotator_id,
+        annotator=annotator or None,
         label=label,
         min_score=min_score,
         max_score=max_score,
@@ -105,8 +111,12 @@ def task_table(
     items = [
         TaskRowRead(
             **task_read(r.task, project.overlap).model_dump(),
-            annotators=r.annotators,
+            annotators=[p.id for p in r.annotators],
+            annotator_people=[
+                PersonRead(id=p.id, name=p.name, email=p.email) for p in r.annotators
+            ],
             max_score=r.max_score,
+            batch_name=r.batch_name,
         )
         for r in rows
     ]
