@@ -17,6 +17,7 @@ from accord_server.adapters.storage import (
     LocalStorage,
     S3Storage,
     SourcePathError,
+    derived_key,
     iter_local_source,
     iter_s3_source,
     key_for_bytes,
@@ -304,3 +305,35 @@ def test_iter_s3_source_refuses_unsafe_key(s3_endpoint: str, bucket: str) -> Non
     client.put_object(Bucket=bucket, Key="in/../escape.jpg", Body=b"x")
     with pytest.raises(SourcePathError):
         list(iter_s3_source(client, bucket, "in/"))
+
+
+# --- derived objects (thumbnails) -------------------------------------------------------------
+
+
+def test_derived_keys_are_stable_distinct_and_only_for_put_derived(tmp_path: Path) -> None:
+    store = LocalStorage(tmp_path)
+    source = store.put_bytes(b"an image")
+    key = derived_key("thumb", source, "jpeg64")
+    assert key == derived_key("thumb", source, "jpeg64") and key.startswith("derived/thumb/")
+    assert key != derived_key("thumb", source, "jpeg128")
+    store.put_derived(key, b"small")
+    store.put_derived(key, b"smaller")  # a derived key may be rewritten (the same inputs)
+    assert store.read(key) == b"smaller" and store.exists(key)
+    with pytest.raises(InvalidKeyError):
+        store.put_derived(source, b"not a content address of these bytes")
+    with pytest.raises(InvalidKeyError):
+        derived_key("../x", source, "v")
+    with pytest.raises(InvalidKeyError):
+        derived_key("thumb", "sha256/../../etc", "v")
+    with pytest.raises(InvalidKeyError):
+        store.read("derived/thumb/../" + source)
+
+
+def test_s3_derived_objects(s3_endpoint: str, bucket: str) -> None:
+    store = S3Storage(bucket, prefix="media/", endpoint_url=s3_endpoint, **CREDENTIALS)
+    key = derived_key("thumb", store.put_bytes(b"an image"), "jpeg64")
+    assert not store.exists(key)
+    store.put_derived(key, b"small", content_type="image/jpeg")
+    assert store.read(key) == b"small"
+    head = _client(s3_endpoint).head_object(Bucket=bucket, Key="media/" + key)
+    assert head["ContentType"] == "image/jpeg"

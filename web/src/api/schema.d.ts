@@ -550,6 +550,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/media/{key}/thumbnail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Thumbnail
+         * @description A JPEG thumbnail of an image of one of the project's tasks (made once, then cached).
+         */
+        get: operations["get_thumbnail_api_v1_projects__project_id__media__key__thumbnail_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/next": {
         parameters: {
             query?: never;
@@ -1196,6 +1216,15 @@ export interface components {
             /** New Password */
             new_password: string;
         };
+        /** PersonRead */
+        PersonRead: {
+            /** Email */
+            email: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        };
         /** PredictionRead */
         PredictionRead: {
             /**
@@ -1439,12 +1468,22 @@ export interface components {
             /** Annotation Count */
             annotation_count: number;
             /**
+             * Annotator People
+             * @description The same users with their names and emails, in annotation order.
+             */
+            annotator_people: components["schemas"]["PersonRead"][];
+            /**
              * Annotators
              * @description Users with a live annotation on the task.
              */
             annotators: number[];
             /** Batch Id */
             batch_id: number | null;
+            /**
+             * Batch Name
+             * @description The name of the task's batch, if any.
+             */
+            batch_name: string | null;
             /**
              * Created At
              * Format: date-time
@@ -2620,6 +2659,40 @@ export interface operations {
             };
         };
     };
+    get_thumbnail_api_v1_projects__project_id__media__key__thumbnail_get: {
+        parameters: {
+            query?: {
+                size?: number;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A JPEG thumbnail. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/jpeg": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     next_task_api_v1_projects__project_id__next_post: {
         parameters: {
             query?: never;
@@ -2795,6 +2868,8 @@ export interface operations {
             query?: {
                 state?: string | null;
                 annotator_id?: number | null;
+                /** @description Part of an annotator's name or email. */
+                annotator?: string | null;
                 label?: string | null;
                 min_score?: number | null;
                 max_score?: number | null;

@@ -271,3 +271,33 @@ def probe_media(
 
 
 __all__ = ["MediaError", "MediaProbe", "MediaTooLarge", "probe_media"]
+
+
+def make_thumbnail(data: bytes, *, size: int, max_pixels: int) -> bytes:
+    """A JPEG no larger than ``size``×``size`` of an image, refusing decompression bombs as
+    ``probe_media`` does (``MediaError``)."""
+    header = _header_size(data)
+    if header is not None:
+        _check_pixels("thumbnail", header, max_pixels)
+    formats = [fmt for fmt in _IMAGE_FORMATS if fmt in Image.OPEN]
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=formats) as im:
+                _check_pixels("thumbnail", im.size, max_pixels)
+                im.draft("RGB", (size, size))  # JPEG decodes at a reduced scale: much faster
+                im.thumbnail((size, size))
+                rgb = im.convert("RGBA") if im.mode in ("P", "LA", "PA") else im
+                if rgb.mode == "RGBA":
+                    flat = Image.new("RGB", rgb.size, "white")
+                    flat.paste(rgb, mask=rgb.getchannel("A"))
+                    rgb = flat
+                out = io.BytesIO()
+                rgb.convert("RGB").save(out, "JPEG", quality=80, optimize=True)
+                return out.getvalue()
+    except MediaError:
+        raise
+    except Image.DecompressionBombError as exc:
+        raise MediaError("thumbnail", f"{exc} (decompression bomb)") from None
+    except Exception as exc:  # noqa: BLE001 — Pillow raises many types on hostile input
+        raise MediaError("thumbnail", f"not a decodable image ({type(exc).__name__})") from None

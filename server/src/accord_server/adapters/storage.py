@@ -1,8 +1,11 @@
 """Content-addressed media storage (local directory or S3) and import-source listing.
 
 Keys are ``sha256/<first 2 hex>/<64 hex>`` and are validated by one regex before any use, so a key
-can never name a path outside the storage root. Writing the same bytes twice returns the same key
-and does not rewrite the object. Plain values in and out: no settings, no services.
+can never name a path outside the storage root. Derived objects (thumbnails) live under
+``derived/<kind>/<2 hex>/<64 hex>``, named by a hash of their source key and variant, so they can
+be found again without a database row; they are written with ``put_derived``. Writing the same
+bytes twice returns the same key and does not rewrite the object. Plain values in and out: no
+settings, no services.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ if TYPE_CHECKING:
 
 _CHUNK = 1024 * 1024
 # The 2-hex directory must repeat the first two digits of the digest (the backreference).
-_KEY_RE = re.compile(r"sha256/([0-9a-f]{2})/(?:\1[0-9a-f]{62})")
+_KEY_RE = re.compile(r"(?:sha256|derived/[a-z0-9]{1,32})/([0-9a-f]{2})/(?:\1[0-9a-f]{62})")
+_DERIVED_RE = re.compile(r"derived/[a-z0-9]{1,32}/([0-9a-f]{2})/(?:\1[0-9a-f]{62})")
 _DRIVE_RE = re.compile(r"[A-Za-z]:")
 
 
@@ -58,6 +62,21 @@ def key_for_bytes(data: bytes) -> str:
     return key_for_digest(hashlib.sha256(data).hexdigest())
 
 
+def derived_key(kind: str, source_key: str, variant: str) -> str:
+    """The key of an object made from ``source_key`` (e.g. ``thumb``, ``w256``)."""
+    digest = hashlib.sha256(f"{validate_key(source_key)}\n{variant}".encode()).hexdigest()
+    key = f"derived/{kind}/{digest[:2]}/{digest}"
+    if _DERIVED_RE.fullmatch(key) is None:
+        raise InvalidKeyError(f"invalid derived kind: {kind!r}")
+    return key
+
+
+def _validate_derived(key: str) -> str:
+    if _DERIVED_RE.fullmatch(key) is None:
+        raise InvalidKeyError(f"not a derived key: {key!r}")
+    return key
+
+
 def validate_key(key: str) -> str:
     """Return ``key`` if it is a well-formed content address, else raise ``InvalidKeyError``."""
     if not isinstance(key, str) or _KEY_RE.fullmatch(key) is None:
@@ -74,6 +93,10 @@ class Storage(Protocol):
 
     def put_file(self, path: Path, *, content_type: str | None = None) -> str:
         """Store the file at ``path`` (streamed) and return its key."""
+        ...
+
+    def put_derived(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
+        """Store ``data`` under a ``derived_key`` (overwrites: one key makes the same bytes)."""
         ...
 
     def open(self, key: str) -> BinaryIO:
@@ -109,9 +132,15 @@ class LocalStorage:
     def put_bytes(self, data: bytes, *, content_type: str | None = None) -> str:
         """Store ``data`` and return its key; a no-op when the key already exists."""
         key = key_for_bytes(data)
-        path = self.root / key
-        if path.is_file():
-            return key
+        if not (self.root / key).is_file():
+            self._write(self.root / key, data)
+        return key
+
+    def put_derived(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
+        """Store ``data`` under a ``derived_key`` (overwrites: one key makes the same bytes)."""
+        self._write(self.root / _validate_derived(key), data)
+
+    def _write(self, path: Path, data: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         try:
@@ -124,7 +153,6 @@ class LocalStorage:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
             raise
-        return key
 
     def put_file(self, path: Path, *, content_type: str | None = None) -> str:
         """Store the file at ``path`` (copied and hashed in one pass) and return its key."""
@@ -235,6 +263,11 @@ class S3Storage:
             extra = {"ContentType": content_type} if content_type else {}
             self._call(self.client.put_object, key, Body=data, **extra)
         return key
+
+    def put_derived(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
+        """Store ``data`` under a ``derived_key`` (overwrites: one key makes the same bytes)."""
+        extra = {"ContentType": content_type} if content_type else {}
+        self._call(self.client.put_object, _validate_derived(key), Body=data, **extra)
 
     def put_file(self, path: Path, *, content_type: str | None = None) -> str:
         """Store the file at ``path`` (hashed in chunks, then streamed up) and return its key."""

@@ -35,8 +35,18 @@ class TaskBulkUpdate(InputModel):
     delete: bool = False
 
 
+class PersonRead(ReadModel):
+    id: int
+    name: str
+    email: str
+
+
 class TaskRowRead(TaskRead):
     annotators: list[int] = Field(description="Users with a live annotation on the task.")
+    annotator_people: list[PersonRead] = Field(
+        description="The same users with their names and emails, in annotation order."
+    )
+    batch_name: str | None = Field(description="The name of the task's batch, if any.")
     max_score: float | None = Field(description="Highest prediction score, if any.")
 
 

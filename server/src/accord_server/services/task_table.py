@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, exists, func, select, text
 from sqlalchemy.orm import Session
 
-from accord_server.db.models import Annotation, Prediction, Project, Task
+from accord_server.db.models import Annotation, Batch, Prediction, Project, Task, User
 from accord_server.services.errors import Invalid
 from accord_server.services.tasks import state_filter
 
@@ -48,6 +48,7 @@ class TaskFilters:
 
     state: str | None = None
     annotator_id: int | None = None
+    annotator: str | None = None
     label: str | None = None
     min_score: float | None = None
     max_score: float | None = None
@@ -58,12 +59,22 @@ class TaskFilters:
 
 
 @dataclass(frozen=True)
+class Person:
+    """Who made an annotation, as the table names them."""
+
+    id: int
+    name: str
+    email: str
+
+
+@dataclass(frozen=True)
 class TaskRow:
     """A task with what the table shows beside it."""
 
     task: Task
-    annotators: list[int]
+    annotators: list[Person]
     max_score: float | None
+    batch_name: str | None
 
 
 def _conditions(session: Session, project: Project, f: TaskFilters) -> list[Any]:
@@ -76,6 +87,18 @@ def _conditions(session: Session, project: Project, f: TaskFilters) -> list[Any]
                 Annotation.task_id == Task.id,
                 Annotation.user_id == f.annotator_id,
                 Annotation.deleted_at.is_(None),
+            )
+        )
+    if f.annotator:
+        # A part of a name or an email, case-insensitive: people filter by who, not by id.
+        needle = "%" + f.annotator.lower().replace("%", r"\%").replace("_", r"\_") + "%"
+        where.append(
+            exists().where(
+                Annotation.task_id == Task.id,
+                Annotation.deleted_at.is_(None),
+                Annotation.user_id == User.id,
+                func.lower(User.email).like(needle, escape="\\")
+                | func.lower(User.name).like(needle, escape="\\"),
             )
         )
     if f.label:
@@ -114,16 +137,22 @@ def query_task_table(
     page: Select[Task] = select(Task).where(*where).order_by(*order).offset(offset).limit(limit)
     tasks = list(session.scalars(page))
     ids = [t.id for t in tasks]
-    annotators: dict[int, list[int]] = defaultdict(list)
+    annotators: dict[int, list[Person]] = defaultdict(list)
     scores: dict[int, float | None] = {}
+    batch_names: dict[int, str] = {}
     if ids:
-        for task_id, user_id in session.execute(
-            select(Annotation.task_id, Annotation.user_id)
+        for task_id, user_id, name, email in session.execute(
+            select(Annotation.task_id, User.id, User.name, User.email)
+            .join(User, User.id == Annotation.user_id)
             .where(Annotation.task_id.in_(ids), Annotation.deleted_at.is_(None))
             .order_by(Annotation.id)
         ):
-            if user_id is not None:
-                annotators[task_id].append(user_id)
+            annotators[task_id].append(Person(user_id, name, email))
+        batch_ids = {t.batch_id for t in tasks if t.batch_id is not None}
+        if batch_ids:
+            batch_names = dict(
+                session.execute(select(Batch.id, Batch.name).where(Batch.id.in_(batch_ids))).all()
+            )
         scores = {
             task_id: score
             for task_id, score in session.execute(
@@ -133,7 +162,12 @@ def query_task_table(
             )
         }
     rows = [
-        TaskRow(task=t, annotators=annotators.get(t.id, []), max_score=scores.get(t.id))
+        TaskRow(
+            task=t,
+            annotators=annotators.get(t.id, []),
+            max_score=scores.get(t.id),
+            batch_name=batch_names.get(t.batch_id) if t.batch_id is not None else None,
+        )
         for t in tasks
     ]
     return rows, int(total)

@@ -3,7 +3,7 @@ import { RowCache, emptyFilters, tableQuery, toggleSort, type TaskRow } from './
 
 const row = (id: number): TaskRow => ({
   id, project_id: 1, batch_id: null, data: {}, meta: {}, priority: 0, is_gold: false, annotation_count: 0,
-  state: 'new', created_at: '', annotators: [], max_score: null,
+  state: 'new', created_at: '', annotators: [], annotator_people: [], batch_name: null, max_score: null,
 });
 
 function source(total: number) {
@@ -22,11 +22,11 @@ describe('tableQuery', () => {
     expect(tableQuery(emptyFilters())).toEqual({});
     const q = tableQuery({
       ...emptyFilters(),
-      state: 'completed', label: ' car ', annotator_id: '4', batch_id: 'x', min_score: '0.5', max_score: 'abc',
+      state: 'completed', label: ' car ', annotator: ' ada@example.com ', batch_id: 'x', min_score: '0.5', max_score: 'abc',
       created_after: '2026-01-02', created_before: '2026-01-03', sort: '-max_score',
     });
     expect(q).toEqual({
-      state: 'completed', label: 'car', annotator_id: 4, min_score: 0.5,
+      state: 'completed', label: 'car', annotator: 'ada@example.com', min_score: 0.5,
       created_after: '2026-01-02T00:00:00', created_before: '2026-01-03T23:59:59.999999', sort: '-max_score',
     });
   });

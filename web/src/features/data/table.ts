@@ -7,7 +7,8 @@ export type TaskRow = Schemas['TaskRowRead'];
 /** Filters and sort of the task table, as the user typed them ('' = no filter). */
 export interface TaskFilters {
   state: string;
-  annotator_id: string;
+  /** Part of an annotator's name or email. */
+  annotator: string;
   label: string;
   min_score: string;
   max_score: string;
@@ -19,7 +20,7 @@ export interface TaskFilters {
 
 /** No filters, sorted by id. */
 export function emptyFilters(): TaskFilters {
-  return { state: '', annotator_id: '', label: '', min_score: '', max_score: '', created_after: '', created_before: '', batch_id: '', sort: 'id' };
+  return { state: '', annotator: '', label: '', min_score: '', max_score: '', created_after: '', created_before: '', batch_id: '', sort: 'id' };
 }
 
 /** The query parameters of `/tasks/table` for `filters` (blank and malformed numbers left out;
@@ -33,8 +34,7 @@ export function tableQuery(filters: TaskFilters): Record<string, string | number
   };
   if (filters.state) out['state'] = filters.state;
   if (filters.label.trim()) out['label'] = filters.label.trim();
-  const annotator = int(filters.annotator_id);
-  if (annotator !== null) out['annotator_id'] = annotator;
+  if (filters.annotator.trim()) out['annotator'] = filters.annotator.trim();
   const batch = int(filters.batch_id);
   if (batch !== null) out['batch_id'] = batch;
   const lo = num(filters.min_score);

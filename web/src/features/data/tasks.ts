@@ -22,15 +22,34 @@ export const listBatches = (projectId: number): Promise<Batch[]> =>
 export const bulkUpdate = (projectId: number, taskIds: number[], change: BulkUpdate): Promise<number> =>
   call(api.POST('/api/v1/projects/{project_id}/tasks/bulk', { params: { path: { project_id: projectId } }, body: { task_ids: taskIds, ...change } })).then((r) => r.affected);
 
-/** A task with its annotations and predictions. */
-export async function loadTask(taskId: number): Promise<{ task: Task; annotations: Schemas['AnnotationRead'][]; predictions: Schemas['PredictionRead'][] }> {
+/** A task with its annotations, predictions, and the organization's people by id (empty when
+ * the caller may not list members: the page then names users by id). */
+export async function loadTask(
+  taskId: number,
+  organizationId: number,
+): Promise<{ task: Task; annotations: Schemas['AnnotationRead'][]; predictions: Schemas['PredictionRead'][]; people: Map<number, Schemas['PersonRead']> }> {
   const path = { params: { path: { task_id: taskId } } };
-  const [task, annotations, predictions] = await Promise.all([
+  const [task, annotations, predictions, members] = await Promise.all([
     call(api.GET('/api/v1/tasks/{task_id}', path)),
     call(api.GET('/api/v1/tasks/{task_id}/annotations', path)),
     call(api.GET('/api/v1/tasks/{task_id}/predictions', path)),
+    call(api.GET('/api/v1/organizations/{organization_id}/members', { params: { path: { organization_id: organizationId } } })).catch(() => []),
   ]);
-  return { task, annotations, predictions };
+  const people = new Map(members.map((m) => [m.user_id, { id: m.user_id, name: m.name, email: m.email }]));
+  return { task, annotations, predictions, people };
+}
+
+/** Every revision of an annotation, oldest first. */
+export const listRevisions = (annotationId: number): Promise<Schemas['AnnotationRevisionRead'][]> =>
+  call(api.GET('/api/v1/annotations/{annotation_id}/revisions', { params: { path: { annotation_id: annotationId } } }));
+
+/** The URL of a stored image's thumbnail (`size` px a side at most), or null for an image that
+ * is not stored media of the project (imported by URL: the browser scales the URL's image). */
+export function thumbnailUrl(data: Record<string, unknown>, projectId: number, size = 64): string | null {
+  const url = imageUrl(data);
+  const prefix = `/api/v1/projects/${projectId}/media/`;
+  if (!url || !url.startsWith(prefix)) return null;
+  return `${url}/thumbnail?size=${size}`;
 }
 
 /** A one-line description of a task's data for the table (file name, or the start of its text). */

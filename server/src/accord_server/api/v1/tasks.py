@@ -13,6 +13,7 @@ from accord_server.db.models import Task
 from accord_server.schemas.annotations import AnnotationRead
 from accord_server.schemas.tasks import (
     BatchRead,
+    PersonRead,
     PredictionRead,
     TaskBulkResult,
     TaskBulkUpdate,
@@ -21,7 +22,7 @@ from accord_server.schemas.tasks import (
     TaskRowRead,
     TaskTableRead,
 )
-from accord_server.services import batches, projects, tasks
+from accord_server.services import batches, projects, tasks, thumbnails
 from accord_server.services.errors import Invalid
 from accord_server.services.permissions import Action
 from accord_server.services.task_table import TaskFilters, query_task_table
@@ -74,6 +75,10 @@ def task_table(
     user: CurrentUser,
     state: str | None = None,
     annotator_id: int | None = None,
+    annotator: Annotated[
+        str | None,
+        Query(max_length=320, description="Part of an annotator's name or email."),
+    ] = None,
     label: str | None = None,
     min_score: float | None = None,
     max_score: float | None = None,
@@ -91,6 +96,7 @@ def task_table(
     filters = TaskFilters(
         state=state,
         annotator_id=annotator_id,
+        annotator=annotator or None,
         label=label,
         min_score=min_score,
         max_score=max_score,
@@ -105,8 +111,12 @@ def task_table(
     items = [
         TaskRowRead(
             **task_read(r.task, project.overlap).model_dump(),
-            annotators=r.annotators,
+            annotators=[p.id for p in r.annotators],
+            annotator_people=[
+                PersonRead(id=p.id, name=p.name, email=p.email) for p in r.annotators
+            ],
             max_score=r.max_score,
+            batch_name=r.batch_name,
         )
         for r in rows
     ]
@@ -193,6 +203,37 @@ def list_task_annotations(
     ]
 
 
+@router.get(
+    "/projects/{project_id}/media/{key:path}/thumbnail",
+    response_class=Response,
+    responses={200: {"content": {thumbnails.MIME: {}}, "description": "A JPEG thumbnail."}},
+)
+def get_thumbnail(
+    project_id: int,
+    key: str,
+    session: SessionDep,
+    user: CurrentUser,
+    runtime: RuntimeDep,
+    size: int = 256,
+) -> Response:
+    """A JPEG thumbnail of an image of one of the project's tasks (made once, then cached)."""
+    project, _ = projects.get_project_or_raise(session, project_id=project_id, user=user)
+    data = thumbnails.get_thumbnail(
+        session,
+        storage=runtime.storage,
+        project=project,
+        key=key,
+        size=size,
+        max_pixels=runtime.settings.max_image_pixels,
+    )
+    return Response(
+        data,
+        media_type=thumbnails.MIME,
+        headers={"Cache-Control": "private, max-age=86400, immutable"},
+    )
+
+
+# Declared after the thumbnail route: ``{key:path}`` would otherwise swallow "/thumbnail".
 @router.get("/projects/{project_id}/media/{key:path}", response_class=Response)
 def get_media(
     project_id: int, key: str, session: SessionDep, user: CurrentUser, runtime: RuntimeDep
