@@ -2,7 +2,7 @@
  * Browser test of issue 12's workspace findings: a text project (no browser view yet) is not
  * offered "Annotate" in the project list; the schema's label hotkeys (4/5/6) are the keys in the
  * palette and pick their labels; a submit with no region asks first (Esc keeps working, Enter
- * submits), a submit with a region does not.
+ * submits), a submit with a region does not; a skip asks too.
  */
 
 import type { Browser, Page } from 'playwright-core';
@@ -94,5 +94,22 @@ describe.skipIf(!AVAILABLE)('offers, hotkeys and empty submits', () => {
     const empty = await api<{ result: unknown[] }[]>('GET', `/api/v1/tasks/${second}/annotations`);
     expect(empty.json).toHaveLength(1);
     expect(empty.json[0]?.result).toEqual([]);
+  });
+
+  it('asks before a skip: Esc keeps the task, Enter skips it', async () => {
+    const pid = await createProject(api, 'Skipping', HOTKEYS);
+    await uploadFiles(server, pid, [{ name: 'c.png', data: makePng(320, 240, [80, 80, 200]) }]);
+    await openAnnotate(page, server.url, pid);
+    const task = await openTaskId(page);
+    await page.keyboard.press('Control+ArrowRight');
+    const dialog = page.getByTestId('confirm-skip');
+    await dialog.waitFor();
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await openTaskId(page)).toBe(task);
+    await page.getByRole('button', { name: 'Skip', exact: true }).click();
+    await dialog.waitFor();
+    await page.keyboard.press('Enter');
+    await page.getByText('No task left for you in this project.').waitFor({ timeout: 10_000 });
   });
 });
