@@ -125,3 +125,23 @@ describe('a lease', () => {
     expect(local.load(70)?.result).toHaveLength(1);
   });
 });
+
+describe('an empty submit', () => {
+  it('is asked about when the schema has region tools and none would be submitted', () => {
+    const { flow, session } = lease(scripted().api);
+    expect(flow.emptySubmitQuestion()).toBeNull(); // one box
+    session.doc.delete('a');
+    expect(flow.emptySubmitQuestion()).toMatch(/no region/);
+  });
+
+  it('is not asked about when the schema has only answers, or an answer comes with a region', () => {
+    const answersOnly = workspaceSchema({ media: 'image', tools: [{ name: 'scene', type: 'classification', choices: ['a', 'b'] }] });
+    const flow = new LeaseFlow(7, 70, new AnnotationSession(answersOnly, []), new LocalDrafts(new MemoryStore()), scripted().api, () => 0);
+    expect(flow.emptySubmitQuestion()).toBeNull();
+    const mixed = workspaceSchema({ media: 'image', tools: [{ name: 'objects', type: 'bbox', labels: ['car'] }, { name: 'scene', type: 'classification', choices: ['a', 'b'] }] });
+    const session = new AnnotationSession(mixed, []);
+    session.setAnswer('scene', 'classification', ['a']);
+    const withAnswer = new LeaseFlow(7, 70, session, new LocalDrafts(new MemoryStore()), scripted().api, () => 0);
+    expect(withAnswer.emptySubmitQuestion()).toMatch(/no region/); // an answer is not a region
+  });
+});

@@ -91,6 +91,21 @@ export class LeaseFlow {
   }
 
   /**
+   * The question to ask before a submit, or null to submit at once: the schema has region tools
+   * (boxes, polygons, spans…) and the submit would carry none of them — only answers of
+   * classification / text tools, or nothing. A schema of answers only never asks.
+   */
+  emptySubmitQuestion(): string | null {
+    const schema = this.session.schema;
+    if (!Object.values(schema.palettes).some((p) => p.length > 0)) return null;
+    const answerTools = new Set(schema.answers.map((a) => a.name));
+    if (this.session.submittable().some((item) => !answerTools.has(item['tool'] as string))) return null;
+    const pending = this.session.pending().length;
+    const unreviewed = pending ? ` (${pending} unreviewed suggestion${pending === 1 ? ' is' : 's are'} not submitted)` : '';
+    return `Submit this task with no region${unreviewed}?`;
+  }
+
+  /**
    * Submit what the session holds (not pending suggestions). A 422 naming a region calls
    * `reveal` with it; a network failure keeps the submit id, so pressing Submit again is safe.
    */

@@ -12,6 +12,35 @@ export interface PaletteEntry {
   color: string;
   keypoints: string[];
   skeleton: [string, string][];
+  /** The schema's `hotkey` of the label, if it gives one. */
+  hotkey?: string | null;
+}
+
+/**
+ * The label key slot (1–9, the keymap actions `label.choose1` … `label.choose9`) of each entry of
+ * a palette, or null for none. The schema's hotkeys win: a label with `hotkey: "6"` is slot 6 (the
+ * first such label, if two tools of one type both claim it). Positions are the default only: a label
+ * without a hotkey takes the lowest slot that no label of the palette claims explicitly and no earlier
+ * label took. A label whose hotkey is not a digit 1–9 (or repeats a claimed digit) gets no slot.
+ */
+export function labelSlots(palette: readonly Pick<PaletteEntry, 'hotkey'>[]): (number | null)[] {
+  const digit = (h: string | null | undefined): number | null => (h && /^[1-9]$/.test(h.trim()) ? Number(h.trim()) : null);
+  const taken = new Set<number>();
+  const out: (number | null)[] = palette.map((e) => {
+    const d = digit(e.hotkey);
+    if (d === null || taken.has(d)) return null;
+    taken.add(d);
+    return d;
+  });
+  let next = 1;
+  palette.forEach((e, i) => {
+    if (e.hotkey) return;
+    while (taken.has(next)) next++;
+    if (next > 9) return;
+    out[i] = next;
+    taken.add(next);
+  });
+  return out;
 }
 
 /** A classification or free-text tool of the schema. */
@@ -48,7 +77,7 @@ export function workspaceSchema(raw: unknown): WorkspaceSchema {
   for (const t of view.tools) {
     if (t.type === 'bbox' || t.type === 'polygon' || t.type === 'keypoints' || t.type === 'mask' || t.type === 'span' || t.type === 'relation') {
       for (const l of t.labels) {
-        palettes[t.type].push({ tool: t.name, label: l.name, color: l.color, keypoints: t.keypoints, skeleton: t.skeleton });
+        palettes[t.type].push({ tool: t.name, label: l.name, color: l.color, keypoints: t.keypoints, skeleton: t.skeleton, hotkey: l.hotkey });
         colors.set(labelKey(t.name, l.name), l.color);
       }
     } else if (t.type === 'classification' || t.type === 'text') {

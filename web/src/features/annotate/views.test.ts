@@ -4,7 +4,7 @@ import type { Schemas } from '../../lib';
 import { nextStep, type Lease } from './queue';
 import Shell from './Shell.svelte';
 import FakeView from './testing/FakeView.svelte';
-import { ViewRegistry, keymapOf, viewForMedia, type ViewController, type ViewSpec } from './views';
+import { ViewRegistry, annotateOffer, keymapOf, viewForMedia, type ViewController, type ViewSpec } from './views';
 
 /** A trivial text view, test-only: registering it is all a new medium needs. */
 const fakeText: ViewSpec<ViewController> = { media: 'text', regionKinds: ['span', 'relation', 'value'], scope: 'text', actions: [], component: FakeView };
@@ -87,5 +87,16 @@ describe('the shell', () => {
     // Not ready until the view says so: no Submit yet, no image stage.
     expect(body).not.toMatch(/>Submit/);
     expect(body).not.toContain('data-testid="stage"');
+  });
+});
+
+describe('offering Annotate', () => {
+  it('only for a medium with a registered view; otherwise the browser view is coming', () => {
+    const registry = new ViewRegistry();
+    const offer = annotateOffer('text', registry);
+    expect(offer).toEqual({ note: expect.stringContaining('text view for the browser is coming') });
+    registry.register(fakeText);
+    expect(annotateOffer('text', registry)).toEqual({ annotate: true });
+    expect(annotateOffer('audio', registry)).toEqual({ note: expect.stringContaining('audio') });
   });
 });

@@ -145,3 +145,12 @@ export function viewForMedia(media: string, registry: ViewRegistry = views): { v
     missing: `There is no workspace for ${media} yet in the browser. Use the Python SDK or the REST API (POST /api/v1/tasks/{id}/annotations) for ${media} tasks.`,
   };
 }
+
+/**
+ * Whether the project list and page offer "Annotate" for a medium: only with a registered view. Without
+ * one they say instead that the browser view is coming (the returned note), and nothing is leased.
+ */
+export function annotateOffer(media: string, registry: ViewRegistry = views): { annotate: true } | { note: string } {
+  if (registry.get(media)) return { annotate: true };
+  return { note: `The ${media} view for the browser is coming; annotate ${media} tasks with the SDK or the REST API for now.` };
+}

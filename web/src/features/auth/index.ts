@@ -2,3 +2,4 @@
 
 export { default as Login } from './Login.svelte';
 export * from './session';
+export * from './permissions';

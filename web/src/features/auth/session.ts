@@ -2,6 +2,7 @@
 
 import { derived, get, writable, type Readable } from 'svelte/store';
 import { ApiError, api, call, http, type Schemas } from '../../lib';
+import { can } from './permissions';
 
 export type Me = Schemas['MeRead'];
 export type Membership = Schemas['MembershipRead'];
@@ -84,7 +85,7 @@ export function guardSession(): void {
   };
 }
 
-/** Roles that may manage projects and members. */
+/** Roles that may create and change projects (the policy's `project.create`). */
 export function canManage(role: string | undefined): boolean {
-  return role === 'owner' || role === 'admin' || role === 'manager';
+  return can(role, 'project.create');
 }

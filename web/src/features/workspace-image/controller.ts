@@ -32,7 +32,7 @@ import {
   type Tool,
   type ToolHost,
 } from '../../engine';
-import type { AnnotationSession, PaletteEntry, ViewController, WorkspaceSchema } from '../annotate';
+import { labelSlots, type AnnotationSession, type PaletteEntry, type ViewController, type WorkspaceSchema } from '../annotate';
 
 /** The last copied shape, shared by the workspaces of successive tasks (paste into the next). */
 let clipboard: ShapeRegion | null = null;
@@ -204,6 +204,19 @@ export class ImageWorkspace implements ToolHost, ViewController {
     return list[Math.min(this.labelIndex[type], list.length - 1)] ?? null;
   }
 
+  /** The label key slot (1–9) of each entry of a shape type's palette: the schema's hotkeys, else positions. */
+  labelSlots(type: ShapeType): (number | null)[] {
+    return labelSlots(this.schema.palettes[type]);
+  }
+
+  /** Choose the label of key slot `slot` (action `label.choose<slot>`) in the current palette; false if none has it. */
+  chooseSlot(slot: number): boolean {
+    const i = this.labelSlots(this.paletteType).indexOf(slot);
+    if (i < 0) return false;
+    this.chooseLabel(i);
+    return true;
+  }
+
   /** Choose palette entry `i` (0-based) for the palette type; relabels the selection in select mode. */
   chooseLabel(i: number): void {
     const type = this.paletteType;
@@ -306,7 +319,7 @@ export class ImageWorkspace implements ToolHost, ViewController {
     }
     const digit = /^label\.choose(\d)$/.exec(action);
     if (digit) {
-      this.chooseLabel(Number(digit[1]) - 1);
+      this.chooseSlot(Number(digit[1]));
       return true;
     }
     switch (action) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AnnotationSession, keymapOf, suggestionsFrom, workspaceSchema, type WorkspaceSchema } from '../annotate';
+import { AnnotationSession, keymapOf, labelSlots, suggestionsFrom, workspaceSchema, type WorkspaceSchema } from '../annotate';
 import { ImageWorkspace } from './controller';
 import { sizeProblem } from './media';
 import { imageView } from './view';
@@ -103,5 +103,41 @@ describe('copy, paste and drawing order', () => {
     expect(ws.doc.ordering).toEqual(['a', 'b', 'c']);
     ws.session.perform('history.undo');
     expect(ws.doc.ordering).toEqual(['b', 'c', 'a']);
+  });
+});
+
+describe('label hotkeys from the schema', () => {
+  const hotkeyed = workspaceSchema({
+    media: 'image',
+    tools: [
+      {
+        name: 'objects',
+        type: 'bbox',
+        labels: [
+          { name: 'car', hotkey: '4' },
+          { name: 'person', hotkey: '5' },
+          { name: 'bike', hotkey: '6' },
+        ],
+      },
+    ],
+  });
+
+  it('the key of a label is its schema hotkey, not its position', () => {
+    const ws = image(hotkeyed);
+    ws.setTool('rectangle');
+    expect(ws.labelSlots('bbox')).toEqual([4, 5, 6]);
+    ws.perform('label.choose6');
+    expect(ws.activeLabel('bbox')?.label).toBe('bike');
+    ws.perform('label.choose1'); // no label has key 1: nothing changes
+    expect(ws.activeLabel('bbox')?.label).toBe('bike');
+    ws.perform('label.choose4');
+    expect(ws.activeLabel('bbox')?.label).toBe('car');
+  });
+
+  it('positions are the default only and never take a key a label claims', () => {
+    expect(labelSlots([{ hotkey: null }, { hotkey: '1' }, { hotkey: null }])).toEqual([2, 1, 3]);
+    expect(labelSlots([{ hotkey: 'q' }, { hotkey: null }])).toEqual([null, 1]);
+    expect(labelSlots([{ hotkey: '3' }, { hotkey: '3' }, {}])).toEqual([3, null, 1]);
+    expect(labelSlots(Array.from({ length: 11 }, () => ({ hotkey: null })))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, null, null]);
   });
 });
