@@ -43,6 +43,13 @@ CROSSINGS = [
     ("accord_server/schemas/tasks.py", "import accord_server.db.models", "Wire schemas are a leaf"),
     ("accord_server/api/v1/tasks.py", "import sqlalchemy", "Routes query nothing themselves"),
     ("accord_server/db/models/tasks.py", "import accord_server.services.tasks", "Layers"),
+    ("accord_server/jobs/imports.py", "import accord_server.db.models", "Jobs hold no domain work"),
+    (
+        "accord_server/jobs/runner.py",
+        "import accord_server.adapters.storage",
+        "Jobs hold no domain",
+    ),
+    ("accord_server/api/deps.py", "import accord_server.api.v1.tasks", "No import cycles"),
     ("accord/_client.py", "import accord_server", "The SDK never imports the server"),
 ]
 
