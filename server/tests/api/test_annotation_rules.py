@@ -89,7 +89,7 @@ def test_an_edit_is_validated_as_strictly_as_a_submit(stack: Stack, factory: Fac
         refused = client.patch(url, json={"result": incomplete})
         assert refused.status_code == 422, refused.text
         errors = refused.json()["details"]["errors"]
-        assert [e["message"] for e in errors] == ['required tool "c" has no region']
+        assert [e["message"] for e in errors] == ['tool "c" is required: answer it']
         assert client.get(url).json()["revision"] == 1
 
 

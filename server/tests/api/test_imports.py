@@ -394,7 +394,7 @@ def test_inline_tasks_report_bad_rows_by_index_and_field(stack: Stack, factory: 
             ("tasks.json", 3, "data"),
         ]
         assert job["message"] == (
-            "nothing imported: 2 error(s); first: tasks.json row 2 priority: "
+            "nothing imported: 2 errors; first: tasks.json row 2 priority: "
             "expected an integer, got string"
         )
         assert _task_count(stack) == 0

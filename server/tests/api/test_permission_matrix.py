@@ -340,6 +340,8 @@ CASES: list[Case] = [
         body=lambda w, c: {"label_schema": TEXT_SCHEMA},
     ),
     Case("media", "GET", "{media}", expect(200, MEMBERS)),
+    Case("thumbnail", "GET", "{media}/thumbnail?size=64", expect(200, MEMBERS)),
+    Case("limits", "GET", "/api/v1/limits", expect(200, ANYONE)),
     Case(
         "media through another project",
         "GET",
@@ -640,6 +642,8 @@ def test_every_route_is_in_the_matrix() -> None:
         path = _route_of(case.path)
         if path in ("{media}", "/api/v1/projects/{elsewhere}/media/{key}"):
             path = "/api/v1/projects/{project_id}/media/{key:path}"
+        if path == "{media}/thumbnail":
+            path = "/api/v1/projects/{project_id}/media/{key:path}/thumbnail"
         for short, long in names.items():
             path = path.replace("{" + short + "}", "{" + long + "}")
         covered.add((case.method, path))

@@ -7,9 +7,9 @@ import pytest
 
 from accord_server.services import annotations as annotation_service
 from accord_server.services import projects, tasks
-from accord_server.services.annotation_results import MediaInfo
 from accord_server.services.annotations import media_info
 from accord_server.services.errors import Invalid
+from accord_server.services.results import MediaInfo
 from scenarios import box
 from support import Factory, Stack
 

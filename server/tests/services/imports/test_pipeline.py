@@ -141,7 +141,7 @@ def test_bad_rows_fail_the_import_with_the_report(stack: Stack, factory: Factory
         ("t.jsonl", 2, "priority"),
         ("t.jsonl", 3, None),
     ]
-    assert job.message.startswith("nothing imported: 2 error(s); first: t.jsonl row 2 priority")
+    assert job.message.startswith("nothing imported: 2 errors; first: t.jsonl row 2 priority")
     assert job.counts["tasks"] == 0 and recorder.reports == []
     assert _images(stack, project["id"]) == []
 
