@@ -39,9 +39,3 @@ export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: join(SHOTS, `${name}.png`) });
 }
-
-/** A browser and one page in it, for a spec that drives a single person. */
-export async function launch(): Promise<{ browser: Browser; page: Page }> {
-  const browser = await launchBrowser();
-  return { browser, page: await newPage(browser) };
-}

@@ -5,17 +5,11 @@
  * submits), a submit with a region does not; a skip asks too.
  */
 
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AVAILABLE, launch } from './browser';
-import { apiAs, createProject, login, objectCount, openAnnotate, openTaskId, stageTransform, uploadFiles, type Api } from './helpers';
+import { describe, expect } from 'vitest';
+import { AVAILABLE } from './browser';
+import { it, createProject, login, objectCount, openAnnotate, openTaskId, stageTransform, uploadFiles } from './helpers';
 import { makePng } from './png';
-import { startServer, type TestServer } from './server';
 
-let server: TestServer;
-let browser: Browser;
-let page: Page;
-let api: Api;
 
 const HOTKEYS = `media: image
 tools:
@@ -28,20 +22,8 @@ tools:
 `;
 const TEXT = 'media: text\ntools:\n  - name: entities\n    type: span\n    labels: [PER]\n';
 
-beforeAll(async () => {
-  if (!AVAILABLE) return;
-  server = await startServer();
-  api = apiAs(server);
-  ({ browser, page } = await launch());
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
 describe.skipIf(!AVAILABLE)('offers, hotkeys and empty submits', () => {
-  it('offers no Annotate for a medium without a browser view', async () => {
+  it('offers no Annotate for a medium without a browser view', async ({ server, api, page }) => {
     await createProject(api, 'Reviews to tag', TEXT);
     await login(page, server.url, server.email, server.password);
     const row = page.getByTestId('projects').getByRole('row').filter({ hasText: 'Reviews to tag' });
@@ -51,7 +33,7 @@ describe.skipIf(!AVAILABLE)('offers, hotkeys and empty submits', () => {
     expect(await image.getByRole('link', { name: 'Annotate' }).count()).toBe(1);
   });
 
-  it('picks labels by the schema hotkeys and asks before an empty submit', async () => {
+  it('picks labels by the schema hotkeys and asks before an empty submit', async ({ server, api, page }) => {
     const pid = await createProject(api, 'Hotkeys', HOTKEYS, { overlap: 1 });
     await uploadFiles(server, pid, [
       { name: 'a.png', data: makePng(320, 240, [200, 80, 80]) },
@@ -96,7 +78,7 @@ describe.skipIf(!AVAILABLE)('offers, hotkeys and empty submits', () => {
     expect(empty.json[0]?.result).toEqual([]);
   });
 
-  it('asks before a skip: Esc keeps the task, Enter skips it', async () => {
+  it('asks before a skip: Esc keeps the task, Enter skips it', async ({ server, api, page }) => {
     const pid = await createProject(api, 'Skipping', HOTKEYS);
     await uploadFiles(server, pid, [{ name: 'c.png', data: makePng(320, 240, [80, 80, 200]) }]);
     await openAnnotate(page, server.url, pid);

@@ -4,33 +4,15 @@
  * address says the role cannot use it instead of loading forever; a manager still sees them all.
  */
 
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AVAILABLE, launch } from './browser';
-import { apiAs, createProject, login, type Api } from './helpers';
-import { startServer, type TestServer } from './server';
+import { describe, expect } from 'vitest';
+import { AVAILABLE } from './browser';
+import { it, createProject, login } from './helpers';
 
-let server: TestServer;
-let browser: Browser;
-let page: Page;
-let api: Api;
 
 const SCHEMA = 'media: image\ntools:\n  - name: objects\n    type: bbox\n    labels: [thing]\n';
 
-beforeAll(async () => {
-  if (!AVAILABLE) return;
-  server = await startServer();
-  api = apiAs(server);
-  ({ browser, page } = await launch());
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
-
 describe.skipIf(!AVAILABLE)('screens by role', () => {
-  it('shows an annotator only what an annotator may do', async () => {
+  it('shows an annotator only what an annotator may do', async ({ server, api, page }) => {
     const pid = await createProject(api, 'Roles', SCHEMA);
     const project = (await api<{ organization_id: number }>('GET', `/api/v1/projects/${pid}`)).json;
     const email = 'just.annotating@accord.test';
@@ -58,7 +40,7 @@ describe.skipIf(!AVAILABLE)('screens by role', () => {
     expect(await page.getByText('Loading…').count()).toBe(0);
   });
 
-  it('shows a manager every tab', async ({ skip }) => {
+  it('shows a manager every tab', async ({ server, api, browser, skip }) => {
     if (!server) skip();
     const ctx = await browser.newContext();
     const admin = await ctx.newPage();

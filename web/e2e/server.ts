@@ -30,7 +30,8 @@ function freePort(): Promise<number> {
 }
 
 /** `accord-server demo` into a new temp dir, then `serve` on a free port (serves web/dist). */
-export async function startServer(): Promise<TestServer> {
+/** A fresh server with the demo; `env` adds settings for this server only (e.g. a limit). */
+export async function startServer(env: Record<string, string> = {}): Promise<TestServer> {
   const bin = process.env['ACCORD_SERVER'] ?? resolve(import.meta.dirname, '../../.venv/bin/accord-server');
   const dataDir = mkdtempSync(join(tmpdir(), 'accord-e2e-'));
   const demo = await run(bin, ['demo', '--data-dir', dataDir], { env: { ...process.env } });
@@ -39,7 +40,7 @@ export async function startServer(): Promise<TestServer> {
   if (!m || !t) throw new Error(`demo printed no login:\n${demo.stdout}\n${demo.stderr}`);
   const port = await freePort();
   const child: ChildProcess = spawn(bin, ['serve', '--port', String(port)], {
-    env: { ...process.env, ACCORD_DATA_DIR: dataDir },
+    env: { ...process.env, ...env, ACCORD_DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let log = '';

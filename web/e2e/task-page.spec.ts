@@ -5,32 +5,15 @@
  * shows a thumbnail, the annotators' names, the batch name, and filters by a name or an email.
  */
 
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AVAILABLE, launch, shot } from './browser';
-import { apiAs, createProject, login, uploadFiles, type Api } from './helpers';
+import type { Page } from 'playwright-core';
+import { describe, expect } from 'vitest';
+import { AVAILABLE, shot } from './browser';
+import { it, apiAs, createProject, login, uploadFiles, type Api } from './helpers';
 import { makePng } from './png';
-import { startServer, type TestServer } from './server';
 
-let server: TestServer;
-let browser: Browser;
-let page: Page;
-let api: Api;
 
 const SCHEMA = 'media: image\ntools:\n  - name: objects\n    type: bbox\n    labels: [car, person]\n';
 const box = (id: string, label: string, x: number) => ({ id, type: 'bbox', tool: 'objects', label, geometry: { x, y: 30, width: 60, height: 50 } });
-
-beforeAll(async () => {
-  if (!AVAILABLE) return;
-  server = await startServer();
-  api = apiAs(server);
-  ({ browser, page } = await launch());
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
 
 /** Take the next task as `who` and submit `result`; returns the annotation's id. */
 async function annotate(who: Api, pid: number, result: unknown[]): Promise<{ id: number; task: number }> {
@@ -51,7 +34,7 @@ const inkedPixels = (p: Page) =>
   });
 
 describe.skipIf(!AVAILABLE)('the task page and the data manager', () => {
-  it('draws every annotator on the image, names them, lists revisions; the table shows thumbnails and names', async () => {
+  it('draws every annotator on the image, names them, lists revisions; the table shows thumbnails and names', async ({ server, api, page }) => {
     const pid = await createProject(api, 'Review me', SCHEMA, { overlap: 2 });
     await uploadFiles(server, pid, [{ name: 'street.png', data: makePng(320, 200, [90, 140, 200]) }]);
     const project = (await api<{ organization_id: number }>('GET', `/api/v1/projects/${pid}`)).json;

@@ -3,34 +3,20 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AVAILABLE, launch } from './browser';
-import { apiAs, createProject, login } from './helpers';
-import { startServer, type TestServer } from './server';
+import { describe, expect } from 'vitest';
+import { AVAILABLE } from './browser';
+import { apiAs, createProject, it, login } from './helpers';
+import { startServer } from './server';
 
-let server: TestServer;
-let browser: Browser;
-let page: Page;
-
-beforeAll(async () => {
-  if (!AVAILABLE) return;
-  process.env['ACCORD_MAX_UPLOAD_BYTES'] = '1024'; // this spec's server only
-  try {
-    server = await startServer();
-  } finally {
-    delete process.env['ACCORD_MAX_UPLOAD_BYTES'];
-  }
-  ({ browser, page } = await launch());
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
+/** This file's own server, whose upload limit is 1 KiB. */
+const withLimit = it.extend('limited', { scope: 'file' }, async ({}, { onCleanup }) => {
+  const server = await startServer({ ACCORD_MAX_UPLOAD_BYTES: '1024' });
+  onCleanup(() => server.stop());
+  return server;
 });
 
 describe.skipIf(!AVAILABLE)('Upload limit', () => {
-  it('names the file too large with its size and the limit, and sends nothing', async () => {
+  withLimit('names the file too large with its size and the limit, and sends nothing', async ({ limited: server, page }) => {
     const api = apiAs(server);
     const schema = 'media: image\ntools:\n  - {name: objects, type: bbox, labels: [car]}\n';
     const projectId = await createProject(api, 'Limits', schema);
