@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
@@ -52,15 +53,25 @@ class WriterLock:
         self._fd: int | None = None
         self._owner: int | None = None
         self._depth = 0
+        self._waiters: list[Callable[[], None]] = []
+        self._waiters_lock = threading.Lock()
 
     def acquire(self, *, blocking: bool = True) -> bool:
         """Take the write lock (waiting for it unless ``blocking`` is false); True if taken."""
+        return self._take(blocking) == "taken"
+
+    def try_acquire(self) -> Literal["taken", "thread", "process"]:
+        """Take the lock if free at once; else say who holds it: a thread of this process (its
+        release calls ``notify`` callbacks) or another process."""
+        return self._take(False)
+
+    def _take(self, blocking: bool) -> Literal["taken", "thread", "process"]:
         me = threading.get_ident()
         if self._owner == me:
             self._depth += 1
-            return True
+            return "taken"
         if not self._thread_lock.acquire(blocking):
-            return False
+            return "thread"
         try:
             if self._path is not None:
                 if self._fd is None:
@@ -68,12 +79,30 @@ class WriterLock:
                 fcntl.flock(self._fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
         except BlockingIOError:
             self._thread_lock.release()
-            return False
+            return "process"
         except BaseException:
             self._thread_lock.release()
             raise
         self._owner, self._depth = me, 1
-        return True
+        return "taken"
+
+    def held_in_process(self) -> bool:
+        """Whether a thread of this process holds the lock (its release will call ``notify``
+        callbacks), as opposed to another process or nobody."""
+        return self._thread_lock.locked()
+
+    def notify(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call ``callback`` (from the releasing thread) the next time a holder in this process
+        lets go; returns a function that cancels it. Register first, then try to take the
+        lock: a release in between still calls it, so no wake-up is lost."""
+        with self._waiters_lock:
+            self._waiters.append(callback)
+
+        def cancel() -> None:
+            with self._waiters_lock, contextlib.suppress(ValueError):
+                self._waiters.remove(callback)
+
+        return cancel
 
     def held_here(self) -> bool:
         """Whether the calling thread holds the lock (e.g. is inside a write transaction)."""
@@ -90,6 +119,12 @@ class WriterLock:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
             self._thread_lock.release()
+            if self._waiters:  # a waiter added after this check finds the lock free, or its
+                # next holder's release calls it
+                with self._waiters_lock:
+                    waiters, self._waiters = self._waiters, []
+                for callback in waiters:
+                    callback()
 
 
 def _install_sqlite_writer(engine: Engine, lock: WriterLock) -> None:
