@@ -6,6 +6,7 @@ import pytest
 
 from accord_server.db.models import Job
 from accord_server.jobs.base import Cancelled, checkpoint_for, progress_for
+from accord_server.schemas.enums import JobKind
 from accord_server.services import jobs as job_service
 from support import Factory, Stack
 
@@ -14,7 +15,11 @@ def _job(stack: Stack, factory: Factory) -> int:
     owner = factory.owner()
     with stack.runtime.db.transaction() as session:
         job = job_service.create_job(
-            session, organization_id=owner.organization_id, kind="import", params={}, user=None
+            session,
+            organization_id=owner.organization_id,
+            kind=JobKind.IMPORT,
+            params={},
+            user=None,
         )
         return job.id
 

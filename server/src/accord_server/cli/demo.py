@@ -16,6 +16,7 @@ from accord_server.app import make_runtime
 from accord_server.db.migrate import upgrade
 from accord_server.db.models import Membership, Organization, Project
 from accord_server.jobs.runner import run_job
+from accord_server.schemas.enums import JobKind
 from accord_server.services import accounts, jobs, projects, sessions
 from accord_server.settings import Settings
 
@@ -133,7 +134,7 @@ def create_demo(settings: Settings, *, images: int = 24) -> DemoInfo:
             job = jobs.create_job(
                 session,
                 organization_id=org.id,
-                kind="import",
+                kind=JobKind.IMPORT,
                 params={"files": files, "total_files": len(files)},
                 user=user,
                 project_id=project.id,
@@ -154,7 +155,7 @@ def create_demo(settings: Settings, *, images: int = 24) -> DemoInfo:
             job = jobs.create_job(
                 session,
                 organization_id=org.id,
-                kind="import",
+                kind=JobKind.IMPORT,
                 params={
                     "files": [{"name": "news.jsonl", "key": key, "size": len(blob)}],
                     "total_files": 1,

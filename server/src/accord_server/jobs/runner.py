@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from accord_server.jobs.imports import run_import
 from accord_server.runtime import Runtime
+from accord_server.schemas.enums import JobKind, JobState
 from accord_server.services import jobs as job_service
 from accord_server.services.errors import AccordError
 from accord_server.services.jobs import Cancelled
@@ -15,7 +16,7 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 
-HANDLERS: dict[str, Callable[[Runtime, int], None]] = {"import": run_import}
+HANDLERS: dict[str, Callable[[Runtime, int], None]] = {JobKind.IMPORT: run_import}
 """The job function of each job kind."""
 
 
@@ -34,10 +35,14 @@ def run_job(runtime: Runtime, job_id: int) -> None:
         handler(runtime, job_id)
     except Cancelled:
         with db.transaction() as session:
-            job_service.finish_job(session, job_id=job_id, state="cancelled", message="cancelled")
+            job_service.finish_job(
+                session, job_id=job_id, state=JobState.CANCELLED, message="cancelled"
+            )
     except AccordError as exc:
         with db.transaction() as session:
-            job_service.finish_job(session, job_id=job_id, state="failed", message=exc.message)
+            job_service.finish_job(
+                session, job_id=job_id, state=JobState.FAILED, message=exc.message
+            )
     except Exception as exc:
         log.exception("job %s failed (attempt %s)", job_id, attempts)
         with db.transaction() as session:
@@ -45,7 +50,7 @@ def run_job(runtime: Runtime, job_id: int) -> None:
                 job_service.finish_job(
                     session,
                     job_id=job_id,
-                    state="failed",
+                    state=JobState.FAILED,
                     message=f"internal error: {type(exc).__name__}: {exc}",
                 )
                 return

@@ -11,14 +11,14 @@ from sqlalchemy.orm import Session
 
 from accord_server.db.base import utcnow
 from accord_server.db.models import Job, Membership, User
-from accord_server.schemas.enums import EventKind, JobState
+from accord_server.schemas.enums import EventKind, JobKind, JobState
 from accord_server.services.errors import Conflict, NotFound
 from accord_server.services.events import record
 from accord_server.services.permissions import Action, can
 
 FINISHED = (JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED)
 MAX_ERRORS_KEPT = 1000
-FINISHED_EVENTS = {"import": EventKind.IMPORT_FINISHED}
+FINISHED_EVENTS: dict[str, EventKind] = {JobKind.IMPORT: EventKind.IMPORT_FINISHED}
 """The event a job of each kind records when it ends, however it ends."""
 
 Progress = Callable[[float, str, dict[str, Any]], None]
@@ -38,7 +38,7 @@ def create_job(
     session: Session,
     *,
     organization_id: int,
-    kind: str,
+    kind: JobKind,
     params: dict[str, Any],
     user: User | None,
     project_id: int | None = None,
@@ -48,7 +48,7 @@ def create_job(
         organization_id=organization_id,
         project_id=project_id,
         kind=kind,
-        state="queued",
+        state=JobState.QUEUED,
         params=params,
         counts={},
         errors=[],
@@ -79,7 +79,7 @@ def request_cancel(session: Session, *, job: Job) -> Job:
     if job.state in FINISHED:
         raise Conflict(f"job {job.id} already {job.state}", details={"state": job.state})
     job.cancel_requested = True
-    if job.state == "queued":
+    if job.state == JobState.QUEUED:
         job.state = "cancelled"
         job.finished_at = utcnow()
         job.message = "cancelled before it started"
@@ -122,7 +122,7 @@ def start_job(session: Session, *, job_id: int) -> Job | None:
         _record_finished(session, job)
         session.flush()
         return None
-    job.state = "running"
+    job.state = JobState.RUNNING
     job.started_at = job.started_at or now
     job.heartbeat_at = now
     job.counts = {**(job.counts or {}), "attempts": int((job.counts or {}).get("attempts", 0)) + 1}
@@ -153,7 +153,7 @@ def finish_job(
     session: Session,
     *,
     job_id: int,
-    state: str,
+    state: JobState,
     message: str = "",
     counts: dict[str, Any] | None = None,
     errors: list[dict[str, Any]] | None = None,
@@ -166,7 +166,7 @@ def finish_job(
         "finished_at": utcnow(),
         "heartbeat_at": utcnow(),
     }
-    if state == "succeeded":
+    if state == JobState.SUCCEEDED:
         values["progress"] = 1.0
     if counts is not None:
         values["counts"] = counts
@@ -182,8 +182,10 @@ def stale_running_jobs(session: Session, *, older_than: timedelta) -> list[int]:
     """Running jobs whose worker stopped reporting (killed mid-job): ids to run again."""
     limit: datetime = utcnow() - older_than
     ids = list(
-        session.scalars(select(Job.id).where(Job.state == "running", Job.heartbeat_at < limit))
+        session.scalars(
+            select(Job.id).where(Job.state == JobState.RUNNING, Job.heartbeat_at < limit)
+        )
     )
     if ids:
-        session.execute(update(Job).where(Job.id.in_(ids)).values(state="queued"))
+        session.execute(update(Job).where(Job.id.in_(ids)).values(state=JobState.QUEUED))
     return ids

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from accord_server import wording
 from accord_server.adapters.storage import Storage
 from accord_server.db.models import Job, Project
+from accord_server.schemas.enums import JobState
 from accord_server.services import jobs as job_service
 from accord_server.services.errors import Invalid
 from accord_server.services.imports.reading import ImportLimits, Plan, read_sources
@@ -116,7 +117,7 @@ def finish_import(
         job_service.finish_job(
             session,
             job_id=job_id,
-            state="succeeded",
+            state=JobState.SUCCEEDED,
             counts=written,
             errors=plan.errors,
             message=message,
@@ -125,7 +126,7 @@ def finish_import(
         job_service.finish_job(
             session,
             job_id=job_id,
-            state="failed",
+            state=JobState.FAILED,
             counts=plan.counts(tasks=0),
             errors=plan.errors,
             message=f"nothing imported: {wording.count(plan.error_count, 'error')}; "
@@ -135,7 +136,7 @@ def finish_import(
         job_service.finish_job(
             session,
             job_id=job_id,
-            state="failed",
+            state=JobState.FAILED,
             counts=plan.counts(tasks=0),
             message="nothing to import: no tasks or media files found",
         )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from accord_server.adapters.storage import SourcePathError, Storage, safe_relative_path
 from accord_server.db.models import Job, Membership, Project, User
+from accord_server.schemas.enums import JobKind
 from accord_server.services import jobs
 from accord_server.services.errors import Invalid
 from accord_server.services.permissions import Action, authorize
@@ -88,7 +89,7 @@ def create_import_job(
     return jobs.create_job(
         session,
         organization_id=project.organization_id,
-        kind="import",
+        kind=JobKind.IMPORT,
         params=params,
         user=user,
         project_id=project.id,
