@@ -245,3 +245,69 @@ def test_result_label_keys() -> None:
         ("tags", "rain"),
     }
     assert result_label_keys([{"id": "x"}, {"tool": 3, "label": "a"}]) == set()
+
+
+# --- bounds: a schema, and the work of checking it, stay small (issue 13, finding 6) -------------
+
+
+def fan_out_yaml(labels: int, tools: int) -> str:
+    """The attack as found: one list of labels under an anchor, referenced by every tool."""
+    names = ", ".join(f"l{i}" for i in range(labels))
+    lines = ["media: image", "tools:", f"  - {{name: t0, type: bbox, labels: &labels [{names}]}}"]
+    lines += [f"  - {{name: t{i}, type: bbox, labels: *labels}}" for i in range(1, tools)]
+    return "\n".join(lines) + "\n"
+
+
+def test_yaml_aliases_are_refused_with_their_line() -> None:
+    text = fan_out_yaml(1000, 3000)  # 126 KiB that expanded to 3,000,000 labels
+    assert len(text) < 150_000
+    error = invalid(text).details["errors"][0]
+    assert "aliases (*labels) are not allowed" in error["message"]
+    assert error["line"] == 4  # the first tool that uses it
+
+
+def test_an_anchor_without_alias_is_harmless() -> None:
+    schema = parse_label_schema("media: image\ntools:\n  - &t {name: o, type: bbox, labels: [a]}\n")
+    assert schema.tools[0].name == "o"
+
+
+def test_list_bounds_name_the_field_and_the_limit() -> None:
+    many_tools = {
+        "media": "image",
+        "tools": [{"name": f"t{i}", "type": "bbox", "labels": ["a"]} for i in range(101)],
+    }
+    error = invalid(many_tools).details["errors"][0]
+    assert error["path"] == "tools" and "at most 100" in error["message"]
+    many_labels = {
+        "media": "image",
+        "tools": [{"name": "t", "type": "bbox", "labels": [f"l{i}" for i in range(1001)]}],
+    }
+    error = invalid(many_labels).details["errors"][0]
+    assert error["path"] == "tools[0].labels" and "at most 1000" in error["message"]
+    # Each tool within bounds, all of them together not.
+    in_all = {
+        "media": "image",
+        "tools": [
+            {"name": f"t{t}", "type": "bbox", "labels": [f"l{i}" for i in range(1000)]}
+            for t in range(6)
+        ],
+    }
+    error = invalid(in_all).details["errors"][0]
+    assert error["path"] == "tools"
+    assert error["message"] == "6000 labels and choices in all; at most 5000 are allowed"
+
+
+def test_schema_text_size_is_bounded() -> None:
+    text = "media: image\n" + "# padding\n" * 30_000 + "tools: [{name: o, type: bbox, labels: [a]}]"
+    assert "at most 262,144" in invalid(text).message
+
+
+def test_the_error_list_is_bounded() -> None:
+    # 100 tools, each with a bad name and a duplicate label: 200 problems.
+    schema = {
+        "media": "image",
+        "tools": [{"name": f"{i}bad", "type": "bbox", "labels": ["a", "a"]} for i in range(100)],
+    }
+    errors = invalid(schema).details["errors"]
+    assert len(errors) == 51
+    assert errors[-1] == {"path": "", "message": "and 150 more problems not listed"}

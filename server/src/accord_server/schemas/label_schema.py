@@ -29,7 +29,20 @@ TOOL_MEDIA: dict[str, frozenset[str]] = {
 _TOOL_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6}|[0-9a-fA-F]{8})$")
 
-NonEmptyStr = Annotated[str, Field(min_length=1)]
+# Bounds that keep a schema, and the work of checking one, small whatever is sent (any user
+# may ask for a check): a real schema is far inside each of them.
+MAX_SCHEMA_CHARS = 256 * 1024
+MAX_TOOLS = 100
+MAX_LABELS_PER_TOOL = 1000
+MAX_LABELS = 5000
+"""Labels and choices of all tools together."""
+MAX_ATTRIBUTES = 50
+MAX_CHOICES = 1000
+MAX_KEYPOINTS = 200
+MAX_SKELETON = 1000
+MAX_NAME_CHARS = 200
+
+NonEmptyStr = Annotated[str, Field(min_length=1, max_length=MAX_NAME_CHARS)]
 FiniteFloat = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 
 
@@ -74,7 +87,7 @@ class AttributeSpec(_Strict):
 
     name: NonEmptyStr
     type: AttributeType
-    choices: list[NonEmptyStr] | None = None
+    choices: Annotated[list[NonEmptyStr], Field(max_length=MAX_CHOICES)] | None = None
     min: FiniteFloat | None = None
     max: FiniteFloat | None = None
 
@@ -135,7 +148,7 @@ class LabelSpec(_Strict):
     name: NonEmptyStr
     color: str | None = None
     hotkey: Annotated[str, Field(min_length=1, max_length=16)] | None = None
-    attributes: list[AttributeSpec] = Field(default_factory=list)
+    attributes: list[AttributeSpec] = Field(default_factory=list, max_length=MAX_ATTRIBUTES)
 
     @field_validator("color")
     @classmethod
@@ -160,7 +173,7 @@ class LabelSpec(_Strict):
 
 
 class _Tool(_Strict):
-    name: str
+    name: Annotated[str, Field(max_length=MAX_NAME_CHARS)]
     # A submit (not a draft) must use a required tool: at least one region of a region tool,
     # an answer to a classification or text tool.
     required: bool = False
@@ -177,7 +190,7 @@ class _Tool(_Strict):
 
 
 class _LabeledTool(_Tool):
-    labels: list[LabelSpec]
+    labels: Annotated[list[LabelSpec], Field(max_length=MAX_LABELS_PER_TOOL)]
 
     @field_validator("labels", mode="before")
     @classmethod
@@ -229,8 +242,10 @@ class KeypointsTool(_LabeledTool):
     """A fixed list of named keypoints per instance, with an optional skeleton."""
 
     type: Literal["keypoints"]
-    keypoints: list[NonEmptyStr]
-    skeleton: list[tuple[NonEmptyStr, NonEmptyStr]] = Field(default_factory=list)
+    keypoints: Annotated[list[NonEmptyStr], Field(max_length=MAX_KEYPOINTS)]
+    skeleton: list[tuple[NonEmptyStr, NonEmptyStr]] = Field(
+        default_factory=list, max_length=MAX_SKELETON
+    )
 
     @field_validator("keypoints")
     @classmethod
@@ -296,7 +311,7 @@ class ClassificationTool(_Tool):
     """A question about the whole item with fixed choices."""
 
     type: Literal["classification"]
-    choices: list[NonEmptyStr]
+    choices: Annotated[list[NonEmptyStr], Field(max_length=MAX_CHOICES)]
     multiple: bool = False
 
     @field_validator("choices")
@@ -328,7 +343,7 @@ class LabelSchema(_Strict):
     """A project's label schema: what media it annotates and with which tools."""
 
     media: MediaKind
-    tools: list[Tool]
+    tools: Annotated[list[Tool], Field(max_length=MAX_TOOLS)]
 
     @field_validator("tools")
     @classmethod
@@ -373,6 +388,17 @@ class LabelSchema(_Strict):
                         "a relation tool needs a span or geometric tool whose regions it links",
                     )
                 )
+        labels = sum(len(_label_names(tool)) for tool in self.tools)
+        if labels > MAX_LABELS:
+            problems.append(
+                _problem(
+                    ("tools",),
+                    "too_many_labels",
+                    "{count} labels and choices in all; at most {limit} are allowed",
+                    count=labels,
+                    limit=MAX_LABELS,
+                )
+            )
         _raise_problems(type(self).__name__, problems)
         return self
 
@@ -385,9 +411,12 @@ class LabelSchema(_Strict):
 
     def label_names(self, tool_name: str) -> list[str]:
         """Label names of a tool (choices for a classification, none for text)."""
-        tool = self.tool(tool_name)
-        if isinstance(tool, ClassificationTool):
-            return list(tool.choices)
-        if isinstance(tool, TextTool):
-            return []
-        return [lab.name for lab in tool.labels]
+        return _label_names(self.tool(tool_name))
+
+
+def _label_names(tool: AnyTool) -> list[str]:
+    if isinstance(tool, ClassificationTool):
+        return list(tool.choices)
+    if isinstance(tool, TextTool):
+        return []
+    return [lab.name for lab in tool.labels]

@@ -10,7 +10,7 @@ import yaml
 from pydantic import ValidationError
 
 from accord_server.schemas.enums import ToolType
-from accord_server.schemas.label_schema import LabelSchema
+from accord_server.schemas.label_schema import MAX_SCHEMA_CHARS, LabelSchema
 from accord_server.services.errors import Invalid, field_error
 from accord_server.services.formats.label_studio_config import (
     looks_like_label_studio,
@@ -21,6 +21,27 @@ __all__ = ["parse_label_schema", "result_label_keys", "schema_label_keys"]
 
 Json = dict[str, Any]
 Loc = tuple[str | int, ...]
+
+MAX_ERRORS = 50
+"""Errors reported for one schema; the rest are counted in a last entry."""
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML without aliases: ``*name`` repeats a node without repeating its text, so a 126 KiB
+    schema fanned out to 3,000,000 labels (minutes of checking, a 91 MiB error list). A schema
+    writes its lists out instead."""
+
+    def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event: yaml.AliasEvent = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"aliases (*{event.anchor}) are not allowed in a label schema; "
+                "write the repeated part out",
+                event.start_mark if isinstance(event.start_mark, yaml.Mark) else None,
+            )
+        return super().compose_node(parent, index)
 
 
 # --- label schemas ---------------------------------------------------------------------------
@@ -35,6 +56,9 @@ def parse_label_schema(source: str | bytes | dict[str, Any]) -> LabelSchema:
             source = source.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise _invalid([field_error("", f"schema is not valid UTF-8 ({exc.reason})")]) from exc
+    if isinstance(source, str) and len(source) > MAX_SCHEMA_CHARS:
+        message = f"schema is {len(source):,} characters long; at most {MAX_SCHEMA_CHARS:,}"
+        raise _invalid([field_error("", message)])
     if isinstance(source, str) and looks_like_label_studio(source):
         data: object = schema_from_label_studio(source)
     elif isinstance(source, str):
@@ -48,7 +72,11 @@ def parse_label_schema(source: str | bytes | dict[str, Any]) -> LabelSchema:
         return LabelSchema.model_validate(data)
     except ValidationError as exc:
         lines = _yaml_lines(text) if text is not None else None
-        errors = [_schema_error(err, data, lines) for err in exc.errors(include_url=False)]
+        found = exc.errors(include_url=False)
+        errors = [_schema_error(err, data, lines) for err in found[:MAX_ERRORS]]
+        if len(found) > MAX_ERRORS:
+            more = len(found) - MAX_ERRORS
+            errors.append(field_error("", f"and {more:,} more problems not listed"))
         raise _invalid(errors) from exc
 
 
@@ -61,7 +89,7 @@ def _load_text(text: str) -> object:
             error = field_error("", f"invalid JSON at {where}: {exc.msg}", line=exc.lineno)
             raise _invalid([error]) from exc
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_Loader)  # a SafeLoader that refuses aliases
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "syntax error"
@@ -80,7 +108,7 @@ def _yaml_lines(text: str) -> yaml.Node | None:
     if text.lstrip().startswith("{"):
         text = text.replace("\t", " ")
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError:
         return None
 
