@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 export ACCORD_DATA_DIR ?= $(CURDIR)/accord-data
 
-.PHONY: setup run test lint openapi screenshots clean
+.PHONY: setup run test lint audit openapi screenshots clean
 
 $(VENV)/.installed: server/pyproject.toml sdk/pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,14 +37,21 @@ test: setup
 ## lint: ruff, mypy, the server's layer contracts (import-linter) and generated-client drift
 lint: setup
 	cd server && ../$(VENV)/bin/lint-imports --no-cache
-	$(VENV)/bin/ruff check server sdk bench
-	$(VENV)/bin/ruff format --check server sdk bench
+	$(VENV)/bin/ruff check server sdk bench tools
+	$(VENV)/bin/ruff format --check server sdk bench tools
 	cd server && ../$(VENV)/bin/mypy src
 	cd sdk && ../$(VENV)/bin/mypy src tests
 	@if [ -f web/package.json ]; then cd web && npx openapi-typescript ../openapi.json \
 		--default-non-nullable false -o /tmp/accord-schema.d.ts >/dev/null && \
 		diff -q src/api/schema.d.ts /tmp/accord-schema.d.ts >/dev/null || \
 		{ echo "web/src/api/schema.d.ts is stale: run 'cd web && npm run gen:api'"; exit 1; }; fi
+
+## audit: known vulnerabilities in the Python and npm dependencies; says which it could NOT check
+## (exit 1 vulnerable, 3 not everything checked: e.g. no route to the advisory databases)
+audit: setup
+	test -x .audit-venv/bin/pip-audit || { $(PYTHON) -m venv .audit-venv && \
+		.audit-venv/bin/pip install --quiet -r tools/audit-requirements.txt; }
+	$(PY) tools/audit.py
 
 ## screenshots: refresh docs/screenshots from the browser smoke test
 screenshots: setup
