@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from huey import Huey
 
@@ -16,6 +16,7 @@ from accord_server import __version__
 from accord_server.api.deps import close_hot_lane
 from accord_server.api.errors import install_error_handlers
 from accord_server.api.limits import BodyLimit
+from accord_server.api.security import DOCS_INIT, DOCS_PAGE, SecurityHeaders
 from accord_server.api.v1 import v1_routes
 from accord_server.jobs.queue import make_huey, register_job_task
 from accord_server.runtime import Runtime
@@ -50,10 +51,13 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         '`{"code", "message", "details"}`.',
         lifespan=lifespan,
         routes=v1_routes(),
+        docs_url=None,  # served below from this server, not from a CDN
+        redoc_url=None,
     )
     app.state.runtime = runtime
     install_error_handlers(app)
     app.add_middleware(BodyLimit, limit=settings.max_json_bytes)
+    app.add_middleware(SecurityHeaders)  # the outermost: on every answer, errors included
 
     @app.get("/api/v1/health", tags=["meta"])
     def health() -> dict[str, Any]:
@@ -65,6 +69,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     web_dir = settings.web_dir or DEFAULT_WEB_DIR
+    _api_docs(app, web_dir / "docs-assets")
     if (web_dir / "index.html").is_file():
         # The app's hashed bundles under /assets, its page at /. A mount at "/" instead would
         # put every API request through a slower routing path (~2 ms each, measured).
@@ -88,3 +93,28 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
             }
 
     return app
+
+
+def _api_docs(app: FastAPI, assets: Path) -> None:
+    """Swagger UI at /docs, its files from the web build (no CDN: works offline)."""
+    if not (assets / "swagger-ui-bundle.js").is_file():
+
+        @app.get("/docs", include_in_schema=False)
+        def no_docs() -> HTMLResponse:
+            return HTMLResponse(
+                "<!doctype html><title>Accord API</title><p>The API docs page comes with the "
+                "web build (<code>make setup</code>). The API itself is described at "
+                '<a href="/openapi.json">/openapi.json</a>.</p>',
+                status_code=404,
+            )
+
+        return
+    app.mount("/docs-assets", StaticFiles(directory=assets), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return HTMLResponse(DOCS_PAGE, headers={"Cache-Control": "no-cache"})
+
+    @app.get("/docs-init.js", include_in_schema=False)
+    def docs_init() -> Response:
+        return Response(DOCS_INIT, media_type="text/javascript")
