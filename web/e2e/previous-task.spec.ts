@@ -63,6 +63,14 @@ describe.skipIf(!AVAILABLE)('going back to a submitted task', () => {
       if (r.method() === 'POST' && r.url().endsWith(`/api/v1/projects/${pid}/next`)) nexts.push(r.url());
     });
 
+    // F1 lists the key as what it now does.
+    await page.keyboard.press('F1');
+    const help = page.getByTestId('shortcut-help');
+    const previousRow = help.getByRole('row').filter({ hasText: 'Previous task' });
+    expect(await previousRow.textContent()).toMatch(/the one you submitted before.*Ctrl\+←/);
+    await page.keyboard.press('Escape');
+    await help.waitFor({ state: 'detached' });
+
     await page.keyboard.press('Control+ArrowLeft');
     const banner = page.getByTestId('editing-submitted');
     await banner.waitFor();
