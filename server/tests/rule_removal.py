@@ -317,10 +317,18 @@ RULES = [
     Rule(
         "project annotations: annotators see their own",
         "services/annotations.py",
-        "    if not can(membership.role, Action.ANNOTATION_READ_ANY):\n        query = query.where(Annotation.user_id == user.id)",
-        "    if False:\n        query = query.where(Annotation.user_id == user.id)",
+        "    if mine or not can(membership.role, Action.ANNOTATION_READ_ANY):\n        query = query.where(Annotation.user_id == user.id)",
+        "    if mine:\n        query = query.where(Annotation.user_id == user.id)",
         f"{MATRIX} {VISIBILITY}",
         "annotator",
+    ),
+    Rule(
+        "project annotations: mine=true is the caller's own for every role",
+        "services/annotations.py",
+        "    if mine or not can(membership.role, Action.ANNOTATION_READ_ANY):\n        query = query.where(Annotation.user_id == user.id)",
+        "    if not can(membership.role, Action.ANNOTATION_READ_ANY):\n        query = query.where(Annotation.user_id == user.id)",
+        f"{MATRIX} {VISIBILITY}",
+        "manager",
     ),
     Rule(
         "job read: own or manager",

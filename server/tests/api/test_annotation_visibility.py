@@ -150,3 +150,58 @@ def test_project_annotation_list_holds_that_projects_annotations_only(
         ]
         assert _ids(stack, member, f"/api/v1/projects/{other['id']}/annotations") == [elsewhere]
     assert _in_project(stack, first, first.first) == [first.first_annotation]
+
+
+def test_mine_newest_first_is_the_callers_own_submits_latest_first(
+    stack: Stack, factory: Factory
+) -> None:
+    # The workspace's "previous task" walks this list: the caller's own, newest first.
+    scene = two_annotators(stack, factory, blind=False)
+    pid = scene.project_id
+    factory.import_tasks(scene.owner, pid, [{"image": f"more{i}.png"} for i in range(3)])
+    first, second, owner = scene.first, scene.second, scene.owner
+    later = submit(stack, first, lease(stack, first, pid)["task"]["id"], [box()], "first-2")["id"]
+    theirs = submit(stack, second, lease(stack, second, pid)["task"]["id"], [box()], "second-2")
+    owners = submit(stack, owner, lease(stack, owner, pid)["task"]["id"], [box()], "owner-1")["id"]
+    everyone = sorted(
+        [scene.first_annotation, scene.second_annotation, later, theirs["id"], owners]
+    )
+
+    mine = "?mine=true&sort=-id"
+    assert _in_project(stack, scene, first, mine) == [later, scene.first_annotation]
+    assert _in_project(stack, scene, first, "?sort=-id") == [later, scene.first_annotation]
+    assert _in_project(stack, scene, second, mine) == [theirs["id"], scene.second_annotation]
+    # Managers and reviewers see everyone's, unless they ask for their own.
+    assert _in_project(stack, scene, owner, mine) == [owners]
+    assert _in_project(stack, scene, owner, "?sort=-id") == everyone[::-1]
+    assert _in_project(stack, scene, owner, "?mine=true") == [owners]
+    assert _in_project(stack, scene, owner) == everyone
+    assert _in_project(stack, scene, scene.reviewer, mine) == []
+
+    # Pages continue backwards from the cursor.
+    with stack.client(first.token) as client:
+        url = f"/api/v1/projects/{pid}/annotations{mine}&limit=1"
+        page = client.get(url).json()
+        assert [a["id"] for a in page["items"]] == [later]
+        page = client.get(f"{url}&cursor={page['next_cursor']}").json()
+        assert [a["id"] for a in page["items"]] == [scene.first_annotation]
+        assert client.get(f"{url}&cursor={page['next_cursor']}").json()["items"] == []
+        wrong = client.get(f"/api/v1/projects/{pid}/annotations?sort=newest")
+        assert wrong.status_code == 422
+        assert wrong.json()["message"].startswith("sort: ")
+
+        # An annotator edits their own (a revision is recorded), never another's.
+        other = client.patch(f"/api/v1/annotations/{theirs['id']}", json={"result": [box()]})
+        assert other.status_code == 404
+        edited = client.patch(
+            f"/api/v1/annotations/{scene.first_annotation}", json={"result": [box("r9", "bike")]}
+        )
+        assert edited.status_code == 200, edited.text
+        assert edited.json()["revision"] == 2
+        revisions = client.get(f"/api/v1/annotations/{scene.first_annotation}/revisions").json()
+        assert [r["result"][0]["label"] for r in revisions] == ["car", "bike"]
+    with stack.client(second.token) as client:
+        unchanged = client.get(f"/api/v1/annotations/{theirs['id']}").json()
+        assert unchanged["revision"] == 1 and unchanged["result"] == theirs["result"]
+    # An edit does not move an annotation in the list: the order is the submits'.
+    assert _in_project(stack, scene, first, mine) == [later, scene.first_annotation]

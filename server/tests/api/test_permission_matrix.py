@@ -223,6 +223,14 @@ def _annotations_seen(w: World, caller: str, response: httpx.Response) -> None:
         assert w.other.user.id in seen, seen
 
 
+def _own_newest_first(w: World, caller: str, response: httpx.Response) -> None:
+    items = response.json()["items"]
+    member = w.caller(caller)
+    assert member is not None
+    assert {a["user_id"] for a in items} <= {member.user.id}, items  # nobody else's, any role
+    assert [a["id"] for a in items] == sorted((a["id"] for a in items), reverse=True)
+
+
 def _new_email(w: World, _: str) -> dict[str, Any]:
     return {"email": f"new{next(w.counter)}@example.com", "role": "annotator", "password": "x" * 10}
 
@@ -490,6 +498,13 @@ CASES: list[Case] = [
         P + "/annotations",
         expect(200, MEMBERS),
         check=_annotations_seen,
+    ),
+    Case(
+        "own project annotations, newest first",
+        "GET",
+        P + "/annotations?mine=true&sort=-id",
+        expect(200, MEMBERS),
+        check=_own_newest_first,
     ),
     Case(
         "get another's annotation",

@@ -70,9 +70,19 @@ def test_project_annotations_show_an_annotator_only_their_own(
     assert _project_annotations(stack, scene, scene.reviewer) == both
     assert _project_annotations(stack, scene, scene.owner) == both
     # Pagination keeps the filter: after the first annotation, the first annotator has none.
-    assert _project_annotations(stack, scene, scene.first, after_id=scene.first_annotation) == []
+    assert _project_annotations(stack, scene, scene.first, cursor=scene.first_annotation) == []
     assert _project_annotations(stack, scene, scene.owner, limit=1) == [scene.first_annotation]
-    assert _project_annotations(stack, scene, scene.owner, after_id=scene.first_annotation) == [
+    assert _project_annotations(stack, scene, scene.owner, cursor=scene.first_annotation) == [
+        scene.second_annotation
+    ]
+    # Newest first, and only the caller's own with ``mine`` (annotators get only theirs anyway).
+    assert _project_annotations(stack, scene, scene.owner, newest_first=True) == both[::-1]
+    assert _project_annotations(
+        stack, scene, scene.owner, newest_first=True, cursor=scene.second_annotation
+    ) == [scene.first_annotation]
+    assert _project_annotations(stack, scene, scene.owner, mine=True) == []
+    assert _project_annotations(stack, scene, scene.reviewer, mine=True) == []
+    assert _project_annotations(stack, scene, scene.second, mine=True, newest_first=True) == [
         scene.second_annotation
     ]
 

@@ -2497,6 +2497,11 @@ export interface operations {
     list_annotations_api_v1_projects__project_id__annotations_get: {
         parameters: {
             query?: {
+                /** @description Only your own annotations (an annotator only ever gets theirs). */
+                mine?: boolean;
+                /** @description `id`: oldest first; `-id`: newest first (e.g. your latest submits). */
+                sort?: "id" | "-id";
+                /** @description `next_cursor` of the previous page, in the same sort. */
                 cursor?: number | null;
                 limit?: number;
             };

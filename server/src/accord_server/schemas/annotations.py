@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
 from accord_server.schemas.common import ClientId, InputModel, ReadModel
+
+AnnotationSort = Literal["id", "-id"]
+"""The order of a project's annotation list: ``id`` oldest first, ``-id`` newest first."""
 
 
 class AnnotationCreate(InputModel):

@@ -400,18 +400,22 @@ def list_project_annotations(
     project: Project,
     membership: Membership,
     user: User,
-    after_id: int | None = None,
+    mine: bool = False,
+    newest_first: bool = False,
+    cursor: int | None = None,
     limit: int = 100,
 ) -> list[Annotation]:
-    """A page of a project's live annotations (only the caller's own for annotators)."""
+    """A page of a project's live annotations (only the caller's own for annotators, and for
+    anyone with ``mine``), by id, oldest or ``newest_first``; ``cursor`` is the last id of the
+    previous page."""
     query = (
         select(Annotation)
         .where(Annotation.project_id == project.id, Annotation.deleted_at.is_(None))
-        .order_by(Annotation.id)
+        .order_by(Annotation.id.desc() if newest_first else Annotation.id)
         .limit(limit)
     )
-    if after_id is not None:
-        query = query.where(Annotation.id > after_id)
-    if not can(membership.role, Action.ANNOTATION_READ_ANY):
+    if cursor is not None:
+        query = query.where(Annotation.id < cursor if newest_first else Annotation.id > cursor)
+    if mine or not can(membership.role, Action.ANNOTATION_READ_ANY):
         query = query.where(Annotation.user_id == user.id)
     return list(session.scalars(query))

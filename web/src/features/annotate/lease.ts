@@ -20,8 +20,60 @@ export interface LeaseApi {
 /** The app's HTTP client as a LeaseApi. */
 export const httpLeaseApi: LeaseApi = { saveDraft, submit: submitAnnotation, skip };
 
+/**
+ * What the shell drives while you annotate: a task under a lease (LeaseFlow) or one you
+ * submitted before, open again for editing (RevisionFlow in revise.ts).
+ */
+export interface WorkFlow {
+  readonly busy: boolean;
+  readonly error: string | null;
+  readonly saveState: string;
+  /** Called after `busy`, `error` or `saveState` changed. */
+  onChange: () => void;
+  /** Called once the work is sent (submitted, skipped, saved). */
+  onDone: () => void;
+  /** The view is ready: start autosaving; `restored` is the draft the session came from. */
+  start(restored: Draft | null): void;
+  changed(): void;
+  saveLocal(): void;
+  pushDraft(): Promise<void>;
+  emptySubmitQuestion(): string | null;
+  submit(reveal?: (regionId: string) => void): Promise<void>;
+  dispose(): void;
+}
+
+/**
+ * The question to ask before sending `session`'s result, or null to send it at once: the schema
+ * has region tools (boxes, polygons, spans…) and the result would carry none of them — only
+ * answers of classification / text tools, or nothing. A schema of answers only never asks.
+ */
+export function emptyResultQuestion(session: AnnotationSession, verb = 'Submit'): string | null {
+  const schema = session.schema;
+  if (!Object.values(schema.palettes).some((p) => p.length > 0)) return null;
+  const answerTools = new Set(schema.answers.map((a) => a.name));
+  if (session.submittable().some((item) => !answerTools.has(item['tool'] as string))) return null;
+  const pending = session.pending().length;
+  const unreviewed = pending ? ` (${pending} unreviewed suggestion${pending === 1 ? ' is' : 's are'} not submitted)` : '';
+  return `${verb} this task with no region${unreviewed}?`;
+}
+
+/**
+ * The message for a refused send of `session`'s result: a 422 naming a region calls `reveal` with
+ * it; a network failure says a retry is safe (`again`: the button to press).
+ */
+export function refusalMessage(e: unknown, session: AnnotationSession, reveal: (regionId: string) => void, again: string): string {
+  if (e instanceof ApiError && e.status === 422) {
+    const first = Array.isArray(e.details['errors']) ? (e.details['errors'][0] as Record<string, unknown> | undefined) : undefined;
+    const region = first?.['region'];
+    if (typeof region === 'string' && session.doc.get(region)) reveal(region);
+    return e.message;
+  }
+  if (e instanceof ApiError && e.status === 0) return `${e.message}. ${again}`;
+  return errorMessage(e);
+}
+
 /** One lease: the task, its assignment and the session being annotated. */
-export class LeaseFlow {
+export class LeaseFlow implements WorkFlow {
   busy = false;
   error: string | null = null;
   saveState = '';
@@ -90,19 +142,9 @@ export class LeaseFlow {
     }
   }
 
-  /**
-   * The question to ask before a submit, or null to submit at once: the schema has region tools
-   * (boxes, polygons, spans…) and the submit would carry none of them — only answers of
-   * classification / text tools, or nothing. A schema of answers only never asks.
-   */
+  /** The question to ask before a submit, or null to submit at once (`emptyResultQuestion`). */
   emptySubmitQuestion(): string | null {
-    const schema = this.session.schema;
-    if (!Object.values(schema.palettes).some((p) => p.length > 0)) return null;
-    const answerTools = new Set(schema.answers.map((a) => a.name));
-    if (this.session.submittable().some((item) => !answerTools.has(item['tool'] as string))) return null;
-    const pending = this.session.pending().length;
-    const unreviewed = pending ? ` (${pending} unreviewed suggestion${pending === 1 ? ' is' : 's are'} not submitted)` : '';
-    return `Submit this task with no region${unreviewed}?`;
+    return emptyResultQuestion(this.session);
   }
 
   /**
@@ -118,16 +160,7 @@ export class LeaseFlow {
       await this.api.submit(this.taskId, { id, result: this.session.submittable(), lead_time: Math.round(this.leadMs() / 100) / 10 });
       this.done();
     } catch (e) {
-      if (e instanceof ApiError && e.status === 422) {
-        this.set({ error: e.message });
-        const first = Array.isArray(e.details['errors']) ? (e.details['errors'][0] as Record<string, unknown> | undefined) : undefined;
-        const region = first?.['region'];
-        if (typeof region === 'string' && this.session.doc.get(region)) reveal(region);
-      } else if (e instanceof ApiError && e.status === 0) {
-        this.set({ error: `${e.message}. Your work is saved in this browser; press Submit again — a retry cannot create a duplicate.` });
-      } else {
-        this.set({ error: errorMessage(e) });
-      }
+      this.set({ error: refusalMessage(e, this.session, reveal, 'Your work is saved in this browser; press Submit again — a retry cannot create a duplicate.') });
     } finally {
       this.set({ busy: false });
     }

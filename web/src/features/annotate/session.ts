@@ -125,6 +125,18 @@ export class AnnotationSession {
     return s;
   }
 
+  /**
+   * A session over a result you submitted, to edit it: model regions in it were accepted when it
+   * was submitted (only reviewed suggestions are), so they stay reviewed and are sent again; no
+   * predictions are added on top.
+   */
+  static fromSubmitted(schema: WorkspaceSchema, result: unknown, objectKinds?: readonly RegionKind[]): AnnotationSession {
+    const s = new AnnotationSession(schema, AnnotationDocument.fromResult(result).list(), objectKinds);
+    for (const r of s.doc.list()) if (r.origin === 'model') s.reviewed.add(r.id);
+    s.predictionsLoaded = true;
+    return s;
+  }
+
   /** The view that draws this session (one at a time). */
   attach(view: AttachedView | null): void {
     this.view = view;

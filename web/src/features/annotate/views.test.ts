@@ -77,7 +77,7 @@ describe('the shell', () => {
     const registry = new ViewRegistry();
     registry.register(fakeText);
     const view = registry.get(project('text').media) as ViewSpec;
-    const { body } = render(Shell, { props: { project: project('text'), lease, view, onnext: () => {} } });
+    const { body } = render(Shell, { props: { project: project('text'), work: { kind: 'lease', lease }, view, onnext: () => {} } });
     expect(body).toContain('data-testid="fake-view"');
     expect(body).toContain('fake text view of task 41');
     expect(body).toContain('data-media="text"');

@@ -12,6 +12,7 @@ from accord_server.schemas.annotations import (
     AnnotationList,
     AnnotationRead,
     AnnotationRevisionRead,
+    AnnotationSort,
     AnnotationUpdate,
 )
 from accord_server.services import annotations as annotation_service
@@ -53,13 +54,29 @@ def list_annotations(
     project_id: int,
     session: SessionDep,
     user: CurrentUser,
-    cursor: int | None = None,
+    mine: Annotated[
+        bool, Query(description="Only your own annotations (an annotator only ever gets theirs).")
+    ] = False,
+    sort: Annotated[
+        AnnotationSort,
+        Query(description="`id`: oldest first; `-id`: newest first (e.g. your latest submits)."),
+    ] = "id",
+    cursor: Annotated[
+        int | None, Query(description="`next_cursor` of the previous page, in the same sort.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AnnotationList:
     """A page of the project's annotations (annotators see only their own)."""
     project, membership = projects.get_project_or_raise(session, project_id=project_id, user=user)
     page = annotation_service.list_project_annotations(
-        session, project=project, membership=membership, user=user, after_id=cursor, limit=limit
+        session,
+        project=project,
+        membership=membership,
+        user=user,
+        mine=mine,
+        newest_first=sort == "-id",
+        cursor=cursor,
+        limit=limit,
     )
     return AnnotationList(
         items=[AnnotationRead.model_validate(a) for a in page],
