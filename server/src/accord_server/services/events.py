@@ -65,6 +65,26 @@ class TaskDeletedPayload(TypedDict):
     count: int
 
 
+class TaskReportedPayload(TypedDict):
+    """task.reported: ``user_id`` reported the task, which left the queue (reporting it again
+    while that report is open records nothing more)."""
+
+    task_id: int
+    report_id: int
+    user_id: int
+    reason: str
+
+
+class TaskReportResolvedPayload(TypedDict):
+    """task.report_resolved: ``resolved_by`` resolved every open report of the task
+    (``report_ids``), which is back in the queue."""
+
+    task_id: int
+    report_ids: list[int]
+    count: int
+    resolved_by: int
+
+
 class ImportFinishedPayload(TypedDict):
     """import.finished: an import job ended (``state``: succeeded, failed or cancelled)."""
 
@@ -88,6 +108,8 @@ Payload = (
     | TaskCreatedPayload
     | TaskCompletedPayload
     | TaskDeletedPayload
+    | TaskReportedPayload
+    | TaskReportResolvedPayload
     | ImportFinishedPayload
     | ProjectPayload
 )
@@ -99,6 +121,8 @@ PAYLOADS: dict[EventKind, type[Any]] = {
     EventKind.TASK_CREATED: TaskCreatedPayload,
     EventKind.TASK_COMPLETED: TaskCompletedPayload,
     EventKind.TASK_DELETED: TaskDeletedPayload,
+    EventKind.TASK_REPORTED: TaskReportedPayload,
+    EventKind.TASK_REPORT_RESOLVED: TaskReportResolvedPayload,
     EventKind.IMPORT_FINISHED: ImportFinishedPayload,
     EventKind.PROJECT_CREATED: ProjectPayload,
     EventKind.PROJECT_UPDATED: ProjectPayload,

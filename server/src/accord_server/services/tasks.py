@@ -50,18 +50,27 @@ def state_filter(state: str, overlap: int) -> ColumnElement[bool]:
     )
 
 
+def reported_filter(reported: bool) -> ColumnElement[bool]:
+    """SQL condition: the task has an open report (True), or none (False)."""
+    return Task.open_reports > 0 if reported else Task.open_reports == 0
+
+
 def list_tasks(
     session: Session,
     *,
     project: Project,
     state: str | None = None,
+    reported: bool | None = None,
     after_id: int | None = None,
     limit: int = 100,
 ) -> list[Task]:
-    """A page of a project's tasks in id order, after ``after_id`` (keyset pagination)."""
+    """A page of a project's tasks in id order, after ``after_id`` (keyset pagination);
+    ``reported``: only tasks with (True) or without (False) an open report."""
     query = select(Task).where(Task.project_id == project.id).order_by(Task.id).limit(limit)
     if state:
         query = query.where(state_filter(state, project.overlap))
+    if reported is not None:
+        query = query.where(reported_filter(reported))
     if after_id is not None:
         query = query.where(Task.id > after_id)
     return list(session.scalars(query))
