@@ -96,9 +96,19 @@ def test_report_list_reported_and_resolve(
     assert (progress.reported_tasks, progress.open_reports) == (1, 1)
     assert [r.note for r in client.tasks.reports(lease.task.id)] == ["404 on the bucket"]
 
+    fixed = client.tasks.update(lease.task.id, data={"image": "https://img.example/ok.jpg"})
+    assert fixed.data == {"image": "https://img.example/ok.jpg"} and fixed.open_reports == 1
     (resolved,) = client.tasks.resolve_reports(lease.task.id, note="re-uploaded")
     assert not resolved.open and resolved.resolution_note == "re-uploaded"
     assert resolved.resolved_by is not None and resolved.resolved_by.id == owner.user.id
     assert client.tasks.resolve_reports(lease.task.id) == []
     assert list(client.tasks.list(project_id, reported=True)) == []
     assert client.tasks.get(lease.task.id).open_reports == 0
+    with client_for(stack, annotator.token) as worker:
+        assert served is not None
+        worker.queue.skip(served.task.id)
+        again = worker.queue.next(project_id)  # back in the queue, for its reporter too
+        assert again is not None and again.task.id == lease.task.id
+        assert again.task.data == {"image": "https://img.example/ok.jpg"}
+        with pytest.raises(Forbidden):
+            worker.tasks.update(lease.task.id, data={})

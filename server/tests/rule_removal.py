@@ -203,6 +203,14 @@ RULES = [
         "reviewer",
     ),
     Rule(
+        "update_task_data authorize",
+        "services/tasks.py",
+        "    authorize(membership.role, Action.TASK_UPDATE)\n    meta, media_key = _media_facts(",
+        "    meta, media_key = _media_facts(",
+        f"{MATRIX} {REPORTS}",
+        "reviewer or fixes_the_data",
+    ),
+    Rule(
         "blind-mode filter",
         "services/tasks.py",
         "    if not can(membership.role, Action.ANNOTATION_READ_ANY) and project.blind:",

@@ -423,6 +423,22 @@ CASES: list[Case] = [
         params=lambda w, c: {"task": w.own_task(c)},
     ),
     Case(
+        "change a task's data",
+        "PATCH",
+        "/api/v1/tasks/{task}",
+        expect(200, MANAGERS, reviewer=403, annotator=404),
+        params=lambda w, c: {"task": w.spare_task()},
+        body=lambda w, c: {"data": {"image": "fixed.png"}},
+    ),
+    Case(
+        "change own task's data",
+        "PATCH",
+        "/api/v1/tasks/{task}",
+        expect(200, MANAGERS),
+        params=lambda w, c: {"task": w.own_task(c)},
+        body=lambda w, c: {"data": {"image": "fixed.png"}},
+    ),
+    Case(
         "delete a task",
         "DELETE",
         "/api/v1/tasks/{task}",

@@ -1,14 +1,16 @@
 """Reports: a reported task leaves the queue for everyone and the reporter's lease ends; the data
 manager and the progress show it; a manager resolves it and the queue hands it out again (to
 the reporter too). Reporting is idempotent per reporter, and only managers and up read or
-resolve reports."""
+resolve reports; a manager may fix the task's data first."""
 
 from __future__ import annotations
 
+import io
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+from PIL import Image
 from sqlalchemy import select, update
 
 from accord_server.db.base import utcnow
@@ -248,3 +250,84 @@ def test_a_report_names_its_reason(stack: Stack, factory: Factory) -> None:
     long = _report(stack, owner, task, note="x" * 2001)
     assert long.status_code == 422 and long.json()["message"].startswith("note")
     assert _task_row(stack, task)[1] == 0
+
+
+def _png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), "green").save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_a_manager_fixes_the_data_of_a_reported_task(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    annotator = factory.member(owner, "annotator")
+    reviewer = factory.member(owner, "reviewer")
+    project = factory.project(owner, overlap=1)
+    pid = project["id"]
+    with stack.client(owner.token) as client:
+        upload = client.post(
+            f"/api/v1/projects/{pid}/imports/files",
+            files=[("files", ("good.png", _png(40, 30), "image/png"))],
+        )
+        assert upload.status_code == 202, upload.text
+        stack.run_jobs()
+    (good,) = client_items(stack, owner, pid)
+    good_url = good["data"]["image"]
+    missing = f"/api/v1/projects/{pid}/media/sha256/00/{'0' * 62}"
+    factory.import_tasks(owner, pid, [{"data": {"image": missing}, "priority": 9}])
+    broken = next(t for t in client_items(stack, owner, pid) if t["id"] != good["id"])
+
+    assert _next(stack, annotator, pid) == broken["id"]
+    assert _report(stack, annotator, broken["id"], "broken_media", "404").status_code == 201
+    url = f"/api/v1/tasks/{broken['id']}"
+    with stack.client(annotator.token) as client:
+        assert client.patch(url, json={"data": {"image": good_url}}).status_code == 403
+    with stack.client(reviewer.token) as client:
+        assert client.patch(url, json={"data": {"image": good_url}}).status_code == 403
+    with stack.client(owner.token) as client:
+        unknown = client.patch(url, json={"data": {"image": missing + "1"}})
+        assert unknown.status_code == 422, unknown.text
+        assert unknown.json()["message"].startswith("data.image: no media file of project")
+        fixed = client.patch(url, json={"data": {"image": good_url, "note": "re-linked"}})
+        assert fixed.status_code == 200, fixed.text
+        assert fixed.json()["data"] == {"image": good_url, "note": "re-linked"}
+        assert fixed.json()["meta"] == good["meta"]  # the stored file's facts, size included
+        assert fixed.json()["open_reports"] == 1  # fixing is not resolving
+        assert client.post(f"{url}/reports/resolve", json={}).status_code == 200
+    with stack.runtime.db.session() as session:
+        task = session.get(Task, broken["id"])
+        assert task is not None and task.media_key == good_url.split("/media/", 1)[1]
+    assert _events(stack, "task.updated") == [{"task_id": broken["id"], "changes": ["data"]}]
+
+    # Served again, annotated on the new data; from then on its data stays as annotated.
+    assert _next(stack, annotator, pid) == broken["id"]
+    with stack.client(annotator.token) as client:
+        box = {"id": "b", "tool": "objects", "type": "bbox", "label": "car"}
+        box["geometry"] = {"x": 1, "y": 1, "width": 50, "height": 5}  # wider than the image
+        refused = client.post(f"{url}/annotations", json={"id": "a1", "result": [box]})
+        assert refused.status_code == 422, refused.text  # the width came with the fix
+        box["geometry"] = {"x": 1, "y": 1, "width": 5, "height": 5}
+        made = client.post(f"{url}/annotations", json={"id": "a1", "result": [box]})
+        assert made.status_code == 201, made.text
+    with stack.client(owner.token) as client:
+        late = client.patch(url, json={"data": {"image": "https://example.com/x.png"}})
+        assert late.status_code == 409, late.text
+        assert late.json()["message"] == (
+            f"data: task {broken['id']} has 1 annotation made on its data; delete it before "
+            "changing the data"
+        )
+
+
+def test_a_text_tasks_length_follows_its_new_text(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    _, (task, _) = _project(factory, owner)
+    with stack.client(owner.token) as client:
+        fixed = client.patch(f"/api/v1/tasks/{task}", json={"data": {"text": "Ada 🙂"}})
+        assert fixed.status_code == 200, fixed.text
+        assert fixed.json()["meta"] == {"text_length": 5}  # code points
+
+
+def client_items(stack: Stack, member: Member, pid: int) -> list[dict[str, Any]]:
+    """The project's tasks, in id order."""
+    with stack.client(member.token) as client:
+        return list(client.get(f"/api/v1/projects/{pid}/tasks").json()["items"])

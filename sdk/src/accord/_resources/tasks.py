@@ -1,10 +1,11 @@
-"""``client.tasks``: list (paged transparently), read, delete tasks; their predictions; report
-tasks and resolve reports."""
+"""``client.tasks``: list (paged transparently), read, change the data of, delete tasks; their
+predictions; report tasks and resolve reports."""
 
 from __future__ import annotations
 
 import builtins
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from accord._http import HTTP
 from accord._models import Annotation, Prediction, Task, TaskReport
@@ -37,6 +38,12 @@ class Tasks:
     def get(self, task_id: int) -> Task:
         """One task."""
         return self._http.get_model(Task, f"/tasks/{task_id}")
+
+    def update(self, task_id: int, *, data: dict[str, Any]) -> Task:
+        """Replace a task's data (managers and up), e.g. to fix what a report found; refused
+        (``Conflict``) while the task has annotations."""
+        response = self._http.request("PATCH", f"/tasks/{task_id}", json={"data": data})
+        return Task.model_validate(response.json())
 
     def predictions(self, task_id: int) -> builtins.list[Prediction]:
         """Model predictions on a task."""

@@ -113,6 +113,7 @@ class EventKind(StrEnum):
     ANNOTATION_DELETED = "annotation.deleted"
     TASK_CREATED = "task.created"
     TASK_COMPLETED = "task.completed"
+    TASK_UPDATED = "task.updated"
     TASK_DELETED = "task.deleted"
     TASK_REPORTED = "task.reported"
     TASK_REPORT_RESOLVED = "task.report_resolved"

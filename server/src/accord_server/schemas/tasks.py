@@ -33,6 +33,13 @@ class TaskList(ReadModel):
     next_cursor: int | None = Field(None, description="Pass as `cursor` for the next page.")
 
 
+class TaskUpdate(InputModel):
+    data: dict[str, Any] = Field(
+        description="The task's new data (all of it), e.g. a corrected media URL; refused while "
+        "the task has annotations."
+    )
+
+
 class TaskBulkUpdate(InputModel):
     task_ids: list[int] = Field(min_length=1, max_length=10_000)
     priority: int | None = None

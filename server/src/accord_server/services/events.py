@@ -58,6 +58,13 @@ class TaskCompletedPayload(TypedDict):
     annotations: int
 
 
+class TaskUpdatedPayload(TypedDict):
+    """task.updated: fields of one task a manager changed (``changes``: their names, "data")."""
+
+    task_id: int
+    changes: list[str]
+
+
 class TaskDeletedPayload(TypedDict):
     """task.deleted: tasks deleted together (with their annotations)."""
 
@@ -107,6 +114,7 @@ Payload = (
     AnnotationPayload
     | TaskCreatedPayload
     | TaskCompletedPayload
+    | TaskUpdatedPayload
     | TaskDeletedPayload
     | TaskReportedPayload
     | TaskReportResolvedPayload
@@ -120,6 +128,7 @@ PAYLOADS: dict[EventKind, type[Any]] = {
     EventKind.ANNOTATION_DELETED: AnnotationPayload,
     EventKind.TASK_CREATED: TaskCreatedPayload,
     EventKind.TASK_COMPLETED: TaskCompletedPayload,
+    EventKind.TASK_UPDATED: TaskUpdatedPayload,
     EventKind.TASK_DELETED: TaskDeletedPayload,
     EventKind.TASK_REPORTED: TaskReportedPayload,
     EventKind.TASK_REPORT_RESOLVED: TaskReportResolvedPayload,

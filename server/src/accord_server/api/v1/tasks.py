@@ -22,6 +22,7 @@ from accord_server.schemas.tasks import (
     TaskRead,
     TaskRowRead,
     TaskTableRead,
+    TaskUpdate,
 )
 from accord_server.services import batches, projects, tasks, thumbnails
 from accord_server.services.errors import Invalid
@@ -189,6 +190,17 @@ def bulk_update_tasks(
 def get_task(task_id: int, session: SessionDep, user: CurrentUser) -> TaskRead:
     """One task."""
     task, project, _ = tasks.get_task_or_raise(session, task_id=task_id, user=user)
+    return task_read(task, project.overlap)
+
+
+@router.patch("/tasks/{task_id}", response_model=TaskRead)
+def update_task(task_id: int, body: TaskUpdate, session: SessionDep, user: CurrentUser) -> TaskRead:
+    """Replace a task's data (managers and up), e.g. to fix what a report found; refused (409)
+    while the task has annotations. Its media facts (size, stored file) follow the new data."""
+    task, project, membership = tasks.get_task_or_raise(session, task_id=task_id, user=user)
+    task = tasks.update_task_data(
+        session, task=task, project=project, membership=membership, data=body.data
+    )
     return task_read(task, project.overlap)
 
 
