@@ -21,10 +21,12 @@ EXPECTED = {
     "Member",
     "Membership",
     "Organization",
+    "Person",
     "Prediction",
     "Progress",
     "Project",
     "Task",
+    "TaskReport",
     "User",
     # exceptions
     "AccordError",

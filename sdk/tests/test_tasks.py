@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from support import BOX, SCHEMA, Member, Stack
+import pytest
+from support import BOX, SCHEMA, Factory, Member, Stack, client_for
 from transports import Recorder
 
-from accord import Client, NotFound
+from accord import Client, Forbidden, NotFound
 
 
 def _project_with_tasks(client: Client, n: int) -> int:
@@ -69,3 +70,45 @@ def test_get_delete_and_bulk(client: Client) -> None:
     assert client.tasks.get(ids[1]).priority == 10
     assert client.tasks.delete_many(project_id, ids[3:]) == 2
     assert [t.id for t in client.tasks.list(project_id)] == ids[1:3]
+
+
+def test_report_list_reported_and_resolve(
+    stack: Stack, owner: Member, factory: Factory, client: Client
+) -> None:
+    project_id = _project_with_tasks(client, 3)
+    annotator = factory.member(owner, "annotator")
+    with client_for(stack, annotator.token) as worker:
+        lease = worker.queue.next(project_id)
+        assert lease is not None
+        report = worker.tasks.report(lease.task.id, "broken_media", "404 on the bucket")
+        assert report.open and report.reason == "broken_media"
+        assert report.reporter is not None and report.reporter.id == annotator.user.id
+        assert worker.tasks.report(lease.task.id, "broken_media").id == report.id  # idempotent
+        with pytest.raises(Forbidden):
+            worker.tasks.resolve_reports(lease.task.id)
+        served = worker.queue.next(project_id)  # the report ended the lease: another task
+        assert served is not None and served.task.id != lease.task.id
+
+    reported = list(client.tasks.list(project_id, reported=True))
+    assert [(t.id, t.open_reports) for t in reported] == [(lease.task.id, 1)]
+    assert lease.task.id not in {t.id for t in client.tasks.list(project_id, reported=False)}
+    progress = client.projects.progress(project_id)
+    assert (progress.reported_tasks, progress.open_reports) == (1, 1)
+    assert [r.note for r in client.tasks.reports(lease.task.id)] == ["404 on the bucket"]
+
+    fixed = client.tasks.update(lease.task.id, data={"image": "https://img.example/ok.jpg"})
+    assert fixed.data == {"image": "https://img.example/ok.jpg"} and fixed.open_reports == 1
+    (resolved,) = client.tasks.resolve_reports(lease.task.id, note="re-uploaded")
+    assert not resolved.open and resolved.resolution_note == "re-uploaded"
+    assert resolved.resolved_by is not None and resolved.resolved_by.id == owner.user.id
+    assert client.tasks.resolve_reports(lease.task.id) == []
+    assert list(client.tasks.list(project_id, reported=True)) == []
+    assert client.tasks.get(lease.task.id).open_reports == 0
+    with client_for(stack, annotator.token) as worker:
+        assert served is not None
+        worker.queue.skip(served.task.id)
+        again = worker.queue.next(project_id)  # back in the queue, for its reporter too
+        assert again is not None and again.task.id == lease.task.id
+        assert again.task.data == {"image": "https://img.example/ok.jpg"}
+        with pytest.raises(Forbidden):
+            worker.tasks.update(lease.task.id, data={})

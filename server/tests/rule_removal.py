@@ -18,6 +18,7 @@ from pathlib import Path
 SRC = Path("src/accord_server")
 MATRIX = "tests/api/test_permission_matrix.py"
 VISIBILITY = "tests/api/test_annotation_visibility.py tests/services/test_annotation_visibility.py"
+REPORTS = "tests/api/test_reports.py"
 
 
 @dataclass(frozen=True)
@@ -202,6 +203,14 @@ RULES = [
         "reviewer",
     ),
     Rule(
+        "update_task_data authorize",
+        "services/tasks.py",
+        "    authorize(membership.role, Action.TASK_UPDATE)\n    meta, media_key = _media_facts(",
+        "    meta, media_key = _media_facts(",
+        f"{MATRIX} {REPORTS}",
+        "reviewer or fixes_the_data",
+    ),
+    Rule(
         "blind-mode filter",
         "services/tasks.py",
         "    if not can(membership.role, Action.ANNOTATION_READ_ANY) and project.blind:",
@@ -369,6 +378,38 @@ RULES = [
         "    session.execute(",
         MATRIX,
         "owner",
+    ),
+    Rule(
+        "next never serves a reported task",
+        "services/queue.py",
+        "            candidate.c.open_reports == 0,\n",
+        "",
+        REPORTS,
+        "leaves_the_queue",
+    ),
+    Rule(
+        "list_reports authorize",
+        "services/reports.py",
+        "    authorize(membership.role, Action.REPORT_MANAGE)\n    reports = session.scalars(",
+        "    reports = session.scalars(",
+        f"{MATRIX} {REPORTS}",
+        "reviewer or managers_read",
+    ),
+    Rule(
+        "resolve_reports authorize",
+        "services/reports.py",
+        "    authorize(membership.role, Action.REPORT_MANAGE)\n    resolved = session.execute(",
+        "    resolved = session.execute(",
+        f"{MATRIX} {REPORTS}",
+        "reviewer or managers_read",
+    ),
+    Rule(
+        "report details in the task table: managers only",
+        "services/task_table.py",
+        "    show_reports = can(role, Action.REPORT_MANAGE)",
+        "    show_reports = True",
+        f"{MATRIX} {REPORTS}",
+        "reviewer or managers_read",
     ),
     Rule(
         "authentication required",

@@ -25,10 +25,12 @@ __all__ = [
     "Member",
     "Membership",
     "Organization",
+    "Person",
     "Prediction",
     "Progress",
     "Project",
     "Task",
+    "TaskReport",
     "User",
 ]
 
@@ -132,6 +134,9 @@ class Progress(_Model):
     annotations: int
     active_leases: int
     skipped: int
+    reported_tasks: int = 0
+    """Tasks with an open report: out of the queue until a manager resolves it."""
+    open_reports: int = 0
     percent_complete: float
     annotators: list[AnnotatorProgress] = Field(default_factory=list)
 
@@ -148,7 +153,38 @@ class Task(_Model):
     is_gold: bool = False
     annotation_count: int = 0
     state: str
+    open_reports: int = 0
+    """Reports not resolved yet; while there are any, the queue hands the task to nobody."""
     created_at: datetime
+
+
+class Person(_Model):
+    """A user as a list names them."""
+
+    id: int
+    name: str = ""
+    email: str
+
+
+class TaskReport(_Model):
+    """A report that a task cannot be annotated as it is (``reason``: ``broken_media``,
+    ``wrong_data`` or ``other``), and its resolution once a manager resolved it."""
+
+    id: int
+    task_id: int
+    project_id: int
+    reason: str
+    note: str = ""
+    reporter: Person | None = None
+    created_at: datetime
+    resolved_at: datetime | None = None
+    resolved_by: Person | None = None
+    resolution_note: str = ""
+
+    @property
+    def open(self) -> bool:
+        """True until a manager resolved it."""
+        return self.resolved_at is None
 
 
 class Prediction(_Model):

@@ -114,6 +114,19 @@ class World:
         assert made.status_code == 201, made.text
         return int(made.json()["id"])
 
+    def reported_task(self, name: str) -> int:
+        """A task with an open report: the caller's own, reported by them (another's, reported
+        by the other annotator, for callers who cannot hold one)."""
+        member = self.caller(name)
+        if member is None or name == OUTSIDER:
+            member, task = self.other, self.others_task
+        else:
+            task = self.own_task(name)
+        with self.stack.client(member.token) as client:
+            made = client.post(f"/api/v1/tasks/{task}/reports", json={"reason": "other"})
+        assert made.status_code in (200, 201), made.text
+        return task
+
     def new_member(self, role: str) -> int:
         """A fresh member of the organization with ``role``; their user id."""
         return self.factory.member(self.members[OWNER], role).user.id
@@ -229,6 +242,24 @@ def _own_newest_first(w: World, caller: str, response: httpx.Response) -> None:
     assert member is not None
     assert {a["user_id"] for a in items} <= {member.user.id}, items  # nobody else's, any role
     assert [a["id"] for a in items] == sorted((a["id"] for a in items), reverse=True)
+
+
+def _only_reported_tasks(w: World, caller: str, response: httpx.Response) -> None:
+    rows = response.json()["items"]
+    assert rows and all(t["open_reports"] > 0 for t in rows), response.text
+
+
+def _report_details_for_managers(w: World, caller: str, response: httpx.Response) -> None:
+    rows = response.json()["items"]
+    assert rows and all(r["open_reports"] > 0 for r in rows), response.text
+    if caller in MANAGERS:
+        assert all(r["reports"] and r["reports"][0]["reason"] for r in rows), rows
+    else:
+        assert all(r["reports"] is None for r in rows), rows
+
+
+def _resolved_one(response: httpx.Response) -> None:
+    assert [r["resolution_note"] for r in response.json()] == ["fixed"], response.text
 
 
 def _new_email(w: World, _: str) -> dict[str, Any]:
@@ -400,6 +431,22 @@ CASES: list[Case] = [
         params=lambda w, c: {"task": w.own_task(c)},
     ),
     Case(
+        "change a task's data",
+        "PATCH",
+        "/api/v1/tasks/{task}",
+        expect(200, MANAGERS, reviewer=403, annotator=404),
+        params=lambda w, c: {"task": w.spare_task()},
+        body=lambda w, c: {"data": {"image": "fixed.png"}},
+    ),
+    Case(
+        "change own task's data",
+        "PATCH",
+        "/api/v1/tasks/{task}",
+        expect(200, MANAGERS),
+        params=lambda w, c: {"task": w.own_task(c)},
+        body=lambda w, c: {"data": {"image": "fixed.png"}},
+    ),
+    Case(
         "delete a task",
         "DELETE",
         "/api/v1/tasks/{task}",
@@ -433,6 +480,69 @@ CASES: list[Case] = [
         "/api/v1/tasks/{task}/annotations",
         expect(200, REVIEWERS, denied=404),
         params=lambda w, c: {"task": w.others_task},
+    ),
+    Case(
+        "task table with open reports",
+        "GET",
+        P + "/tasks/table?reported=true",
+        expect(200, REVIEWERS),
+        params=lambda w, c: {"reported": w.reported_task(OWNER)},
+        check=_report_details_for_managers,
+    ),
+    Case(
+        "tasks with open reports",
+        "GET",
+        P + "/tasks?reported=true",
+        expect(200, REVIEWERS),
+        check=_only_reported_tasks,
+    ),
+    # --- reports
+    Case(
+        "report own task",
+        "POST",
+        "/api/v1/tasks/{task}/reports",
+        expect(201, MEMBERS),
+        params=lambda w, c: {"task": w.own_task(c)},
+        body=lambda w, c: {"reason": "broken_media", "note": c},
+    ),
+    Case(
+        "report a task not handed to you",
+        "POST",
+        "/api/v1/tasks/{task}/reports",
+        expect(201, REVIEWERS, denied=404),
+        params=lambda w, c: {"task": w.spare_task()},
+        body=lambda w, c: {"reason": "wrong_data"},
+    ),
+    Case(
+        "own reported task's reports",
+        "GET",
+        "/api/v1/tasks/{task}/reports",
+        expect(200, MANAGERS),
+        params=lambda w, c: {"task": w.reported_task(c)},
+    ),
+    Case(
+        "another's reported task's reports",
+        "GET",
+        "/api/v1/tasks/{task}/reports",
+        expect(200, MANAGERS, reviewer=403, annotator=404),
+        params=lambda w, c: {"task": w.reported_task(OUTSIDER)},
+    ),
+    Case(
+        "resolve own reported task",
+        "POST",
+        "/api/v1/tasks/{task}/reports/resolve",
+        expect(200, MANAGERS),
+        params=lambda w, c: {"task": w.reported_task(c)},
+        body=lambda w, c: {"note": "fixed"},
+        check=lambda w, c, r: _resolved_one(r),
+    ),
+    Case(
+        "resolve another's reported task",
+        "POST",
+        "/api/v1/tasks/{task}/reports/resolve",
+        expect(200, MANAGERS, reviewer=403, annotator=404),
+        params=lambda w, c: {"task": w.reported_task(OUTSIDER)},
+        body=lambda w, c: {},
     ),
     # --- imports
     Case(

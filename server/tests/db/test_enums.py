@@ -23,9 +23,16 @@ from accord_server.db.models import (
     Organization,
     Project,
     Task,
+    TaskReport,
     User,
 )
-from accord_server.schemas.enums import AnnotationOrigin, AssignmentState, JobState, Role
+from accord_server.schemas.enums import (
+    AnnotationOrigin,
+    AssignmentState,
+    JobState,
+    ReportReason,
+    Role,
+)
 
 # (table, constraint name, column, enum)
 CHECKED: list[tuple[str, str, str, type[StrEnum]]] = [
@@ -33,6 +40,7 @@ CHECKED: list[tuple[str, str, str, type[StrEnum]]] = [
     ("jobs", "ck_jobs_state", "state", JobState),
     ("annotations", "ck_annotations_origin", "origin", AnnotationOrigin),
     ("assignments", "ck_assignments_state", "state", AssignmentState),
+    ("task_reports", "ck_task_reports_reason", "reason", ReportReason),
 ]
 
 
@@ -107,6 +115,9 @@ def test_the_migrated_database_refuses_other_values(database_url: str) -> None:
                 user_id=user.id,
                 state=v,
                 lease_expires_at=tomorrow,
+            ),
+            ReportReason: lambda v: TaskReport(
+                task_id=task.id, project_id=project.id, user_id=user.id, reason=v
             ),
         }
         for enum, make in rows.items():

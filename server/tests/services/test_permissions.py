@@ -30,6 +30,8 @@ MATRIX: dict[Action, set[str]] = {
     Action.ANNOTATION_READ_ANY: {OW, A, M, R},
     Action.ANNOTATION_EDIT_ANY: {OW, A, M},
     Action.JOB_READ_ANY: {OW, A, M},
+    Action.REPORT_CREATE: {OW, A, M, R, N},
+    Action.REPORT_MANAGE: {OW, A, M},
 }
 
 

@@ -711,7 +711,12 @@ export interface paths {
         delete: operations["delete_task_api_v1_tasks__task_id__delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update Task
+         * @description Replace a task's data (managers and up), e.g. to fix what a report found; refused (409)
+         *     while the task has annotations. Its media facts (size, stored file) follow the new data.
+         */
+        patch: operations["update_task_api_v1_tasks__task_id__patch"];
         trace?: never;
     };
     "/api/v1/tasks/{task_id}/annotations": {
@@ -772,6 +777,54 @@ export interface paths {
         get: operations["list_predictions_api_v1_tasks__task_id__predictions_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Reports
+         * @description Every report of a task, open and resolved, newest first (managers and up).
+         */
+        get: operations["list_reports_api_v1_tasks__task_id__reports_get"];
+        put?: never;
+        /**
+         * Report Task
+         * @description Report a task that cannot be annotated as it is: it leaves the queue for everyone until
+         *     a manager resolves the report, and your lease on it ends. Reporting it again while your
+         *     report is open answers that report (200).
+         */
+        post: operations["report_task_api_v1_tasks__task_id__reports_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tasks/{task_id}/reports/resolve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resolve Reports
+         * @description Resolve every open report of a task (managers and up), after fixing its data if need be:
+         *     it is back in the queue, also for those who reported it. The reports resolved now (an
+         *     empty list when none was open).
+         */
+        post: operations["resolve_reports_api_v1_tasks__task_id__reports_resolve_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1308,8 +1361,18 @@ export interface components {
             in_progress: number;
             /** New */
             new: number;
+            /**
+             * Open Reports
+             * @description Reports not resolved yet, on those tasks.
+             */
+            open_reports: number;
             /** Percent Complete */
             percent_complete: number;
+            /**
+             * Reported Tasks
+             * @description Tasks with an open report (out of the queue).
+             */
+            reported_tasks: number;
             /** Skipped */
             skipped: number;
             /** Tasks */
@@ -1386,6 +1449,12 @@ export interface components {
             /** Overlap */
             overlap?: number | null;
         };
+        /**
+         * ReportReason
+         * @description Why an annotator reported a task instead of annotating it.
+         * @enum {string}
+         */
+        ReportReason: "broken_media" | "wrong_data" | "other";
         /** S3Source */
         S3Source: {
             /** Bucket */
@@ -1456,12 +1525,65 @@ export interface components {
             meta: {
                 [key: string]: unknown;
             };
+            /**
+             * Open Reports
+             * @description Reports on the task not resolved yet; while there are any, the queue hands the task to nobody.
+             */
+            open_reports: number;
             /** Priority */
             priority: number;
             /** Project Id */
             project_id: number;
             /** State */
             state: string;
+        };
+        /** TaskReportCreate */
+        TaskReportCreate: {
+            /**
+             * Note
+             * @description What is wrong, in the reporter's words.
+             * @default
+             */
+            note?: string;
+            /** @description broken_media, wrong_data or other. */
+            reason: components["schemas"]["ReportReason"];
+        };
+        /** TaskReportRead */
+        TaskReportRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Note */
+            note: string;
+            /** Project Id */
+            project_id: number;
+            reason: components["schemas"]["ReportReason"];
+            /** @description Who reported it (null: account deleted). */
+            reporter: components["schemas"]["PersonRead"] | null;
+            /** Resolution Note */
+            resolution_note: string;
+            /**
+             * Resolved At
+             * @description When it was resolved; null while open.
+             */
+            resolved_at: string | null;
+            /** @description Who resolved it. */
+            resolved_by: components["schemas"]["PersonRead"] | null;
+            /** Task Id */
+            task_id: number;
+        };
+        /** TaskReportResolve */
+        TaskReportResolve: {
+            /**
+             * Note
+             * @description What was done (fixed the data, nothing wrong …).
+             * @default
+             */
+            note?: string;
         };
         /** TaskRowRead */
         TaskRowRead: {
@@ -1506,10 +1628,20 @@ export interface components {
             meta: {
                 [key: string]: unknown;
             };
+            /**
+             * Open Reports
+             * @description Reports on the task not resolved yet; while there are any, the queue hands the task to nobody.
+             */
+            open_reports: number;
             /** Priority */
             priority: number;
             /** Project Id */
             project_id: number;
+            /**
+             * Reports
+             * @description The task's open reports (reason, note, who); null unless you may read reports (managers and up).
+             */
+            reports: components["schemas"]["TaskReportRead"][] | null;
             /** State */
             state: string;
         };
@@ -1519,6 +1651,16 @@ export interface components {
             items: components["schemas"]["TaskRowRead"][];
             /** Total */
             total: number;
+        };
+        /** TaskUpdate */
+        TaskUpdate: {
+            /**
+             * Data
+             * @description The task's new data (all of it), e.g. a corrected media URL; refused while the task has annotations.
+             */
+            data: {
+                [key: string]: unknown;
+            };
         };
         /** UserRead */
         UserRead: {
@@ -2802,6 +2944,8 @@ export interface operations {
         parameters: {
             query?: {
                 state?: string | null;
+                /** @description true: only tasks with an open report; false: only tasks without one. */
+                reported?: boolean | null;
                 cursor?: number | null;
                 limit?: number;
             };
@@ -2881,6 +3025,8 @@ export interface operations {
                 created_after?: string | null;
                 created_before?: string | null;
                 batch_id?: number | null;
+                /** @description true: only tasks with an open report; false: only tasks without one. */
+                reported?: boolean | null;
                 sort?: string;
                 offset?: number;
                 limit?: number;
@@ -2961,6 +3107,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_task_api_v1_tasks__task_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskRead"];
+                };
             };
             /** @description Validation Error */
             422: {
@@ -3099,6 +3280,116 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PredictionRead"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_reports_api_v1_tasks__task_id__reports_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskReportRead"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    report_task_api_v1_tasks__task_id__reports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskReportCreate"];
+            };
+        };
+        responses: {
+            /** @description Your open report on it already. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskReportRead"];
+                };
+            };
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskReportRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    resolve_reports_api_v1_tasks__task_id__reports_resolve_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TaskReportResolve"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TaskReportRead"][];
                 };
             };
             /** @description Validation Error */

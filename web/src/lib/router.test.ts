@@ -18,8 +18,10 @@ describe('parseHash', () => {
     expect(parseHash('#/account')).toEqual({ name: 'account' });
   });
 
-  it('ignores a query part', () => {
-    expect(parseHash('#/projects/3/tasks?x=1')).toEqual({ name: 'project', id: 3, tab: 'tasks' });
+  it('keeps a project tab’s query and ignores the others’', () => {
+    expect(parseHash('#/projects/3/tasks?reported=1')).toEqual({ name: 'project', id: 3, tab: 'tasks', query: { reported: '1' } });
+    expect(parseHash('#/projects/3/tasks?')).toEqual({ name: 'project', id: 3, tab: 'tasks' });
+    expect(parseHash('#/projects/3/tasks/41?x=1')).toEqual({ name: 'task', id: 3, taskId: 41 });
   });
 
   it('refuses bad ids and unknown tabs', () => {
@@ -40,6 +42,8 @@ describe('href', () => {
       { name: 'account' },
       { name: 'project', id: 7, tab: 'dashboard' },
       { name: 'project', id: 7, tab: 'settings' },
+      { name: 'project', id: 7, tab: 'tasks', query: { reported: '1' } },
+      { name: 'project', id: 7, tab: 'dashboard', query: { a: 'b c' } },
       { name: 'task', id: 7, taskId: 9 },
     ];
     for (const r of routes) expect(parseHash(href(r))).toEqual(r);

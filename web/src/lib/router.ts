@@ -11,7 +11,7 @@ export type Route =
   | { name: 'project-new' }
   | { name: 'members' }
   | { name: 'account' }
-  | { name: 'project'; id: number; tab: ProjectTab }
+  | { name: 'project'; id: number; tab: ProjectTab; query?: Record<string, string> }
   | { name: 'task'; id: number; taskId: number }
   | { name: 'not-found'; path: string };
 
@@ -23,9 +23,16 @@ function positiveInt(s: string | undefined): number | null {
   return Number.isSafeInteger(n) ? n : null;
 }
 
-/** The route of a location hash (`''`, `'#/'` and `'#/projects'` are the projects list). */
+/** The parameters of a query string (`reported=1&x=2`), or undefined when there are none. */
+function parseQuery(text: string | undefined): Record<string, string> | undefined {
+  const entries = [...new URLSearchParams(text ?? '').entries()];
+  return entries.length ? Object.fromEntries(entries) : undefined;
+}
+
+/** The route of a location hash (`''`, `'#/'` and `'#/projects'` are the projects list). A
+ * project tab keeps its query (`#/projects/3/tasks?reported=1`: the data manager's filter). */
 export function parseHash(hash: string): Route {
-  const path = hash.replace(/^#/, '').split('?')[0] ?? '';
+  const [path = '', queryText] = hash.replace(/^#/, '').split('?');
   const parts = path.split('/').filter((p) => p !== '');
   const [a, b, c, d] = parts;
   if (parts.length === 0 || (a === 'projects' && parts.length === 1)) return { name: 'projects' };
@@ -40,7 +47,8 @@ export function parseHash(hash: string): Route {
       if (taskId !== null) return { name: 'task', id, taskId };
     }
     if (parts.length === 3 && (TABS as readonly string[]).includes(c ?? '')) {
-      return { name: 'project', id, tab: c as ProjectTab };
+      const query = parseQuery(queryText);
+      return query ? { name: 'project', id, tab: c as ProjectTab, query } : { name: 'project', id, tab: c as ProjectTab };
     }
   }
   return { name: 'not-found', path: '/' + parts.join('/') };
@@ -57,8 +65,11 @@ export function href(route: Route): string {
       return '#/members';
     case 'account':
       return '#/account';
-    case 'project':
-      return route.tab === 'dashboard' ? `#/projects/${route.id}` : `#/projects/${route.id}/${route.tab}`;
+    case 'project': {
+      const query = route.query ? `?${new URLSearchParams(route.query).toString()}` : '';
+      if (route.tab === 'dashboard' && !query) return `#/projects/${route.id}`;
+      return `#/projects/${route.id}/${route.tab}${query}`;
+    }
     case 'task':
       return `#/projects/${route.id}/tasks/${route.taskId}`;
     case 'not-found':

@@ -55,6 +55,14 @@ class TaskState(StrEnum):
     COMPLETED = "completed"
 
 
+class ReportReason(StrEnum):
+    """Why an annotator reported a task instead of annotating it."""
+
+    BROKEN_MEDIA = "broken_media"
+    WRONG_DATA = "wrong_data"
+    OTHER = "other"
+
+
 class AnnotationOrigin(StrEnum):
     """Who made an annotation or a region: a person, a model, a person editing a model's
     suggestion, or the consensus of several annotations."""
@@ -105,7 +113,10 @@ class EventKind(StrEnum):
     ANNOTATION_DELETED = "annotation.deleted"
     TASK_CREATED = "task.created"
     TASK_COMPLETED = "task.completed"
+    TASK_UPDATED = "task.updated"
     TASK_DELETED = "task.deleted"
+    TASK_REPORTED = "task.reported"
+    TASK_REPORT_RESOLVED = "task.report_resolved"
     IMPORT_FINISHED = "import.finished"
     PROJECT_CREATED = "project.created"
     PROJECT_UPDATED = "project.updated"

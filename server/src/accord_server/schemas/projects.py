@@ -65,6 +65,8 @@ class ProjectProgressRead(ReadModel):
     annotations: int
     active_leases: int
     skipped: int
+    reported_tasks: int = Field(description="Tasks with an open report (out of the queue).")
+    open_reports: int = Field(description="Reports not resolved yet, on those tasks.")
     percent_complete: float
     annotators: list[AnnotatorProgress]
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import Field, StringConstraints
 
 from accord_server.schemas.common import InputModel, ReadModel
+from accord_server.schemas.enums import ReportReason
 
 
 class TaskRead(ReadModel):
@@ -20,12 +21,23 @@ class TaskRead(ReadModel):
     is_gold: bool
     annotation_count: int
     state: str
+    open_reports: int = Field(
+        description="Reports on the task not resolved yet; while there are any, the queue "
+        "hands the task to nobody."
+    )
     created_at: datetime
 
 
 class TaskList(ReadModel):
     items: list[TaskRead]
     next_cursor: int | None = Field(None, description="Pass as `cursor` for the next page.")
+
+
+class TaskUpdate(InputModel):
+    data: dict[str, Any] = Field(
+        description="The task's new data (all of it), e.g. a corrected media URL; refused while "
+        "the task has annotations."
+    )
 
 
 class TaskBulkUpdate(InputModel):
@@ -41,6 +53,31 @@ class PersonRead(ReadModel):
     email: str
 
 
+ReportNote = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+
+
+class TaskReportCreate(InputModel):
+    reason: ReportReason = Field(description="broken_media, wrong_data or other.")
+    note: ReportNote = Field("", description="What is wrong, in the reporter's words.")
+
+
+class TaskReportResolve(InputModel):
+    note: ReportNote = Field("", description="What was done (fixed the data, nothing wrong …).")
+
+
+class TaskReportRead(ReadModel):
+    id: int
+    task_id: int
+    project_id: int
+    reason: ReportReason
+    note: str
+    reporter: PersonRead | None = Field(description="Who reported it (null: account deleted).")
+    created_at: datetime
+    resolved_at: datetime | None = Field(description="When it was resolved; null while open.")
+    resolved_by: PersonRead | None = Field(description="Who resolved it.")
+    resolution_note: str
+
+
 class TaskRowRead(TaskRead):
     annotators: list[int] = Field(description="Users with a live annotation on the task.")
     annotator_people: list[PersonRead] = Field(
@@ -48,6 +85,10 @@ class TaskRowRead(TaskRead):
     )
     batch_name: str | None = Field(description="The name of the task's batch, if any.")
     max_score: float | None = Field(description="Highest prediction score, if any.")
+    reports: list[TaskReportRead] | None = Field(
+        description="The task's open reports (reason, note, who); null unless you may read "
+        "reports (managers and up)."
+    )
 
 
 class TaskTableRead(ReadModel):

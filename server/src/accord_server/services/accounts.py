@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -15,6 +16,15 @@ from accord_server.services.permissions import Action, authorize
 from accord_server.services.security import hash_password
 
 MIN_PASSWORD_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class Person:
+    """A user as lists name them (who annotated, who reported): id, name, email."""
+
+    id: int
+    name: str
+    email: str
 
 
 def normalize_email(email: str) -> str:

@@ -58,11 +58,38 @@ class TaskCompletedPayload(TypedDict):
     annotations: int
 
 
+class TaskUpdatedPayload(TypedDict):
+    """task.updated: fields of one task a manager changed (``changes``: their names, "data")."""
+
+    task_id: int
+    changes: list[str]
+
+
 class TaskDeletedPayload(TypedDict):
     """task.deleted: tasks deleted together (with their annotations)."""
 
     task_ids: list[int]
     count: int
+
+
+class TaskReportedPayload(TypedDict):
+    """task.reported: ``user_id`` reported the task, which left the queue (reporting it again
+    while that report is open records nothing more)."""
+
+    task_id: int
+    report_id: int
+    user_id: int
+    reason: str
+
+
+class TaskReportResolvedPayload(TypedDict):
+    """task.report_resolved: ``resolved_by`` resolved every open report of the task
+    (``report_ids``), which is back in the queue."""
+
+    task_id: int
+    report_ids: list[int]
+    count: int
+    resolved_by: int
 
 
 class ImportFinishedPayload(TypedDict):
@@ -87,7 +114,10 @@ Payload = (
     AnnotationPayload
     | TaskCreatedPayload
     | TaskCompletedPayload
+    | TaskUpdatedPayload
     | TaskDeletedPayload
+    | TaskReportedPayload
+    | TaskReportResolvedPayload
     | ImportFinishedPayload
     | ProjectPayload
 )
@@ -98,7 +128,10 @@ PAYLOADS: dict[EventKind, type[Any]] = {
     EventKind.ANNOTATION_DELETED: AnnotationPayload,
     EventKind.TASK_CREATED: TaskCreatedPayload,
     EventKind.TASK_COMPLETED: TaskCompletedPayload,
+    EventKind.TASK_UPDATED: TaskUpdatedPayload,
     EventKind.TASK_DELETED: TaskDeletedPayload,
+    EventKind.TASK_REPORTED: TaskReportedPayload,
+    EventKind.TASK_REPORT_RESOLVED: TaskReportResolvedPayload,
     EventKind.IMPORT_FINISHED: ImportFinishedPayload,
     EventKind.PROJECT_CREATED: ProjectPayload,
     EventKind.PROJECT_UPDATED: ProjectPayload,

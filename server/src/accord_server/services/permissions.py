@@ -31,6 +31,8 @@ class Action(StrEnum):
     ANNOTATION_READ_ANY = "annotation.read_any"
     ANNOTATION_EDIT_ANY = "annotation.edit_any"
     JOB_READ_ANY = "job.read_any"
+    REPORT_CREATE = "report.create"
+    REPORT_MANAGE = "report.manage"
 
 
 _EVERYONE = frozenset(
@@ -39,6 +41,7 @@ _EVERYONE = frozenset(
         Action.PROJECT_READ,
         Action.QUEUE_NEXT,
         Action.ANNOTATION_CREATE,
+        Action.REPORT_CREATE,
     }
 )
 _REVIEWER = _EVERYONE | {
@@ -56,6 +59,7 @@ _MANAGER = _REVIEWER | {
     Action.TASK_DELETE,
     Action.ANNOTATION_EDIT_ANY,
     Action.JOB_READ_ANY,
+    Action.REPORT_MANAGE,
 }
 _ADMIN = _MANAGER | {Action.ORG_UPDATE, Action.MEMBER_MANAGE}
 

@@ -331,7 +331,7 @@ def delete_project(session: Session, *, project: Project, membership: Membership
 
 
 def project_progress(session: Session, *, project: Project) -> dict[str, Any]:
-    """Task states, annotation and skip counts, and per-annotator counts."""
+    """Task states, annotation, skip and open report counts, and per-annotator counts."""
     done = Task.annotation_count >= project.overlap
     row = session.execute(
         select(
@@ -339,9 +339,11 @@ def project_progress(session: Session, *, project: Project) -> dict[str, Any]:
             func.coalesce(func.sum(case((Task.annotation_count == 0, 1), else_=0)), 0),
             func.coalesce(func.sum(case((done, 1), else_=0)), 0),
             func.coalesce(func.sum(Task.annotation_count), 0),
+            func.coalesce(func.sum(case((Task.open_reports > 0, 1), else_=0)), 0),
+            func.coalesce(func.sum(Task.open_reports), 0),
         ).where(Task.project_id == project.id)
     ).one()
-    total, new, completed, annotations = (int(v) for v in row)
+    total, new, completed, annotations, reported, open_reports = (int(v) for v in row)
     per_state = dict(
         session.execute(
             select(Assignment.state, func.count())
@@ -364,6 +366,8 @@ def project_progress(session: Session, *, project: Project) -> dict[str, Any]:
         "annotations": annotations,
         "active_leases": int(per_state.get("leased", 0)),
         "skipped": int(per_state.get("skipped", 0)),
+        "reported_tasks": reported,
+        "open_reports": open_reports,
         "percent_complete": round(100.0 * completed / total, 2) if total else 0.0,
         "annotators": [
             {"user_id": uid, "email": email, "annotations": int(n)} for uid, email, n in per_user

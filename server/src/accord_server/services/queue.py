@@ -1,14 +1,16 @@
 """The annotation queue: hand out the highest-priority eligible task under a lease.
 
 Invariant kept by every writer: ``Task.open_slots = overlap - live annotations - live leases``.
-A task is eligible for a user when it has an open slot and the user has no assignment on it
-(so nobody gets a task twice, skipped and expired ones included).
+A task is eligible for a user when it has an open slot, no open report (``Task.open_reports``,
+kept by ``services/reports.py``) and the user has no assignment on it (so nobody gets a task
+twice, skipped and expired ones included).
 """
 
 from __future__ import annotations
 
 import functools
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +19,7 @@ from sqlalchemy import (
     Select,
     String,
     bindparam,
+    delete,
     exists,
     func,
     insert,
@@ -104,10 +107,15 @@ def _queries(postgres: bool) -> _Queries:
     taken = exists().where(
         Assignment.task_id == candidate.c.id, Assignment.user_id == bindparam("for_user")
     )
+    # A task with an open report is out of the queue for everyone until a manager resolves it
+    # (the partial index ``ix_tasks_queue`` holds only tasks with a slot and no open report).
     pick = (
         select(candidate.c.id)
         .where(
-            candidate.c.project_id == bindparam("in_project"), candidate.c.open_slots > 0, ~taken
+            candidate.c.project_id == bindparam("in_project"),
+            candidate.c.open_slots > 0,
+            candidate.c.open_reports == 0,
+            ~taken,
         )
         .order_by(candidate.c.priority.desc(), candidate.c.id)
         .limit(1)
@@ -341,6 +349,37 @@ def skip_task(session: Session, *, project: Project, task_id: int, user: User) -
     session.execute(update(Task).where(Task.id == task_id).values(open_slots=Task.open_slots + 1))
     session.flush()
     return assignment
+
+
+def release_lease(session: Session, *, task_id: int, user: User) -> bool:
+    """End the user's live lease on a task as a skip and give its slot back (a report does
+    this); False when they hold none. Safe to repeat."""
+    assignment = get_assignment(session, task_id=task_id, user=user)
+    if assignment is None or assignment.state != "leased":
+        return False
+    if not transition(session, assignment, "leased", "skipped"):
+        return False  # ended meanwhile (submitted, skipped or reclaimed): its slot is settled
+    session.execute(update(Task).where(Task.id == task_id).values(open_slots=Task.open_slots + 1))
+    session.flush()
+    return True
+
+
+def forget_ended_assignments(session: Session, *, task_id: int, user_ids: Sequence[int]) -> int:
+    """Delete these users' skipped and expired assignments on a task, so that the queue may hand
+    it to them again (a resolved report: the reporter never annotated it). Leases and submitted
+    work stay; slots are not touched (an ended assignment holds none). Returns how many went."""
+    if not user_ids:
+        return 0
+    result = session.execute(
+        delete(Assignment)
+        .where(
+            Assignment.task_id == task_id,
+            Assignment.user_id.in_(list(user_ids)),
+            Assignment.state.in_(["skipped", "expired"]),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def save_draft(session: Session, *, task_id: int, hold: Hold | None, draft: object) -> None:

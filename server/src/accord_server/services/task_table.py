@@ -11,8 +11,11 @@ from sqlalchemy import ColumnElement, Select, and_, exists, func, select, text
 from sqlalchemy.orm import Session
 
 from accord_server.db.models import Annotation, Batch, Prediction, Project, Task, User
+from accord_server.services.accounts import Person
 from accord_server.services.errors import Invalid
-from accord_server.services.tasks import state_filter
+from accord_server.services.permissions import Action, can
+from accord_server.services.reports import ReportEntry, open_reports_of
+from accord_server.services.tasks import reported_filter, state_filter
 
 SORTS: dict[str, ColumnElement[Any]] = {
     "id": Task.id.asc(),
@@ -55,16 +58,8 @@ class TaskFilters:
     created_after: datetime | None = None
     created_before: datetime | None = None
     batch_id: int | None = None
+    reported: bool | None = None
     sort: str = "id"
-
-
-@dataclass(frozen=True)
-class Person:
-    """Who made an annotation, as the table names them."""
-
-    id: int
-    name: str
-    email: str
 
 
 @dataclass(frozen=True)
@@ -75,6 +70,8 @@ class TaskRow:
     annotators: list[Person]
     max_score: float | None
     batch_name: str | None
+    reports: list[ReportEntry] | None
+    """Its open reports, for callers who may read them (None for the others)."""
 
 
 def _conditions(session: Session, project: Project, f: TaskFilters) -> list[Any]:
@@ -117,13 +114,22 @@ def _conditions(session: Session, project: Project, f: TaskFilters) -> list[Any]
         where.append(Task.created_at < f.created_before)
     if f.batch_id is not None:
         where.append(Task.batch_id == f.batch_id)
+    if f.reported is not None:
+        where.append(reported_filter(f.reported))
     return where
 
 
 def query_task_table(
-    session: Session, *, project: Project, filters: TaskFilters, offset: int, limit: int
+    session: Session,
+    *,
+    project: Project,
+    role: str,
+    filters: TaskFilters,
+    offset: int,
+    limit: int,
 ) -> tuple[list[TaskRow], int]:
-    """One window of the filtered, sorted tasks, and how many match in all."""
+    """One window of the filtered, sorted tasks, and how many match in all; the rows carry
+    their open reports when ``role`` may read reports."""
     if filters.sort not in SORTS:
         raise Invalid(
             f"sort: {filters.sort!r} is not a sort; expected one of: " + ", ".join(SORTS),
@@ -140,6 +146,10 @@ def query_task_table(
     annotators: dict[int, list[Person]] = defaultdict(list)
     scores: dict[int, float | None] = {}
     batch_names: dict[int, str] = {}
+    # Who reported and why are for managers and up; the others see only the count.
+    show_reports = can(role, Action.REPORT_MANAGE)
+    reported = [t.id for t in tasks if t.open_reports] if show_reports else []
+    reports = open_reports_of(session, task_ids=reported)
     if ids:
         for task_id, user_id, name, email in session.execute(
             select(Annotation.task_id, User.id, User.name, User.email)
@@ -167,6 +177,7 @@ def query_task_table(
             annotators=annotators.get(t.id, []),
             max_score=scores.get(t.id),
             batch_name=batch_names.get(t.batch_id) if t.batch_id is not None else None,
+            reports=reports.get(t.id, []) if show_reports else None,
         )
         for t in tasks
     ]

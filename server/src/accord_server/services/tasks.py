@@ -1,4 +1,5 @@
-"""Tasks: listing with keyset pagination, lookup, deletion, predictions, bulk insertion."""
+"""Tasks: listing with keyset pagination, lookup, data updates, deletion, predictions, bulk
+insertion."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from sqlalchemy import ColumnElement, Select, bindparam, delete, func, select, u
 from sqlalchemy.orm import Session, aliased
 from sqlalchemy.sql.elements import BindParameter
 
+from accord_server import wording
 from accord_server.db.base import utcnow
 from accord_server.db.bulk import bulk_insert, reserve_ids
 from accord_server.db.direct import DirectStatement
@@ -24,9 +26,17 @@ from accord_server.db.models import (
     User,
 )
 from accord_server.schemas.enums import EventKind, TaskState
-from accord_server.services.errors import Invalid, NotFound
+from accord_server.services.errors import Conflict, Invalid, NotFound
 from accord_server.services.events import EventRecord, Payload, record, record_all
 from accord_server.services.permissions import Action, authorize, can
+
+MEDIA_DATA_KEY = {"image": "image", "video": "video", "audio": "audio", "text": "text"}
+"""The key of a task's data that holds its media (a URL), or its text, by the project's medium."""
+
+
+def media_url(project_id: int, key: str) -> str:
+    """Where the web app and exports fetch a stored media file."""
+    return f"/api/v1/projects/{project_id}/media/{key}"
 
 
 def task_state(task: Task, overlap: int) -> str:
@@ -50,18 +60,27 @@ def state_filter(state: str, overlap: int) -> ColumnElement[bool]:
     )
 
 
+def reported_filter(reported: bool) -> ColumnElement[bool]:
+    """SQL condition: the task has an open report (True), or none (False)."""
+    return Task.open_reports > 0 if reported else Task.open_reports == 0
+
+
 def list_tasks(
     session: Session,
     *,
     project: Project,
     state: str | None = None,
+    reported: bool | None = None,
     after_id: int | None = None,
     limit: int = 100,
 ) -> list[Task]:
-    """A page of a project's tasks in id order, after ``after_id`` (keyset pagination)."""
+    """A page of a project's tasks in id order, after ``after_id`` (keyset pagination);
+    ``reported``: only tasks with (True) or without (False) an open report."""
     query = select(Task).where(Task.project_id == project.id).order_by(Task.id).limit(limit)
     if state:
         query = query.where(state_filter(state, project.overlap))
+    if reported is not None:
+        query = query.where(reported_filter(reported))
     if after_id is not None:
         query = query.where(Task.id > after_id)
     return list(session.scalars(query))
@@ -185,6 +204,71 @@ def delete_tasks(
         )
     session.flush()
     return len(deleted)
+
+
+def update_task_data(
+    session: Session,
+    *,
+    task: Task,
+    project: Project,
+    membership: Membership,
+    data: dict[str, Any],
+) -> Task:
+    """Replace a task's data (managers and up), e.g. to fix what a report found; refused while
+    it has live annotations (they were made on the old data). The media facts follow the data:
+    the same media URL keeps them, another stored media file of the project brings its own, a
+    text's length is counted again; for anything else they are unknown, as for a URL import."""
+    authorize(membership.role, Action.TASK_UPDATE)
+    meta, media_key = _media_facts(session, project, task, data)
+    changed = session.execute(
+        update(Task)
+        .where(Task.id == task.id, Task.annotation_count == 0)
+        .values(data=data, meta=meta, media_key=media_key)
+        .execution_options(synchronize_session=False)
+    )
+    if not changed.rowcount:  # type: ignore[attr-defined]
+        session.refresh(task)
+        n = task.annotation_count
+        raise Conflict(
+            f"data: task {task.id} has {wording.count(n, 'annotation')} made on its data; "
+            f"delete {'it' if n == 1 else 'them'} before changing the data",
+            details={"field": "data", "annotations": n},
+        )
+    record(
+        session,
+        EventKind.TASK_UPDATED,
+        organization_id=project.organization_id,
+        project_id=project.id,
+        payload={"task_id": task.id, "changes": ["data"]},
+    )
+    session.flush()
+    session.refresh(task)
+    return task
+
+
+def _media_facts(
+    session: Session, project: Project, task: Task, data: dict[str, Any]
+) -> tuple[dict[str, Any], str | None]:
+    """The meta and media key that go with new ``data`` (see ``update_task_data``)."""
+    field = MEDIA_DATA_KEY.get(project.media, project.media)
+    value = data.get(field)
+    if project.media == "text":
+        return ({"text_length": len(value)} if isinstance(value, str) else {}), None
+    if value == task.data.get(field):
+        return dict(task.meta or {}), task.media_key
+    prefix = media_url(project.id, "")
+    if not isinstance(value, str) or not value.startswith(prefix):
+        return {}, None  # a URL elsewhere: like a URL import, nothing known of it
+    key = value[len(prefix) :]
+    meta = session.scalar(
+        select(Task.meta).where(Task.project_id == project.id, Task.media_key == key).limit(1)
+    )
+    if meta is None:
+        raise Invalid(
+            f"data.{field}: no media file of project {project.id} is stored as {key!r}",
+            details={"field": f"data.{field}"},
+        )
+    return dict(meta), key
 
 
 def set_task_priority(

@@ -1,4 +1,4 @@
-/** The workspace's API calls: draft autosave, submit, skip, predictions. */
+/** The workspace's API calls: draft autosave, submit, skip, report, predictions. */
 
 import { api, call, type Schemas } from '../../lib';
 import type { Draft } from './draft';
@@ -17,6 +17,11 @@ export function submitAnnotation(taskId: number, body: Schemas['AnnotationCreate
 /** Give the task back. */
 export async function skip(taskId: number): Promise<void> {
   await call(api.POST('/api/v1/tasks/{task_id}/skip', { params: { path: { task_id: taskId } } }));
+}
+
+/** Report a task that cannot be annotated as it is: it leaves the queue and the lease ends. */
+export async function reportTask(taskId: number, body: Schemas['TaskReportCreate']): Promise<void> {
+  await call(api.POST('/api/v1/tasks/{task_id}/reports', { params: { path: { task_id: taskId } }, body }));
 }
 
 /** Model predictions of a task. */

@@ -20,8 +20,6 @@ export interface Draft {
   lead_ms: number;
   /** Predictions were merged into `result` already (do not add them again). */
   predictions_loaded: boolean;
-  /** A bad-media report note (there is no report endpoint: it lives in the draft). */
-  report?: string;
 }
 
 /** The minimal storage interface (window.localStorage fits). */
@@ -46,7 +44,6 @@ export function asDraft(raw: unknown): Draft | null {
     locked: ids(d.locked),
     lead_ms: typeof d.lead_ms === 'number' ? d.lead_ms : 0,
     predictions_loaded: d.predictions_loaded === true,
-    ...(typeof d.report === 'string' ? { report: d.report } : {}),
   };
 }
 

@@ -12,9 +12,9 @@ const schema = workspaceSchema({ media: 'image', tools: [{ name: 'objects', type
  * The server side of a lease as a script: each call is recorded and answered from `answers`
  * (an error to throw, or nothing). The real HTTP calls are driven by the browser tests (e2e/).
  */
-function scripted(answers: Partial<Record<'saveDraft' | 'submit' | 'skip', Error[]>> = {}) {
+function scripted(answers: Partial<Record<'saveDraft' | 'submit' | 'skip' | 'report', Error[]>> = {}) {
   const calls: [string, unknown][] = [];
-  const answer = (name: 'saveDraft' | 'submit' | 'skip', body: unknown) => {
+  const answer = (name: 'saveDraft' | 'submit' | 'skip' | 'report', body: unknown) => {
     calls.push([name, body]);
     const error = answers[name]?.shift();
     return error ? Promise.reject(error) : Promise.resolve();
@@ -23,6 +23,7 @@ function scripted(answers: Partial<Record<'saveDraft' | 'submit' | 'skip', Error
     saveDraft: (_task, draft: Draft) => answer('saveDraft', draft),
     submit: (_task, body: Schemas['AnnotationCreate']) => answer('submit', body),
     skip: () => answer('skip', null),
+    report: (_task, body) => answer('report', body),
   };
   return { api, calls };
 }
@@ -99,14 +100,23 @@ describe('a lease', () => {
     expect(done()).toBe(0);
   });
 
-  it('reports bad media: the reason and the note in the draft, then a skip', async () => {
+  it('reports the task with its reason and note: one call, and the lease is over', async () => {
     const { api, calls } = scripted();
     const { flow, done } = lease(api);
-    await flow.report('the image could not be loaded', '  404 on the bucket ');
-    expect(calls.map((c) => c[0])).toEqual(['saveDraft', 'skip']);
-    expect((calls[0]?.[1] as Draft).report).toBe('Bad media: the image could not be loaded — 404 on the bucket');
-    expect((calls[0]?.[1] as Draft).result).toEqual([]);
+    flow.start(null);
+    await flow.report('broken_media', '  404 on the bucket ');
+    expect(calls).toEqual([['report', { reason: 'broken_media', note: '404 on the bucket' }]]);
     expect(done()).toBe(1);
+    flow.changed(); // finished: nothing is saved any more
+    expect(calls).toHaveLength(1);
+  });
+
+  it('keeps the task when a report fails, and says why', async () => {
+    const { api } = scripted({ report: [new ApiError(404, 'not_found', 'task 7 not found')] });
+    const { flow, done } = lease(api);
+    await flow.report('other', '');
+    expect(flow.error).toBe('task 7 not found');
+    expect(done()).toBe(0);
   });
 
   it('keeps the task when a skip fails, and says why', async () => {

@@ -1,24 +1,35 @@
 /**
  * One lease's life without the framework: autosave (this browser 150 ms after a change and on
  * page close, the server 1 s after), submit with an id made once per assignment (a retry cannot
- * duplicate), skip, and the bad-media report. The shell (Shell.svelte) renders `busy`, `error`
+ * duplicate), skip, and the report (broken media, wrong data…). The shell (Shell.svelte) renders `busy`, `error`
  * and `saveState` and calls these on clicks and keys.
  */
 
 import { ApiError, debounce, errorMessage, type Schemas } from '../../lib';
-import { saveDraft, skip, submitAnnotation } from './api';
+import { reportTask, saveDraft, skip, submitAnnotation } from './api';
 import type { Draft, LocalDrafts } from './draft';
 import type { AnnotationSession } from './session';
+
+/** Why a task is reported. */
+export type ReportReason = Schemas['TaskReportCreate']['reason'];
+
+/** The reasons with their words, in the order the report form offers them. */
+export const REPORT_REASONS: readonly { value: ReportReason; label: string }[] = [
+  { value: 'broken_media', label: 'Broken media (does not load or show)' },
+  { value: 'wrong_data', label: 'Wrong data (not what this project labels)' },
+  { value: 'other', label: 'Something else' },
+];
 
 /** The server calls a lease makes (the app's HTTP client by default). */
 export interface LeaseApi {
   saveDraft(taskId: number, draft: Draft): Promise<void>;
   submit(taskId: number, body: Schemas['AnnotationCreate']): Promise<unknown>;
   skip(taskId: number): Promise<void>;
+  report(taskId: number, body: Schemas['TaskReportCreate']): Promise<void>;
 }
 
 /** The app's HTTP client as a LeaseApi. */
-export const httpLeaseApi: LeaseApi = { saveDraft, submit: submitAnnotation, skip };
+export const httpLeaseApi: LeaseApi = { saveDraft, submit: submitAnnotation, skip, report: reportTask };
 
 /**
  * What the shell drives while you annotate: a task under a lease (LeaseFlow) or one you
@@ -171,14 +182,12 @@ export class LeaseFlow implements WorkFlow {
     await this.run(() => this.api.skip(this.taskId));
   }
 
-  /** Bad media: save the reason and the note in the task's draft (there is no report endpoint), then skip. */
-  async report(reason: string, note: string): Promise<void> {
-    const text = `Bad media: ${reason}${note.trim() ? ` — ${note.trim()}` : ''}`;
-    const draft: Draft = { v: 1, saved_at: new Date().toISOString(), result: [], reviewed: [], hidden: [], locked: [], lead_ms: Math.round(this.leadMs()), predictions_loaded: false, report: text };
-    await this.run(async () => {
-      await this.api.saveDraft(this.taskId, draft);
-      await this.api.skip(this.taskId);
-    });
+  /**
+   * Report the task (it cannot be annotated as it is): the server takes it out of the queue
+   * until a manager resolves the report, and ends this lease. The work in progress is dropped.
+   */
+  async report(reason: ReportReason, note: string): Promise<void> {
+    await this.run(() => this.api.report(this.taskId, { reason, note: note.trim() }));
   }
 
   /** The shell is going away: stop the timers, keep unsaved work in this browser. */

@@ -97,7 +97,6 @@ export class AnnotationSession {
   /** Suggestions below this score are hidden and never submitted. */
   minScore = 0;
   predictionsLoaded = false;
-  report: string | undefined;
   /** Called with user-facing notes from tools and actions. */
   onNotify: (message: string) => void = () => {};
   private selected: RegionId | null = null;
@@ -121,7 +120,6 @@ export class AnnotationSession {
     for (const id of draft.hidden) if (s.doc.get(id)) s.doc.setFlags(id, { hidden: true });
     for (const id of draft.locked) if (s.doc.get(id)) s.doc.setFlags(id, { locked: true });
     s.predictionsLoaded = draft.predictions_loaded;
-    if (draft.report !== undefined) s.report = draft.report;
     return s;
   }
 
@@ -354,7 +352,6 @@ export class AnnotationSession {
       locked: list.filter((r) => r.locked).map((r) => r.id),
       lead_ms: Math.round(leadMs),
       predictions_loaded: this.predictionsLoaded,
-      ...(this.report !== undefined ? { report: this.report } : {}),
     };
   }
 

@@ -11,7 +11,8 @@ import policy from './policy.json';
 export type Action =
   | 'org.read' | 'org.update' | 'member.list' | 'member.manage' | 'project.create' | 'project.read'
   | 'project.update' | 'project.delete' | 'project.progress' | 'task.import' | 'task.list' | 'task.update'
-  | 'task.delete' | 'queue.next' | 'annotation.create' | 'annotation.read_any' | 'annotation.edit_any' | 'job.read_any';
+  | 'task.delete' | 'queue.next' | 'annotation.create' | 'annotation.read_any' | 'annotation.edit_any' | 'job.read_any'
+  | 'report.create' | 'report.manage';
 
 const table = policy as Record<string, readonly string[]>;
 

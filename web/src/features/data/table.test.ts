@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { RowCache, emptyFilters, tableQuery, toggleSort, type TaskRow } from './table';
+import { RowCache, emptyFilters, filtersFromQuery, tableQuery, toggleSort, type TaskRow } from './table';
 
 const row = (id: number): TaskRow => ({
   id, project_id: 1, batch_id: null, data: {}, meta: {}, priority: 0, is_gold: false, annotation_count: 0,
-  state: 'new', created_at: '', annotators: [], annotator_people: [], batch_name: null, max_score: null,
+  state: 'new', created_at: '', annotators: [], annotator_people: [], batch_name: null, max_score: null, open_reports: 0, reports: null,
 });
 
 function source(total: number) {
@@ -29,6 +29,18 @@ describe('tableQuery', () => {
       state: 'completed', label: 'car', annotator: 'ada@example.com', min_score: 0.5,
       created_after: '2026-01-02T00:00:00', created_before: '2026-01-03T23:59:59.999999', sort: '-max_score',
     });
+  });
+
+  it('asks for reported tasks, or for the others', () => {
+    expect(tableQuery({ ...emptyFilters(), reported: 'yes' })).toEqual({ reported: true });
+    expect(tableQuery({ ...emptyFilters(), reported: 'no' })).toEqual({ reported: false });
+  });
+
+  it('reads the Reported filter from a link, and nothing else', () => {
+    expect(filtersFromQuery({ reported: '1' })).toEqual({ ...emptyFilters(), reported: 'yes' });
+    expect(filtersFromQuery({ reported: 'false' })).toEqual({ ...emptyFilters(), reported: 'no' });
+    expect(filtersFromQuery({ reported: 'maybe', state: 'new' })).toEqual(emptyFilters());
+    expect(filtersFromQuery(undefined)).toEqual(emptyFilters());
   });
 
   it('toggles sort direction', () => {

@@ -15,18 +15,30 @@ export interface TaskFilters {
   created_after: string;
   created_before: string;
   batch_id: string;
+  /** 'yes': only tasks with an open report; 'no': only tasks without one. */
+  reported: '' | 'yes' | 'no';
   sort: string;
 }
 
 /** No filters, sorted by id. */
 export function emptyFilters(): TaskFilters {
-  return { state: '', annotator: '', label: '', min_score: '', max_score: '', created_after: '', created_before: '', batch_id: '', sort: 'id' };
+  return { state: '', annotator: '', label: '', min_score: '', max_score: '', created_after: '', created_before: '', batch_id: '', reported: '', sort: 'id' };
+}
+
+/** The filters a link asks for (`#/projects/3/tasks?reported=1`, the dashboard's): only the
+ * Reported filter so far; anything else is ignored. */
+export function filtersFromQuery(query: Readonly<Record<string, string>> | undefined): TaskFilters {
+  const filters = emptyFilters();
+  const reported = query?.['reported'];
+  if (reported === '1' || reported === 'true') filters.reported = 'yes';
+  else if (reported === '0' || reported === 'false') filters.reported = 'no';
+  return filters;
 }
 
 /** The query parameters of `/tasks/table` for `filters` (blank and malformed numbers left out;
  * dates as day bounds: `created_before` includes that whole day). */
-export function tableQuery(filters: TaskFilters): Record<string, string | number> {
-  const out: Record<string, string | number> = {};
+export function tableQuery(filters: TaskFilters): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
   const num = (s: string) => (s.trim() !== '' && Number.isFinite(Number(s)) ? Number(s) : null);
   const int = (s: string) => {
     const n = num(s);
@@ -43,6 +55,7 @@ export function tableQuery(filters: TaskFilters): Record<string, string | number
   if (hi !== null) out['max_score'] = hi;
   if (/^\d{4}-\d{2}-\d{2}$/.test(filters.created_after)) out['created_after'] = `${filters.created_after}T00:00:00`;
   if (/^\d{4}-\d{2}-\d{2}$/.test(filters.created_before)) out['created_before'] = `${filters.created_before}T23:59:59.999999`;
+  if (filters.reported) out['reported'] = filters.reported === 'yes';
   if (filters.sort && filters.sort !== 'id') out['sort'] = filters.sort;
   return out;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dataSummary, imageUrl, thumbnailUrl } from './tasks';
+import { dataSummary, imageUrl, parseTaskData, reportLine, thumbnailUrl, type Report } from './tasks';
 
 describe('task display', () => {
   it('summarizes data by file name, text or JSON', () => {
@@ -19,5 +19,28 @@ describe('thumbnailUrl', () => {
     expect(thumbnailUrl({ image: `/api/v1/projects/3/media/${key}` }, 3, 256)).toMatch(/size=256$/);
     expect(thumbnailUrl({ image: 'https://example.com/a.jpg' }, 3)).toBeNull();
     expect(thumbnailUrl({ text: 'x' }, 3)).toBeNull();
+  });
+});
+
+describe('reportLine', () => {
+  const report = (extra: Partial<Report>): Report => ({
+    id: 1, task_id: 2, project_id: 3, reason: 'broken_media', note: '', reporter: null, created_at: '',
+    resolved_at: null, resolved_by: null, resolution_note: '', ...extra,
+  });
+
+  it('says the reason in words, the note and who reported', () => {
+    const ada = { id: 5, name: 'Ada', email: 'ada@example.com' };
+    expect(reportLine(report({ note: '404', reporter: ada }))).toBe('broken media: 404 — Ada');
+    expect(reportLine(report({ reason: 'wrong_data', reporter: { ...ada, name: '' } }))).toBe('wrong data — ada@example.com');
+    expect(reportLine(report({ reason: 'other' }))).toBe('other — a deleted account');
+  });
+});
+
+describe('parseTaskData', () => {
+  it('takes a JSON object and says why anything else is not data', () => {
+    expect(parseTaskData('{"image": "/a.png"}')).toEqual({ data: { image: '/a.png' } });
+    expect(parseTaskData('[1]')).toEqual({ error: expect.stringMatching(/must be a JSON object/) });
+    expect(parseTaskData('null')).toEqual({ error: expect.stringMatching(/must be a JSON object/) });
+    expect(parseTaskData('{"image": ')).toEqual({ error: expect.stringMatching(/^Not JSON: /) });
   });
 });

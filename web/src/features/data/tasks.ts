@@ -4,6 +4,7 @@ import { api, call, type Schemas } from '../../lib';
 import { tableQuery, type FetchWindow, type TaskFilters } from './table';
 
 export type Task = Schemas['TaskRead'];
+export type Report = Schemas['TaskReportRead'];
 export type Batch = Schemas['BatchRead'];
 export type BulkUpdate = Partial<Omit<Schemas['TaskBulkUpdate'], 'task_ids'>>;
 
@@ -68,4 +69,39 @@ export function dataSummary(data: Record<string, unknown>, meta: Record<string, 
 export function imageUrl(data: Record<string, unknown>): string | null {
   const v = data['image'];
   return typeof v === 'string' && v ? v : null;
+}
+
+/** A report reason in words. */
+export function reasonLabel(reason: Report['reason']): string {
+  return { broken_media: 'broken media', wrong_data: 'wrong data', other: 'other' }[reason] ?? reason;
+}
+
+/** One line about a report: reason, note and who (`broken media: 404 — Ada <ada@x>`). */
+export function reportLine(report: Report): string {
+  const who = report.reporter ? report.reporter.name || report.reporter.email : 'a deleted account';
+  return `${reasonLabel(report.reason)}${report.note ? `: ${report.note}` : ''} — ${who}`;
+}
+
+/** Every report of a task, open and resolved, newest first (managers and up). */
+export const listReports = (taskId: number): Promise<Report[]> =>
+  call(api.GET('/api/v1/tasks/{task_id}/reports', { params: { path: { task_id: taskId } } }));
+
+/** Resolve a task's open reports: it goes back to the queue. The reports resolved now. */
+export const resolveReports = (taskId: number, note: string): Promise<Report[]> =>
+  call(api.POST('/api/v1/tasks/{task_id}/reports/resolve', { params: { path: { task_id: taskId } }, body: { note: note.trim() } }));
+
+/** Replace a task's data (managers and up; refused while it has annotations). */
+export const updateTaskData = (taskId: number, data: Record<string, unknown>): Promise<Task> =>
+  call(api.PATCH('/api/v1/tasks/{task_id}', { params: { path: { task_id: taskId } }, body: { data } }));
+
+/** Data typed as JSON: the object, or why it is not one. */
+export function parseTaskData(text: string): { data: Record<string, unknown> } | { error: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { error: `Not JSON: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return { error: 'The data must be a JSON object, like {"image": "…"}' };
+  return { data: value as Record<string, unknown> };
 }

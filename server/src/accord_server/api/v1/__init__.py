@@ -11,6 +11,7 @@ from accord_server.api.v1 import (
     organizations,
     projects,
     queue,
+    reports,
     tasks,
 )
 
@@ -24,7 +25,18 @@ def v1_routes() -> list[BaseRoute]:
     ``include_router``: FastAPI walks an included router's routes twice on every request that
     reaches it. Measured in instructions: an empty endpoint placed behind the included routers
     cost 1.43M per request, in front of them 0.58M (what a bare FastAPI app costs)."""
-    routers = (queue, annotations, auth, tasks, projects, organizations, imports, jobs, limits)
+    routers = (
+        queue,
+        annotations,
+        auth,
+        tasks,
+        reports,
+        projects,
+        organizations,
+        imports,
+        jobs,
+        limits,
+    )
     return [
         route
         for router in (*(m.router for m in routers), projects.schema_router)

@@ -9,6 +9,7 @@ from fastapi import Query
 from fastapi.responses import Response, StreamingResponse
 
 from accord_server.api.deps import CurrentUser, RuntimeDep, SessionDep, api_router
+from accord_server.api.v1.reports import report_read
 from accord_server.db.models import Task
 from accord_server.schemas.annotations import AnnotationRead
 from accord_server.schemas.tasks import (
@@ -21,6 +22,7 @@ from accord_server.schemas.tasks import (
     TaskRead,
     TaskRowRead,
     TaskTableRead,
+    TaskUpdate,
 )
 from accord_server.services import batches, projects, tasks, thumbnails
 from accord_server.services.errors import Invalid
@@ -30,6 +32,10 @@ from accord_server.services.task_table import TaskFilters, query_task_table
 router = api_router(prefix="/api/v1", tags=["tasks"])
 
 Limit = Annotated[int, Query(ge=1, le=1000)]
+Reported = Annotated[
+    bool | None,
+    Query(description="true: only tasks with an open report; false: only tasks without one."),
+]
 
 
 def task_read(task: Task, overlap: int) -> TaskRead:
@@ -44,6 +50,7 @@ def task_read(task: Task, overlap: int) -> TaskRead:
         is_gold=task.is_gold,
         annotation_count=task.annotation_count,
         state=tasks.task_state(task, overlap),
+        open_reports=task.open_reports,
         created_at=task.created_at,
     )
 
@@ -54,6 +61,7 @@ def list_tasks(
     session: SessionDep,
     user: CurrentUser,
     state: str | None = None,
+    reported: Reported = None,
     cursor: int | None = None,
     limit: Limit = 100,
 ) -> TaskList:
@@ -61,7 +69,9 @@ def list_tasks(
     project, _ = projects.get_project_or_raise(
         session, project_id=project_id, user=user, action=Action.TASK_LIST
     )
-    page = tasks.list_tasks(session, project=project, state=state, after_id=cursor, limit=limit)
+    page = tasks.list_tasks(
+        session, project=project, state=state, reported=reported, after_id=cursor, limit=limit
+    )
     return TaskList(
         items=[task_read(t, project.overlap) for t in page],
         next_cursor=page[-1].id if len(page) == limit else None,
@@ -85,12 +95,13 @@ def task_table(
     created_after: datetime | None = None,
     created_before: datetime | None = None,
     batch_id: int | None = None,
+    reported: Reported = None,
     sort: str = "id",
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Limit = 100,
 ) -> TaskTableRead:
     """The data manager: filtered, sorted tasks in offset windows, with the total."""
-    project, _ = projects.get_project_or_raise(
+    project, membership = projects.get_project_or_raise(
         session, project_id=project_id, user=user, action=Action.TASK_LIST
     )
     filters = TaskFilters(
@@ -103,10 +114,16 @@ def task_table(
         created_after=created_after,
         created_before=created_before,
         batch_id=batch_id,
+        reported=reported,
         sort=sort,
     )
     rows, total = query_task_table(
-        session, project=project, filters=filters, offset=offset, limit=limit
+        session,
+        project=project,
+        role=membership.role,
+        filters=filters,
+        offset=offset,
+        limit=limit,
     )
     items = [
         TaskRowRead(
@@ -117,6 +134,7 @@ def task_table(
             ],
             max_score=r.max_score,
             batch_name=r.batch_name,
+            reports=None if r.reports is None else [report_read(e) for e in r.reports],
         )
         for r in rows
     ]
@@ -172,6 +190,17 @@ def bulk_update_tasks(
 def get_task(task_id: int, session: SessionDep, user: CurrentUser) -> TaskRead:
     """One task."""
     task, project, _ = tasks.get_task_or_raise(session, task_id=task_id, user=user)
+    return task_read(task, project.overlap)
+
+
+@router.patch("/tasks/{task_id}", response_model=TaskRead)
+def update_task(task_id: int, body: TaskUpdate, session: SessionDep, user: CurrentUser) -> TaskRead:
+    """Replace a task's data (managers and up), e.g. to fix what a report found; refused (409)
+    while the task has annotations. Its media facts (size, stored file) follow the new data."""
+    task, project, membership = tasks.get_task_or_raise(session, task_id=task_id, user=user)
+    task = tasks.update_task_data(
+        session, task=task, project=project, membership=membership, data=body.data
+    )
     return task_read(task, project.overlap)
 
 

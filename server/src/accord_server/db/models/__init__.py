@@ -13,6 +13,7 @@ from accord_server.db.models.events import Event, EventBacklog
 from accord_server.db.models.jobs import Job
 from accord_server.db.models.projects import Batch, Project
 from accord_server.db.models.queue import Assignment
+from accord_server.db.models.reports import TaskReport
 from accord_server.db.models.stats import (
     ProjectStats,
     StatsAnnotation,
@@ -42,6 +43,7 @@ __all__ = [
     "StatsDay",
     "StatsLabel",
     "Task",
+    "TaskReport",
     "User",
     "UserSession",
 ]

@@ -14,14 +14,22 @@ from accord_server.db.base import Base, BigId, Json, UTCDateTime, utcnow
 class Task(Base):
     __tablename__ = "tasks"
     __table_args__ = (
-        # The queue's index: open tasks of a project in hand-out order.
+        # The queue's index: open tasks of a project (no open report) in hand-out order.
         Index(
             "ix_tasks_queue",
             "project_id",
             text("priority DESC"),
             "id",
-            sqlite_where=text("open_slots > 0"),
-            postgresql_where=text("open_slots > 0"),
+            sqlite_where=text("open_slots > 0 AND open_reports = 0"),
+            postgresql_where=text("open_slots > 0 AND open_reports = 0"),
+        ),
+        # Reported tasks of a project: the data manager's filter and the dashboard's count.
+        Index(
+            "ix_tasks_reported",
+            "project_id",
+            "id",
+            sqlite_where=text("open_reports > 0"),
+            postgresql_where=text("open_reports > 0"),
         ),
         Index("ix_tasks_project_id_id", "project_id", "id"),
         Index("ix_tasks_project_media", "project_id", "media_key"),
@@ -41,6 +49,8 @@ class Task(Base):
     # Submitted (live) annotations, and hand-outs still possible: overlap - annotations - leases.
     annotation_count: Mapped[int] = mapped_column(Integer, default=0)
     open_slots: Mapped[int] = mapped_column(Integer)
+    # Reports not resolved yet (services/reports.py); the queue serves only tasks with none.
+    open_reports: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -32,10 +32,10 @@ from accord_server.services.errors import Invalid
 from accord_server.services.imports.parsers import RowError, TaskIn, iter_tasks
 from accord_server.services.projects import project_schema
 from accord_server.services.results import MediaInfo, validate_result
+from accord_server.services.tasks import MEDIA_DATA_KEY, media_url
 from accord_server.settings import Settings
 
 TASK_FILE_EXTENSIONS = {".json", ".jsonl", ".ndjson", ".csv", ".tsv"}
-MEDIA_DATA_KEY = {"image": "image", "video": "video", "audio": "audio", "text": "text"}
 PROGRESS_EVERY = 50
 """Files between two progress reports (and cancel checks) while reading."""
 
@@ -94,11 +94,6 @@ class Plan:
     def counts(self, **extra: Any) -> dict[str, Any]:
         """The job's counts so far."""
         return {"files": self.files, "rows": self.row_count, "errors": self.error_count, **extra}
-
-
-def media_url(project_id: int, key: str) -> str:
-    """Where the web app and exports fetch a stored media file."""
-    return f"/api/v1/projects/{project_id}/media/{key}"
 
 
 def _sources(
