@@ -72,6 +72,17 @@ describe.skipIf(!AVAILABLE)('screens by role', () => {
     for (const name of ['Dashboard', 'Data', 'Import', 'Settings']) expect(await tabs.getByRole('link', { name }).count()).toBe(0);
     expect(await page.getByText('Delete project').count()).toBe(0);
 
+    // A task of their own, by address: read-only, with no link to the task list they may not see.
+    await page.goto(`${server.url}/#/projects/${pid}/tasks/${held}`);
+    await page.getByRole('heading', { name: `Task #${held}` }).waitFor();
+    expect(await page.getByRole('link', { name: '← All tasks' }).count()).toBe(0);
+
+    // New project by address: said so, no form to fill in for nothing.
+    await page.goto(`${server.url}/#/projects/new`);
+    await page.getByTestId('barred').waitFor();
+    expect(await page.getByTestId('barred').textContent()).toMatch(/Your role \(annotator\) cannot create projects/);
+    expect(await page.getByRole('button', { name: 'Create project' }).count()).toBe(0);
+
     // Members by address: the server's refusal, never "Loading…" under it.
     await page.goto(`${server.url}/#/members`);
     await page.getByRole('alert').waitFor();
@@ -95,6 +106,30 @@ describe.skipIf(!AVAILABLE)('screens by role', () => {
     expect(await row.getByTestId('own-submitted').count()).toBe(0);
     expect(await row.getByRole('link', { name: 'Data' }).count()).toBe(1);
     await shot(admin, 'nav-manager');
+    // The data manager's bulk controls are the manager's.
+    await admin.goto(`${server.url}/#/projects/${pid}/tasks`);
+    await expect.poll(() => admin.getByTestId('task-total').textContent()).toBe('5 tasks');
+    for (const name of ['Set', 'Move', 'Delete']) expect(await admin.getByRole('button', { name, exact: true }).count()).toBe(1);
     await admin.close();
+  });
+
+  it('lets a reviewer browse the data without the bulk controls the server would refuse', async ({ server, api, browser, skip }) => {
+    if (!server) skip();
+    const pid = (await api<{ id: number; name: string }[]>('GET', '/api/v1/projects')).json.find((p) => p.name === 'Roles')?.id;
+    await invite(server, { email: 'rev@accord.test', role: 'reviewer', password: 'review-me-please-42' });
+    const reviewer = await newPage(browser, 'reviewer');
+    await login(reviewer, server.url, 'rev@accord.test', 'review-me-please-42');
+    await reviewer.goto(`${server.url}/#/projects/${pid}/tasks`);
+    await expect.poll(() => reviewer.getByTestId('task-total').textContent()).toBe('5 tasks');
+    for (const name of ['Set', 'Move', 'Delete']) expect(await reviewer.getByRole('button', { name, exact: true }).count()).toBe(0);
+    // States read as words: a task with one of its two annotations is "in progress".
+    const twice = await createProject(api, 'Twice', SCHEMA, { overlap: 2 });
+    await importTasks(api, twice, [{ image: 'https://images.example/t.jpg' }]);
+    await submitNext(api, twice);
+    await reviewer.goto(`${server.url}/#/projects/${twice}/tasks`);
+    const rows = reviewer.getByTestId('task-rows');
+    await expect.poll(() => rows.getByText('in progress', { exact: true }).count()).toBe(1);
+    expect(await rows.getByText('in_progress').count()).toBe(0);
+    await reviewer.close();
   });
 });

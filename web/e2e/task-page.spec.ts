@@ -69,6 +69,17 @@ describe.skipIf(!AVAILABLE)('the task page and the data manager', () => {
     await expect.poll(() => overlay.getAttribute('data-drawn')).toBe('2');
     await shot(page, 'task-page'); // both annotators drawn, the revisions open
 
+    // The same task under another project's address: said so, with a link to its own.
+    const other = await createProject(api, 'Elsewhere', SCHEMA);
+    await page.goto(`${server.url}/#/projects/${other}/tasks/${mine.task}`);
+    const wrong = page.getByTestId('other-project');
+    await wrong.waitFor();
+    expect(await wrong.textContent()).toMatch(new RegExp(`Task #${mine.task} is not in Elsewhere`));
+    expect(await page.getByTestId('task-overlay').count()).toBe(0);
+    await wrong.getByRole('link', { name: 'Open it in its own project' }).click();
+    await expect.poll(() => overlay.getAttribute('data-drawn')).toBe('2');
+    expect(page.url()).toMatch(new RegExp(`#/projects/${pid}/tasks/${mine.task}$`));
+
     // The data manager: a thumbnail made by the server, names, batch name, filter by name/email.
     await page.goto(`${server.url}/#/projects/${pid}/tasks`);
     const thumb = page.getByTestId('task-rows').locator('img').first();

@@ -1,6 +1,6 @@
 /** Project calls used by the screens. */
 
-import { api, call, plural, type Schemas } from '../../lib';
+import { api, call, formatCount, plural, type Schemas } from '../../lib';
 
 export type Project = Schemas['ProjectRead'];
 export type Progress = Schemas['ProjectProgressRead'];
@@ -25,14 +25,14 @@ export const getOwnProgress = (id: number): Promise<OwnProgress> =>
 
 /** The tasks you hold now, and whether their drafts are saved: `0`, `1`, `1 (draft saved)`, `3 (1 draft saved)`. */
 export function heldText(own: Pick<OwnProgress, 'leased' | 'drafts'>): string {
-  if (own.leased === 0 || own.drafts === 0) return own.leased.toLocaleString('en-US');
+  if (own.leased === 0 || own.drafts === 0) return formatCount(own.leased);
   const saved = own.drafts === own.leased ? (own.drafts === 1 ? 'draft' : 'drafts') : plural(own.drafts, 'draft');
-  return `${own.leased.toLocaleString('en-US')} (${saved} saved)`;
+  return `${formatCount(own.leased)} (${saved} saved)`;
 }
 
 /** The tasks still open to you: `24`, or `10,000+` where the server stopped counting. */
 export function availableText(own: Pick<OwnProgress, 'available' | 'more_available'>): string {
-  return `${own.available.toLocaleString('en-US')}${own.more_available ? '+' : ''}`;
+  return `${formatCount(own.available)}${own.more_available ? '+' : ''}`;
 }
 
 /** Create a project in an organization from schema YAML. */
