@@ -46,7 +46,7 @@ lint: setup
 		diff -q src/api/schema.d.ts /tmp/accord-schema.d.ts >/dev/null || \
 		{ echo "web/src/api/schema.d.ts is stale: run 'cd web && npm run gen:api'"; exit 1; }; fi
 
-## screenshots: refresh docs/screenshots from the browser smoke test
+## screenshots: refresh docs/screenshots from the browser tests (each web/e2e spec saves its own)
 screenshots: setup
 	cd web && npm run e2e
 
