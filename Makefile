@@ -53,7 +53,7 @@ audit: setup
 		.audit-venv/bin/pip install --quiet -r tools/audit-requirements.txt; }
 	$(PY) tools/audit.py
 
-## screenshots: refresh docs/screenshots from the browser smoke test
+## screenshots: refresh docs/screenshots from the browser tests (each web/e2e spec saves its own)
 screenshots: setup
 	cd web && npm run e2e
 

@@ -61,6 +61,9 @@ def test_import_files_and_folders_then_progress_and_next(
     assert main(["progress", str(project.id)]) == 0
     progress = _json(capsys)
     assert isinstance(progress, dict) and progress["tasks"] == 3
+    assert main(["progress", str(project.id), "--mine"]) == 0
+    mine = {"submitted": 0, "leased": 0, "drafts": 0, "skipped": 0, "available": 3}
+    assert _json(capsys) == mine | {"more_available": False}
 
     assert main(["next", str(project.id)]) == 0
     lease = _json(capsys)

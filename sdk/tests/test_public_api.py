@@ -21,6 +21,7 @@ EXPECTED = {
     "Member",
     "Membership",
     "Organization",
+    "OwnProgress",
     "Person",
     "Prediction",
     "Progress",

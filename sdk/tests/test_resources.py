@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 from support import BOX, PASSWORD, SCHEMA, SCHEMA_YAML, Member, Stack, client_for
 
-from accord import Client, Conflict, ImportFailed, NotFound, Unauthenticated, WaitTimeout
+from accord import (
+    Client,
+    Conflict,
+    Forbidden,
+    ImportFailed,
+    NotFound,
+    OwnProgress,
+    Unauthenticated,
+    WaitTimeout,
+)
 
 
 def test_organizations_and_members(client: Client, owner: Member) -> None:
@@ -84,6 +93,35 @@ def test_queue_skip_and_draft(client: Client) -> None:
     client.annotations.submit(following.task.id, [BOX])
     assert client.queue.next(project.id) is None
     assert client.projects.progress(project.id).skipped == 1
+
+
+def test_an_annotator_reads_their_own_progress(stack: Stack, owner: Member, client: Client) -> None:
+    project = client.projects.create("P", SCHEMA, overlap=2)
+    client.imports.tasks(
+        project.id, [{"image": f"https://x/{i}.jpg"} for i in range(3)], progress=False
+    )
+    lease = client.queue.next(project.id)
+    assert lease is not None
+    client.annotations.submit(lease.task.id, [BOX])  # the owner's work is not the annotator's
+    client.organizations.add_member(
+        owner.organization_id, "ann@example.com", "annotator", password=PASSWORD
+    )
+    with Client.login(stack.url, "ann@example.com", PASSWORD) as ann:
+        with pytest.raises(Forbidden):
+            ann.projects.progress(project.id)
+        first = ann.queue.next(project.id)
+        assert first is not None
+        ann.annotations.submit(first.task.id, [BOX])
+        held = ann.queue.next(project.id)
+        assert held is not None
+        ann.queue.save_draft(held.task.id, {"result": []})
+        mine = ann.projects.my_progress(project.id)
+    assert mine == OwnProgress(
+        submitted=1, leased=1, drafts=1, skipped=0, available=1, more_available=False
+    )
+    assert client.projects.my_progress(project.id).submitted == 1
+    with pytest.raises(NotFound):
+        client.projects.my_progress(project.id + 1000)
 
 
 def test_jobs_get_and_cancel(stack: Stack, client: Client) -> None:

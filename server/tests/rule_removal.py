@@ -19,6 +19,7 @@ SRC = Path("src/accord_server")
 MATRIX = "tests/api/test_permission_matrix.py"
 VISIBILITY = "tests/api/test_annotation_visibility.py tests/services/test_annotation_visibility.py"
 REPORTS = "tests/api/test_reports.py"
+OWN_PROGRESS = "tests/api/test_own_progress.py"
 
 
 @dataclass(frozen=True)
@@ -410,6 +411,36 @@ RULES = [
         "    show_reports = True",
         f"{MATRIX} {REPORTS}",
         "reviewer or managers_read",
+    ),
+    Rule(
+        "own progress: own annotations only",
+        "services/queue.py",
+        "            Annotation.project_id == project_id,\n            Annotation.user_id == user.id,\n",
+        "            Annotation.project_id == project_id,\n",
+        f"{MATRIX} {OWN_PROGRESS}",
+        "annotator",
+    ),
+    Rule(
+        "own progress: own assignments only",
+        "services/queue.py",
+        ".where(Assignment.user_id == user.id, Assignment.project_id == project_id)",
+        ".where(Assignment.project_id == project_id)",
+        f"{MATRIX} {OWN_PROGRESS}",
+        "annotator",
+    ),
+    Rule(
+        "own progress: open tasks never handed to you",
+        "services/queue.py",
+        "            _never_handed(Task.id, literal(user.id)),\n        )\n        .limit(AVAILABLE_COUNT_CAP + 1)",
+        "        )\n        .limit(AVAILABLE_COUNT_CAP + 1)",
+        OWN_PROGRESS,
+    ),
+    Rule(
+        "own progress: freed tasks never handed to you",
+        "services/queue.py",
+        "Task.open_slots == 0, Task.open_reports == 0, _never_handed(Task.id, literal(user.id))",
+        "Task.open_slots == 0, Task.open_reports == 0",
+        OWN_PROGRESS,
     ),
     Rule(
         "authentication required",

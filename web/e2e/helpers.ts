@@ -50,6 +50,30 @@ export function apiAs(server: TestServer, token: string = server.token) {
 
 export type Api = ReturnType<typeof apiAs>;
 
+/** A new member of the demo organization (invited by the admin with a first password); their API caller, with a token made from a login. */
+export async function invite(server: TestServer, who: { email: string; password: string; role: string; name?: string }): Promise<Api> {
+  const admin = apiAs(server);
+  const me = await admin<{ memberships: { organization_id: number }[] }>('GET', '/api/v1/auth/me');
+  const org = me.json.memberships[0]!.organization_id;
+  const invited = await admin('POST', `/api/v1/organizations/${org}/members`, who);
+  expect(invited.status, JSON.stringify(invited.json)).toBe(201);
+  const login = await fetch(`${server.url}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: who.email, password: who.password }),
+  });
+  expect(login.status).toBe(200);
+  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const csrf = /csrf[^=]*=([^;]+)/.exec(cookie)?.[1] ?? '';
+  const made = await fetch(`${server.url}/api/v1/auth/tokens`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': csrf },
+    body: JSON.stringify({ name: 'e2e' }),
+  });
+  expect(made.status).toBe(201);
+  return apiAs(server, ((await made.json()) as { token: string }).token);
+}
+
 /** Wait until a job has succeeded (fails on `failed` / `cancelled`). */
 export async function waitForJob(api: Api, jobId: number): Promise<void> {
   await expect

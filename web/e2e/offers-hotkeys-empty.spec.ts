@@ -91,6 +91,9 @@ describe.skipIf(!AVAILABLE)('offers, hotkeys and empty submits', () => {
     expect(await openTaskId(page)).toBe(task);
     await page.getByRole('button', { name: 'Skip', exact: true }).click();
     await dialog.waitFor();
+    // The key hint on the blue button is legible (it was white on white).
+    const [ink, paper] = await dialog.locator('button.primary kbd').evaluate((k) => [getComputedStyle(k).color, getComputedStyle(k).backgroundColor]);
+    expect(ink).not.toBe(paper);
     await page.keyboard.press('Enter');
     await page.getByText('No task left for you in this project.').waitFor({ timeout: 10_000 });
   });

@@ -62,6 +62,9 @@ describe.skipIf(!AVAILABLE)('Accord web app', () => {
     await expect.poll(() => page.getByTestId('task-total').textContent()).toBe('3 tasks');
     await expect.poll(() => page.getByTestId('task-rows').locator('.tr a').count()).toBe(3);
     await page.getByTestId('task-rows').getByText('img-2.png').waitFor();
+    // Every row's thumbnail drawn (made by the server on first request), not a table still loading.
+    const thumbs = page.getByTestId('task-rows').locator('img');
+    await expect.poll(() => thumbs.evaluateAll((imgs) => imgs.filter((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0).length)).toBe(3);
     await shot(page, 'data-manager');
   });
 

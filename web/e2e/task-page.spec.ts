@@ -8,7 +8,7 @@
 import type { Page } from 'playwright-core';
 import { describe, expect } from 'vitest';
 import { AVAILABLE, shot } from './browser';
-import { it, apiAs, createProject, login, uploadFiles, type Api } from './helpers';
+import { it, createProject, invite, login, uploadFiles, type Api } from './helpers';
 import { makePng } from './png';
 
 
@@ -36,17 +36,8 @@ const inkedPixels = (p: Page) =>
 describe.skipIf(!AVAILABLE)('the task page and the data manager', () => {
   it('draws every annotator on the image, names them, lists revisions; the table shows thumbnails and names', async ({ server, api, page }) => {
     const pid = await createProject(api, 'Review me', SCHEMA, { overlap: 2 });
-    await uploadFiles(server, pid, [{ name: 'street.png', data: makePng(320, 200, [90, 140, 200]) }]);
-    const project = (await api<{ organization_id: number }>('GET', `/api/v1/projects/${pid}`)).json;
-    const invited = await api<{ user_id: number }>('POST', `/api/v1/organizations/${project.organization_id}/members`, {
-      email: 'bea@accord.test', name: 'Bea Annotator', role: 'annotator', password: 'annotate-me-please-42',
-    });
-    expect(invited.status, JSON.stringify(invited.json)).toBe(201);
-    const tok = await fetch(`${server.url}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'bea@accord.test', password: 'annotate-me-please-42' }) });
-    expect(tok.status).toBe(200);
-    const cookie = tok.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-    const tokenR = await fetch(`${server.url}/api/v1/auth/tokens`, { method: 'POST', headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': /csrf[^=]*=([^;]+)/.exec(cookie)?.[1] ?? '' }, body: JSON.stringify({ name: 'e2e' }) });
-    const bea = apiAs(server, ((await tokenR.json()) as { token: string }).token);
+    await uploadFiles(server, pid, [{ name: 'street.png', data: makePng(640, 400, [90, 140, 200]) }]);
+    const bea = await invite(server, { email: 'bea@accord.test', name: 'Bea Annotator', role: 'annotator', password: 'annotate-me-please-42' });
 
     const mine = await annotate(api, pid, [box('r1', 'car', 20)]);
     const beas = await annotate(bea, pid, [box('r1', 'person', 200)]);
@@ -62,10 +53,9 @@ describe.skipIf(!AVAILABLE)('the task page and the data manager', () => {
     const both = await inkedPixels(page);
     expect(both).toBeGreaterThan(100);
     await expect.poll(() => page.getByTestId(`source-a${beas.id}`).textContent()).toMatch(/Bea Annotator <bea@accord\.test>\s*human/);
-    expect(await page.getByTestId(`source-a${mine.id}`).textContent()).toMatch(/revision 2/);
+    expect(await page.getByTestId(`source-a${mine.id}`).textContent()).toMatch(/created [\d-]+ [\d:]+ · updated [\d-]+ [\d:]+ · revision 2/);
     expect(await page.getByTestId(`source-a${mine.id}`).textContent()).toMatch(/car\s*objects\s*box at \(30, 30\) 60×50/);
     expect(await page.locator('pre').isVisible()).toBe(false); // raw JSON only inside a closed <details>
-    await shot(page, 'task-page');
 
     // Toggle Bea off: one region left, fewer pixels drawn.
     await page.getByLabel('Show Bea Annotator <bea@accord.test>').uncheck();
@@ -75,6 +65,20 @@ describe.skipIf(!AVAILABLE)('the task page and the data manager', () => {
     await page.getByTestId(`source-a${mine.id}`).getByRole('button', { name: 'Revisions' }).click();
     const revs = page.getByRole('list', { name: `Revisions of annotation ${mine.id}` }).getByRole('listitem');
     await expect.poll(() => revs.count()).toBe(2);
+    await page.getByLabel('Show Bea Annotator <bea@accord.test>').check();
+    await expect.poll(() => overlay.getAttribute('data-drawn')).toBe('2');
+    await shot(page, 'task-page'); // both annotators drawn, the revisions open
+
+    // The same task under another project's address: said so, with a link to its own.
+    const other = await createProject(api, 'Elsewhere', SCHEMA);
+    await page.goto(`${server.url}/#/projects/${other}/tasks/${mine.task}`);
+    const wrong = page.getByTestId('other-project');
+    await wrong.waitFor();
+    expect(await wrong.textContent()).toMatch(new RegExp(`Task #${mine.task} is not in Elsewhere`));
+    expect(await page.getByTestId('task-overlay').count()).toBe(0);
+    await wrong.getByRole('link', { name: 'Open it in its own project' }).click();
+    await expect.poll(() => overlay.getAttribute('data-drawn')).toBe('2');
+    expect(page.url()).toMatch(new RegExp(`#/projects/${pid}/tasks/${mine.task}$`));
 
     // The data manager: a thumbnail made by the server, names, batch name, filter by name/email.
     await page.goto(`${server.url}/#/projects/${pid}/tasks`);

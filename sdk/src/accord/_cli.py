@@ -3,7 +3,7 @@
     accord login --email EMAIL [--name TOKEN_NAME]
     accord projects list
     accord import PROJECT_ID FILE_OR_FOLDER... [--batch NAME] [--skip-invalid] [--no-wait]
-    accord progress PROJECT_ID
+    accord progress PROJECT_ID [--mine]
     accord next PROJECT_ID
 
 Results are printed as JSON on stdout; errors as one line on stderr with exit status 1. When the
@@ -63,8 +63,11 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--no-wait", action="store_true", help="print the queued job and exit")
     imp.add_argument("--no-progress", action="store_true", help="no progress bar")
 
-    progress = commands.add_parser("progress", help="a project's progress")
+    progress = commands.add_parser("progress", help="a project's progress (or your own)")
     progress.add_argument("project_id", type=int)
+    progress.add_argument(
+        "--mine", action="store_true", help="your own work only (any member; annotators too)"
+    )
 
     nxt = commands.add_parser("next", help="take the next task of a project's queue")
     nxt.add_argument("project_id", type=int)
@@ -106,7 +109,10 @@ def _run(client: Client, args: argparse.Namespace) -> int:
         )
         _print(job)
     elif args.command == "progress":
-        _print(client.projects.progress(args.project_id))
+        if args.mine:
+            _print(client.projects.my_progress(args.project_id))
+        else:
+            _print(client.projects.progress(args.project_id))
     elif args.command == "next":
         lease = client.queue.next(args.project_id)
         _print(lease)

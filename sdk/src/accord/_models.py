@@ -25,6 +25,7 @@ __all__ = [
     "Member",
     "Membership",
     "Organization",
+    "OwnProgress",
     "Person",
     "Prediction",
     "Progress",
@@ -139,6 +140,23 @@ class Progress(_Model):
     open_reports: int = 0
     percent_complete: float
     annotators: list[AnnotatorProgress] = Field(default_factory=list)
+
+
+class OwnProgress(_Model):
+    """Your own work in a project (any member may read theirs; nobody else's is in it)."""
+
+    submitted: int
+    """Tasks you have a live annotation on."""
+    leased: int
+    """Tasks you hold under an unexpired lease now."""
+    drafts: int
+    """Of the tasks you hold, how many have a saved draft."""
+    skipped: int
+    """Tasks you skipped (the queue does not offer them again)."""
+    available: int
+    """Tasks the queue could still hand you (counted up to 10,000)."""
+    more_available: bool = False
+    """More than ``available`` are open to you (counting stopped at 10,000)."""
 
 
 class Task(_Model):

@@ -46,8 +46,8 @@ class Settings(BaseSettings):
     )
     secret_key: str | None = Field(
         None,
-        description="Secret for signing; required outside the embedded default "
-        "(a random one is kept in data_dir otherwise).",
+        description="Not used yet: login sessions and API tokens are random values stored "
+        "hashed, a CSRF token is a random value kept with its session; nothing is signed.",
     )
     session_days: int = Field(14, description="Lifetime of a login session, in days.")
     cookie_secure: bool = Field(False, description="Mark cookies Secure (set this behind HTTPS).")

@@ -24,8 +24,10 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
+from sqlalchemy import func, select
 
 from accord_server.api.v1 import v1_routes
+from accord_server.db.models import Annotation, Assignment
 from scenarios import box, lease
 from support import TEXT_SCHEMA, Factory, Member, Stack
 
@@ -175,7 +177,13 @@ def _world(stack: Stack, factory: Factory) -> World:
             f"/api/v1/tasks/{others_task}/annotations", json={"id": "o1", "result": [box()]}
         )
     assert made.status_code == 201, made.text
-    handed = {others_task}
+    # ... a task they skipped, and one they hold with a draft.
+    skipped = int(lease(stack, other, project)["task"]["id"])
+    held = int(lease(stack, other, project)["task"]["id"])
+    with stack.client(other.token) as client:
+        assert client.post(f"/api/v1/tasks/{skipped}/skip").status_code == 204
+        assert client.put(f"/api/v1/tasks/{held}/draft", json={"draft": {}}).status_code == 204
+    handed = {others_task, skipped, held}
     # The queue hands out the lowest ids first: the spares are the last ones.
     spares = [t["id"] for t in rows if t["id"] not in handed][-12:]
     return World(
@@ -260,6 +268,32 @@ def _report_details_for_managers(w: World, caller: str, response: httpx.Response
 
 def _resolved_one(response: httpx.Response) -> None:
     assert [r["resolution_note"] for r in response.json()] == ["fixed"], response.text
+
+
+def _own_counts(w: World, caller: str, response: httpx.Response) -> None:
+    """Only the caller's own annotations and assignments are counted (the other annotator has
+    an annotation in the project)."""
+    member = w.caller(caller)
+    assert member is not None
+    with w.stack.runtime.db.transaction() as session:
+        own = session.scalar(
+            select(func.count()).where(
+                Annotation.project_id == w.project,
+                Annotation.user_id == member.user.id,
+                Annotation.deleted_at.is_(None),
+            )
+        )
+        states = dict(
+            session.execute(
+                select(Assignment.state, func.count())
+                .where(Assignment.project_id == w.project, Assignment.user_id == member.user.id)
+                .group_by(Assignment.state)
+            ).all()
+        )
+    body = response.json()
+    mine = (own, states.get("skipped", 0), states.get("leased", 0))
+    assert (body["submitted"], body["skipped"], body["leased"]) == mine, body
+    assert body["drafts"] <= body["leased"], body
 
 
 def _new_email(w: World, _: str) -> dict[str, Any]:
@@ -370,6 +404,7 @@ CASES: list[Case] = [
         params=lambda w, c: {"fresh": w.new_project()},
     ),
     Case("progress", "GET", P + "/progress", expect(200, REVIEWERS)),
+    Case("own progress", "GET", P + "/progress/mine", expect(200, MEMBERS), check=_own_counts),
     Case("stats", "GET", P + "/stats", expect(200, REVIEWERS)),
     Case(
         "validate a label schema",

@@ -216,6 +216,21 @@ def test_yaml_syntax_error_reports_line_in_details() -> None:
 def test_yaml_booleans_are_not_label_names() -> None:
     error = invalid("media: image\ntools:\n  - {name: a, type: bbox, labels: [yes, no]}\n")
     assert error.details["errors"][0]["path"] == "tools[0].labels[0]"
+    assert str(error) == (
+        "tools[0].labels[0]: read as true, not text (YAML reads unquoted yes, no, on, off, true "
+        'and false as booleans): quote it, e.g. "yes"'
+    )
+    assert error.details["errors"][1]["message"].startswith("read as false, not text")
+
+
+def test_yaml_booleans_are_not_choices_or_names_either() -> None:
+    for tool in (
+        "{name: a, type: classification, choices: [on, off]}",
+        "{name: a, type: bbox, labels: [{name: yes}]}",
+    ):
+        [first, *_] = invalid(f"media: image\ntools:\n  - {tool}\n").details["errors"]
+        assert first["message"].startswith("read as true, not text"), first
+        assert first["line"] == 3
 
 
 # --- label keys --------------------------------------------------------------------------------

@@ -610,6 +610,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/progress/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Own Progress
+         * @description Your own work here: submitted, held (with drafts), skipped, and how many tasks the queue
+         *     could still hand you. Any member may ask; it counts only the caller's rows.
+         */
+        get: operations["get_own_progress_api_v1_projects__project_id__progress_mine_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/projects/{project_id}/stats": {
         parameters: {
             query?: never;
@@ -1261,6 +1282,42 @@ export interface components {
             name: string;
             /** Role */
             role: string;
+        };
+        /**
+         * OwnProgressRead
+         * @description The caller's own work in a project: counts of their rows only, nothing of anyone else's.
+         */
+        OwnProgressRead: {
+            /**
+             * Available
+             * @description Tasks the queue could still hand you: a free slot (or one an expired lease frees) on a task you have never been handed. Counted up to 10,000.
+             */
+            available: number;
+            /**
+             * Drafts
+             * @description Of the tasks you hold, how many have a saved draft.
+             */
+            drafts: number;
+            /**
+             * Leased
+             * @description Tasks you hold under an unexpired lease now.
+             */
+            leased: number;
+            /**
+             * More Available
+             * @description More tasks than `available` are open to you (counting stopped at 10,000).
+             */
+            more_available: boolean;
+            /**
+             * Skipped
+             * @description Tasks you skipped; the queue does not offer them again.
+             */
+            skipped: number;
+            /**
+             * Submitted
+             * @description Tasks you have a live (not deleted) annotation on.
+             */
+            submitted: number;
         };
         /** PasswordChange */
         PasswordChange: {
@@ -2896,6 +2953,37 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ProjectProgressRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_own_progress_api_v1_projects__project_id__progress_mine_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OwnProgressRead"];
                 };
             };
             /** @description Validation Error */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBinaryBytes, formatBytes, formatPercent, plural } from './format';
+import { formatBinaryBytes, formatBytes, formatCount, formatPercent, plural, stateLabel } from './format';
 
 describe('format', () => {
   it('formats bytes and percentages', () => {
@@ -24,5 +24,14 @@ describe('format', () => {
     expect(plural(0, 'task')).toBe('0 tasks');
     expect(plural(1500, 'task')).toBe('1,500 tasks');
     expect(plural(2, 'media file', 'media files')).toBe('2 media files');
+  });
+});
+
+describe('counts and states', () => {
+  it('separates thousands and spells states as words', () => {
+    expect(formatCount(100000)).toBe('100,000');
+    expect(formatCount(0)).toBe('0');
+    expect(stateLabel('in_progress')).toBe('in progress');
+    expect(stateLabel('completed')).toBe('completed');
   });
 });

@@ -13,9 +13,19 @@ export function formatBytes(n: number): string {
   return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
 }
 
+/** A count with thousands separators: `100000` → `100,000`. */
+export function formatCount(n: number): string {
+  return n.toLocaleString('en-US');
+}
+
+/** A task or job state as words: `in_progress` → `in progress`. */
+export function stateLabel(state: string): string {
+  return state.replaceAll('_', ' ');
+}
+
 /** `1` and `'task'` → `1 task`, `1500` → `1,500 tasks`; irregular plurals as `many`. */
 export function plural(n: number, noun: string, many: string = `${noun}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? noun : many}`;
+  return `${formatCount(n)} ${n === 1 ? noun : many}`;
 }
 
 /** Bytes in binary units, as limits are set: `536870912` → `512 MiB`, `1572864` → `1.5 MiB`. */

@@ -1,4 +1,4 @@
-"""``client.projects``: create, read, change, delete projects; their progress."""
+"""``client.projects``: create, read, change, delete projects; their progress and yours."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from accord._http import HTTP
-from accord._models import Progress, Project
+from accord._models import OwnProgress, Progress, Project
 
 
 def _schema(label_schema: str | dict[str, Any] | Path) -> str | dict[str, Any]:
@@ -93,3 +93,9 @@ class Projects:
     def progress(self, project_id: int) -> Progress:
         """Task states, annotation counts, per-annotator counts."""
         return self._http.get_model(Progress, f"/projects/{project_id}/progress")
+
+    def my_progress(self, project_id: int) -> OwnProgress:
+        """Your own work in a project: submitted, held (with drafts), skipped, and how many
+        tasks the queue could still hand you. Any member may ask (``progress`` is for
+        reviewers and above)."""
+        return self._http.get_model(OwnProgress, f"/projects/{project_id}/progress/mine")

@@ -36,6 +36,9 @@ data_dir_option = click.option(
 def main() -> None:
     """Accord server administration."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # Alembic logs each of its plugins at INFO on every migration (a dozen lines that buried the
+    # demo's login banner); its "Running upgrade" lines stay.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 @main.command()

@@ -71,6 +71,22 @@ class ProjectProgressRead(ReadModel):
     annotators: list[AnnotatorProgress]
 
 
+class OwnProgressRead(ReadModel):
+    """The caller's own work in a project: counts of their rows only, nothing of anyone else's."""
+
+    submitted: int = Field(description="Tasks you have a live (not deleted) annotation on.")
+    leased: int = Field(description="Tasks you hold under an unexpired lease now.")
+    drafts: int = Field(description="Of the tasks you hold, how many have a saved draft.")
+    skipped: int = Field(description="Tasks you skipped; the queue does not offer them again.")
+    available: int = Field(
+        description="Tasks the queue could still hand you: a free slot (or one an expired lease "
+        "frees) on a task you have never been handed. Counted up to 10,000."
+    )
+    more_available: bool = Field(
+        description="More tasks than `available` are open to you (counting stopped at 10,000)."
+    )
+
+
 class LabelCount(ReadModel):
     tool: str
     label: str

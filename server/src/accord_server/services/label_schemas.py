@@ -150,6 +150,13 @@ def _schema_error(err: Any, data: dict[str, Any], lines: yaml.Node | None) -> Js
         message = "field required"
     elif kind == "extra_forbidden":
         message = "unknown field"
+    elif isinstance(err.get("input"), bool):
+        # A label or choice written yes/no: pydantic's "valid string" or "valid dictionary or
+        # instance of LabelSpec" does not tell the user that YAML changed their word.
+        message = (
+            f"read as {str(err['input']).lower()}, not text (YAML reads unquoted yes, no, on, "
+            'off, true and false as booleans): quote it, e.g. "yes"'
+        )
     extra: dict[str, Any] = {}
     line = _line_of(lines, loc)
     if line is not None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy import (
     Select,
+    SQLColumnExpression,
     String,
     bindparam,
     delete,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    null,
     select,
     true,
     update,
@@ -32,18 +34,20 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.dml import ReturningInsert, ReturningUpdate
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from accord_server.db.base import utcnow
 from accord_server.db.direct import DirectStatement
 from accord_server.db.engine import NeedsTransaction, in_statement_atomic
-from accord_server.db.models import Assignment, Project, Task, User
+from accord_server.db.models import Annotation, Assignment, Project, Task, User
 from accord_server.services.errors import Conflict, NotFound
 from accord_server.services.permissions import Action, authorize
 from accord_server.services.projects import ProjectAccess
 from accord_server.services.tasks import Hold
 
 RECLAIM_LIMIT = 500
+AVAILABLE_COUNT_CAP = 10_000
+"""``own_progress`` counts the tasks open to you up to this many (then says there are more)."""
 _LEASE_COLUMNS = ("task_id", "project_id", "user_id", "state", "leased_at", "lease_expires_at")
 
 
@@ -71,6 +75,15 @@ class _Queries:
     """PostgreSQL: take a slot of the best eligible task and lease it, in one statement."""
     any_open: DirectStatement | None
     """PostgreSQL: whether any task has a slot for the caller, locked or not (no lock taken)."""
+
+
+def _never_handed(
+    task_id: SQLColumnExpression[int], user_id: SQLColumnExpression[int]
+) -> ColumnElement[bool]:
+    """The queue's rule of whom a task may go to: someone it was never handed to (a skipped or
+    expired assignment counts too), so nobody gets a task twice. ``next`` and ``own_progress``
+    both use it."""
+    return ~exists().where(Assignment.task_id == task_id, Assignment.user_id == user_id)
 
 
 @functools.cache
@@ -104,9 +117,6 @@ def _queries(postgres: bool) -> _Queries:
     # is not correlated with the UPDATE around it).
     # (Parameters of an UPDATE may not be named like its table's columns.)
     candidate = Task.__table__.alias("candidate")
-    taken = exists().where(
-        Assignment.task_id == candidate.c.id, Assignment.user_id == bindparam("for_user")
-    )
     # A task with an open report is out of the queue for everyone until a manager resolves it
     # (the partial index ``ix_tasks_queue`` holds only tasks with a slot and no open report).
     pick = (
@@ -115,7 +125,7 @@ def _queries(postgres: bool) -> _Queries:
             candidate.c.project_id == bindparam("in_project"),
             candidate.c.open_slots > 0,
             candidate.c.open_reports == 0,
-            ~taken,
+            _never_handed(candidate.c.id, bindparam("for_user")),
         )
         .order_by(candidate.c.priority.desc(), candidate.c.id)
         .limit(1)
@@ -390,6 +400,72 @@ def save_draft(session: Session, *, task_id: int, hold: Hold | None, draft: obje
     session.execute(
         update(Assignment)
         .where(Assignment.id == hold.id)
-        .values(draft=draft, draft_updated_at=utcnow())
+        # (A draft of JSON null is no draft: stored as SQL NULL, as ``own_progress`` counts it.)
+        .values(draft=null() if draft is None else draft, draft_updated_at=utcnow())
         .execution_options(synchronize_session=False)
     )
+
+
+def own_progress(session: Session, *, project_id: int, user: User) -> dict[str, int | bool]:
+    """The caller's own work in a project (``OwnProgressRead``): only rows of theirs are counted,
+    and the tasks still open to them by the queue's own rules, so nothing tells whose work fills
+    the other slots. Read only: expired leases are counted as the slots they free, not reclaimed."""
+    now = utcnow()
+    submitted = session.scalar(
+        select(func.count()).where(
+            Annotation.project_id == project_id,
+            Annotation.user_id == user.id,
+            Annotation.deleted_at.is_(None),
+        )
+    )
+    live = (Assignment.state == "leased") & (Assignment.lease_expires_at > now)
+    leased, drafts, skipped = session.execute(
+        select(
+            func.count().filter(live),
+            func.count().filter(live & Assignment.draft.is_not(None)),
+            func.count().filter(Assignment.state == "skipped"),
+        ).where(Assignment.user_id == user.id, Assignment.project_id == project_id)
+    ).one()
+    # Two counts, each served by an index: tasks with a free slot now (``ix_tasks_queue``), and
+    # full tasks whose slot an expired lease will free at the next ``next`` (no other lease
+    # state holds a slot, so each such task has room again).
+    # Counting stops past AVAILABLE_COUNT_CAP: a count costs about 1 µs per open task, so an
+    # exact one would cost a project of a million tasks a second on every look at the list.
+    open_to_you = (
+        select(Task.id)
+        .where(
+            Task.project_id == project_id,
+            Task.open_slots > 0,
+            Task.open_reports == 0,  # reported tasks are out of the queue (as in ``next``)
+            _never_handed(Task.id, literal(user.id)),
+        )
+        .limit(AVAILABLE_COUNT_CAP + 1)
+        .subquery()
+    )
+    with_room = session.scalar(select(func.count()).select_from(open_to_you))
+    expired = (
+        select(Assignment.task_id)
+        .where(
+            Assignment.project_id == project_id,
+            Assignment.state == "leased",
+            Assignment.lease_expires_at <= now,
+        )
+        .distinct()
+        .subquery()
+    )
+    freed = session.scalar(
+        select(func.count())
+        .select_from(expired.join(Task, Task.id == expired.c.task_id))
+        .where(
+            Task.open_slots == 0, Task.open_reports == 0, _never_handed(Task.id, literal(user.id))
+        )
+    )
+    available = int(with_room or 0) + int(freed or 0)
+    return {
+        "submitted": int(submitted or 0),
+        "leased": int(leased),
+        "drafts": int(drafts),
+        "skipped": int(skipped),
+        "available": min(available, AVAILABLE_COUNT_CAP),
+        "more_available": available > AVAILABLE_COUNT_CAP,
+    }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { overlayDocument, personName, resultLines, sourcesOf, type Annotation, type Prediction } from './overlay';
+import { overlayDocument, personName, resultLines, sourceWhen, sourcesOf, type Annotation, type Prediction } from './overlay';
 
 const box = (id: string, label: string) => ({ id, type: 'bbox', tool: 'objects', label, geometry: { x: 1, y: 2, width: 30, height: 40 } });
 const ann = (id: number, user_id: number, result: unknown[]): Annotation => ({
@@ -54,5 +54,14 @@ describe('task overlay', () => {
       { label: '', tool: 'topic', summary: 'sport, news' },
       { label: 'car', tool: 'outline', summary: 'polygon of 3 points (score 0.50)' },
     ]);
+  });
+});
+
+describe('sourceWhen', () => {
+  it('joins created, a different updated and the revision with spaced dots', () => {
+    const f = (iso: string) => iso.slice(11, 16);
+    expect(sourceWhen({ created_at: '2026-01-02T10:00:00Z', updated_at: '2026-01-02T11:30:00Z', revision: 2 }, f)).toBe('created 10:00 · updated 11:30 · revision 2');
+    expect(sourceWhen({ created_at: '2026-01-02T10:00:00Z', updated_at: '2026-01-02T10:00:00Z', revision: 1 }, f)).toBe('created 10:00 · revision 1');
+    expect(sourceWhen({ created_at: '2026-01-02T10:00:00Z', updated_at: null, revision: null }, f)).toBe('created 10:00');
   });
 });

@@ -93,6 +93,14 @@ export function overlayDocument(sources: readonly Source[], shown: ReadonlySet<s
 
 /** One readable line per region of a result: label, tool and a geometry summary (for media
  * without a drawn view, and beside the image). */
+/** When a source was made, as one line: `created … · updated … · revision 2` (updated only when it differs). */
+export function sourceWhen(s: Pick<Source, 'created_at' | 'updated_at' | 'revision'>, format: (iso: string) => string): string {
+  const parts = [`created ${format(s.created_at)}`];
+  if (s.updated_at && s.updated_at !== s.created_at) parts.push(`updated ${format(s.updated_at)}`);
+  if (s.revision !== null) parts.push(`revision ${s.revision}`);
+  return parts.join(' · ');
+}
+
 export interface ResultLine {
   label: string;
   tool: string;

@@ -1,9 +1,10 @@
 /** Project calls used by the screens. */
 
-import { api, call, type Schemas } from '../../lib';
+import { api, call, formatCount, plural, type Schemas } from '../../lib';
 
 export type Project = Schemas['ProjectRead'];
 export type Progress = Schemas['ProjectProgressRead'];
+export type OwnProgress = Schemas['OwnProgressRead'];
 export type ProjectUpdate = Schemas['ProjectUpdate'];
 
 const path = (project_id: number) => ({ params: { path: { project_id } } });
@@ -17,6 +18,22 @@ export const getProject = (id: number): Promise<Project> => call(api.GET('/api/v
 
 /** Task and annotation counts of a project. */
 export const getProgress = (id: number): Promise<Progress> => call(api.GET('/api/v1/projects/{project_id}/progress', path(id)));
+
+/** The caller's own work in a project (any member; annotators see this instead of `getProgress`). */
+export const getOwnProgress = (id: number): Promise<OwnProgress> =>
+  call(api.GET('/api/v1/projects/{project_id}/progress/mine', path(id)));
+
+/** The tasks you hold now, and whether their drafts are saved: `0`, `1`, `1 (draft saved)`, `3 (1 draft saved)`. */
+export function heldText(own: Pick<OwnProgress, 'leased' | 'drafts'>): string {
+  if (own.leased === 0 || own.drafts === 0) return formatCount(own.leased);
+  const saved = own.drafts === own.leased ? (own.drafts === 1 ? 'draft' : 'drafts') : plural(own.drafts, 'draft');
+  return `${formatCount(own.leased)} (${saved} saved)`;
+}
+
+/** The tasks still open to you: `24`, or `10,000+` where the server stopped counting. */
+export function availableText(own: Pick<OwnProgress, 'available' | 'more_available'>): string {
+  return `${formatCount(own.available)}${own.more_available ? '+' : ''}`;
+}
 
 /** Create a project in an organization from schema YAML. */
 export const createProject = (body: Schemas['ProjectCreate']): Promise<Project> => call(api.POST('/api/v1/projects', { body }));

@@ -6,13 +6,14 @@ from accord_server.api.deps import CurrentUser, SessionDep, api_router
 from accord_server.schemas.projects import (
     LabelSchemaRead,
     LabelSchemaValidate,
+    OwnProgressRead,
     ProjectCreate,
     ProjectProgressRead,
     ProjectRead,
     ProjectStatsRead,
     ProjectUpdate,
 )
-from accord_server.services import accounts, projects, stats
+from accord_server.services import accounts, projects, queue, stats
 from accord_server.services.errors import Invalid
 from accord_server.services.label_schemas import parse_label_schema
 from accord_server.services.permissions import Action
@@ -96,6 +97,16 @@ def get_progress(project_id: int, session: SessionDep, user: CurrentUser) -> Pro
         session, project_id=project_id, user=user, action=Action.PROJECT_PROGRESS
     )
     return ProjectProgressRead.model_validate(projects.project_progress(session, project=project))
+
+
+@router.get("/{project_id}/progress/mine", response_model=OwnProgressRead)
+def get_own_progress(project_id: int, session: SessionDep, user: CurrentUser) -> OwnProgressRead:
+    """Your own work here: submitted, held (with drafts), skipped, and how many tasks the queue
+    could still hand you. Any member may ask; it counts only the caller's rows."""
+    project, _ = projects.get_project_or_raise(session, project_id=project_id, user=user)
+    return OwnProgressRead.model_validate(
+        queue.own_progress(session, project_id=project.id, user=user)
+    )
 
 
 @router.get("/{project_id}/stats", response_model=ProjectStatsRead)
