@@ -1027,7 +1027,7 @@ export interface components {
             batch?: string | null;
             /**
              * Skip Invalid
-             * @description Import the valid rows and report the rest (default: all or none).
+             * @description Import the valid rows and report the rest (default: all or none); a row with an invalid prediction is imported without it.
              * @default false
              */
             skip_invalid?: boolean;
@@ -1041,11 +1041,45 @@ export interface components {
                 [key: string]: unknown;
             }[] | null;
         };
+        /**
+         * ImportScope
+         * @description What a problem in an import's report leaves out: a whole file (none of its rows), a row
+         *     (its task), one prediction (its task is imported without it, with ``skip_invalid``), or a
+         *     row's annotations (never imported; its task is). The first three are errors: any of them
+         *     fails an import that is all or nothing.
+         * @enum {string}
+         */
+        ImportScope: "file" | "row" | "prediction" | "annotations";
+        /**
+         * JobProblemRead
+         * @description One entry of a job's report: where (file, row, field), why, and what it left out.
+         */
+        JobProblemRead: {
+            /**
+             * Field
+             * @description Path inside the row, e.g. `predictions[0]`.
+             */
+            field?: string | null;
+            /** File */
+            file?: string | null;
+            /** Message */
+            message: string;
+            /**
+             * Row
+             * @description 1-based row of a task file; 0 or null: the file as a whole.
+             */
+            row?: number | null;
+            /** @description What the problem leaves out: `file` (none of its rows), `row` (its task), `prediction` (the task is imported without it when `skip_invalid`), `annotations` (never imported; the task is). Any but `annotations` fails an all-or-nothing import. */
+            scope?: components["schemas"]["ImportScope"] | null;
+        };
         /** JobRead */
         JobRead: {
             /** Cancel Requested */
             cancel_requested: boolean;
-            /** Counts */
+            /**
+             * Counts
+             * @description An import's: `files`, `rows` (valid rows read), `tasks` and `predictions` (written), `errors` (problems that fail an all-or-nothing import), `rows_skipped`, `files_skipped`, `predictions_dropped`, `tasks_with_dropped_predictions` and `tasks_with_dropped_annotations` (tasks imported without some of them).
+             */
             counts: {
                 [key: string]: unknown;
             };
@@ -1054,8 +1088,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
-            /** Errors */
-            errors: unknown[];
+            /**
+             * Errors
+             * @description The report: the first 1,000 problems, in the order they were found.
+             */
+            errors: components["schemas"]["JobProblemRead"][];
             /** Finished At */
             finished_at: string | null;
             /** Id */

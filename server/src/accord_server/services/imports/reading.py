@@ -1,11 +1,12 @@
 """Phase 1 of an import: read every source file, check every row, write nothing but media blobs.
 
 The result is a ``Plan``: the sources in order, how many rows they make, the batches they name
-and a per-row error report. Task files are checked a row at a time and, in general, read again
-in phase 2 (``writing.py``), so memory does not grow with the import. Files the request stored
-(content-addressed, so they cannot change in between) keep their checked rows instead, as long
-as all the rows kept fit in one write chunk: phase 2 would hold that many anyway, and a small
-import is not parsed twice.
+and a report of what is left out and why (``ImportScope``: a whole file, a row, one prediction
+of an imported row, the annotations of an imported row). Task files are checked a row at a time
+and, in general, read again in phase 2 (``writing.py``), so memory does not grow with the
+import. Files the request stored (content-addressed, so they cannot change in between) keep their
+checked rows instead, as long as all the rows kept fit in one write chunk: phase 2 would hold that
+many anyway, and a small import is not parsed twice.
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ from accord_server.adapters.storage import (
     iter_local_source,
 )
 from accord_server.db.models import Project
+from accord_server.schemas.enums import ImportScope as Scope
 from accord_server.schemas.label_schema import LabelSchema
 from accord_server.services import jobs as job_service
 from accord_server.services.errors import Invalid
 from accord_server.services.imports.parsers import RowError, TaskIn, iter_tasks
 from accord_server.services.projects import project_schema
 from accord_server.services.results import MediaInfo, validate_result
+from accord_server.services.results.common import quote
 from accord_server.settings import Settings
 
 TASK_FILE_EXTENSIONS = {".json", ".jsonl", ".ndjson", ".csv", ".tsv"}
@@ -42,6 +45,10 @@ PROGRESS_EVERY = 50
 Row = dict[str, Any]
 Pair = tuple[Row, list[dict[str, Any]]]
 """A task row ready to insert, with its predictions."""
+
+
+ERROR_SCOPES = frozenset({Scope.FILE, Scope.ROW, Scope.PREDICTION})
+"""The problems that fail an all-or-nothing import."""
 
 
 @dataclass(frozen=True)
@@ -69,31 +76,68 @@ class ImportLimits:
 
 
 @dataclass
+class Tally:
+    """What the problems of an import leave out, counted (the report lists the first ones)."""
+
+    errors: int = 0
+    """Problems that fail an all-or-nothing import (``ERROR_SCOPES``)."""
+    rows_skipped: int = 0
+    files_skipped: int = 0
+    predictions_dropped: int = 0
+    tasks_with_dropped_predictions: int = 0
+    tasks_with_dropped_annotations: int = 0
+
+    def add(self, other: Tally) -> None:
+        """Add another tally's counts to this one."""
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def counts(self) -> dict[str, int]:
+        """The counts as the job reports them."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
+
+@dataclass
 class Plan:
     """What phase 1 found: the sources in order (a task file to read again in phase 2, the
     checked rows of a stored one, or the row of a media file, ready), how many rows they make,
-    the batches they name, the errors."""
+    the batches they name, the report of what is left out."""
 
     entries: list[SourceFile | Row | list[Pair]] = field(default_factory=list)
     row_count: int = 0
     batches: set[str] = field(default_factory=set)
     errors: list[dict[str, Any]] = field(default_factory=list)
-    error_count: int = 0
+    """The report's first ``MAX_ERRORS_KEPT`` problems: file, row, field, message, scope."""
+    tally: Tally = field(default_factory=Tally)
     row_errors: int = 0
-    """Errors of rows inside the task files that phase 2 reads again: it must meet as many."""
+    """Problems of rows inside the task files that phase 2 reads again: it must meet as many."""
     kept_rows: int = 0
     """Rows kept from phase 1 (of stored files), at most one write chunk."""
     files: int = 0
 
-    def error(self, file: str, row: int | None, fld: str | None, message: str) -> None:
-        """Count an error, and keep it for the report while there is room."""
-        self.error_count += 1
+    @property
+    def error_count(self) -> int:
+        """Problems that fail an all-or-nothing import."""
+        return self.tally.errors
+
+    def report(
+        self, file: str, row: int | None, fld: str | None, message: str, scope: Scope
+    ) -> None:
+        """Keep a problem for the report while there is room (the caller counts it)."""
         if len(self.errors) < job_service.MAX_ERRORS_KEPT:
-            self.errors.append({"file": file, "row": row, "field": fld, "message": message})
+            self.errors.append(
+                {"file": file, "row": row, "field": fld, "message": message, "scope": scope}
+            )
+
+    def skip_file(self, file: str, message: str) -> None:
+        """A file none of whose rows is imported."""
+        self.tally.errors += 1
+        self.tally.files_skipped += 1
+        self.report(file, None, None, message, Scope.FILE)
 
     def counts(self, **extra: Any) -> dict[str, Any]:
         """The job's counts so far."""
-        return {"files": self.files, "rows": self.row_count, "errors": self.error_count, **extra}
+        return {"files": self.files, "rows": self.row_count, **self.tally.counts(), **extra}
 
 
 def media_url(project_id: int, key: str) -> str:
@@ -142,19 +186,35 @@ def _task_row(task: TaskIn, is_text: bool) -> Row:
     }
 
 
-ErrorSink = Callable[[int | None, str | None, str], None]
+ErrorSink = Callable[[int | None, str | None, str, Scope], None]
+"""Hears of each problem of a task file: row, field, message and what it leaves out."""
+
+
+def prediction_problem(index: int, exc: Invalid) -> tuple[str, str]:
+    """The field and message of a prediction that fails validation: its first problem, at
+    its path inside the row (``predictions[0].result[2].label``), naming the region."""
+    found = exc.details.get("errors") if isinstance(exc.details, dict) else None
+    if not found:
+        return f"predictions[{index}].result", exc.message
+    first = found[0]
+    message = str(first["message"])
+    if first.get("region") is not None:
+        message = f"region {quote(first['region'])}: {message}"
+    if len(found) > 1:
+        message += f" (and {wording.count(len(found) - 1, 'more problem')})"
+    return f"predictions[{index}].{first['path']}", message
 
 
 def task_rows(
     project: Project, schema: LabelSchema, name: str, data: bytes, error: ErrorSink
 ) -> Iterator[Pair]:
     """A task file's valid rows in order, each with its valid predictions; ``error`` hears of
-    every row skipped and every prediction dropped."""
+    every row skipped, every prediction dropped and every row's annotations left out."""
     relation_tool = next((t.name for t in schema.tools if t.type == "relation"), None)
     is_text = project.media == "text"
     for task in iter_tasks(data, name):
         if type(task) is RowError:
-            error(task.row, task.field, task.message)
+            error(task.row, task.field, task.message, Scope.FILE if task.row == 0 else Scope.ROW)
             continue
         assert type(task) is TaskIn
         row = _task_row(task, is_text)
@@ -174,12 +234,50 @@ def task_rows(
                 )
                 result = validate_result(schema, pred.result, media, require_complete=False)
             except Invalid as exc:
-                error(task.source_row, f"predictions[{i}].result", exc.message)
+                error(task.source_row, *prediction_problem(i, exc), Scope.PREDICTION)
                 continue
             preds.append(
                 {"result": result, "score": pred.score, "model_version": pred.model_version}
             )
+        if task.annotations:
+            noun = wording.count(task.annotations, "annotation")
+            message = f"{noun} not imported: an import brings tasks and their predictions only"
+            error(task.source_row, "annotations", message, Scope.ANNOTATIONS)
         yield row, preds
+
+
+class _FileReport:
+    """The problems of one task file, counted; the first ones kept for the plan's report."""
+
+    def __init__(self) -> None:
+        self.kept: list[tuple[int | None, str | None, str, Scope]] = []
+        self.count = 0
+        self.tally = Tally()
+        self.unusable = False
+        self._last_dropped: tuple[Scope, int | None] | None = None
+
+    def __call__(self, row_no: int | None, fld: str | None, message: str, scope: Scope) -> None:
+        self.count += 1
+        self.unusable = self.unusable or scope is Scope.FILE
+        if len(self.kept) < job_service.MAX_ERRORS_KEPT or scope is Scope.FILE:
+            self.kept.append((row_no, fld, message, scope))
+        t = self.tally
+        if scope in ERROR_SCOPES:
+            t.errors += 1
+        if scope is Scope.ROW:
+            t.rows_skipped += 1
+        elif scope is Scope.PREDICTION:
+            t.predictions_dropped += 1
+        # A row's problems come together: count each row once per scope.
+        if scope in (Scope.PREDICTION, Scope.ANNOTATIONS) and self._last_dropped != (
+            scope,
+            row_no,
+        ):
+            self._last_dropped = (scope, row_no)
+            if scope is Scope.PREDICTION:
+                t.tasks_with_dropped_predictions += 1
+            else:
+                t.tasks_with_dropped_annotations += 1
 
 
 def _add_task_file(
@@ -187,21 +285,11 @@ def _add_task_file(
 ) -> None:
     """Check a task file's rows into the plan; keep them if they fit in ``keep_room``."""
     name = src.name
-    kept: list[tuple[int | None, str | None, str]] = []  # the first ones, for the report
-    count = 0
-    unusable = False
-
-    def error(row_no: int | None, fld: str | None, message: str) -> None:
-        nonlocal count, unusable
-        count += 1
-        unusable = unusable or row_no == 0
-        if len(kept) < job_service.MAX_ERRORS_KEPT or row_no == 0:
-            kept.append((row_no, fld, message))
-
+    found = _FileReport()
     rows = 0
     batches: set[str] = set()
     pairs: list[Pair] | None = [] if keep_room > 0 else None
-    for pair in task_rows(project, project_schema(project), name, data, error):
+    for pair in task_rows(project, project_schema(project), name, data, found):
         rows += 1
         if pair[0]["batch"]:
             batches.add(pair[0]["batch"])
@@ -210,15 +298,24 @@ def _add_task_file(
                 pairs.append(pair)
             else:
                 pairs = None  # too many to keep: phase 2 reads the file again
-    for row_no, fld, message in kept:
-        plan.error(name, row_no, fld, message)
-    plan.error_count += count - len(kept)
-    if unusable:
-        return  # the file as a whole is unusable (see iter_tasks): nothing of it is written
+    for row_no, fld, message, scope in found.kept:
+        if found.unusable:
+            # Nothing of an unusable file is imported: its rows' errors leave out the file,
+            # and there is no imported row whose annotations were left out.
+            if scope in ERROR_SCOPES:
+                plan.report(name, row_no, fld, message, Scope.FILE)
+        else:
+            plan.report(name, row_no, fld, message, scope)
+    if found.unusable:
+        # The file as a whole is unusable (see iter_tasks): nothing of it is written.
+        plan.tally.errors += found.tally.errors
+        plan.tally.files_skipped += 1
+        return
+    plan.tally.add(found.tally)
     plan.row_count += rows
     plan.batches |= batches
     if pairs is None:
-        plan.row_errors += count
+        plan.row_errors += found.count
         plan.entries.append(src)
     else:
         plan.kept_rows += len(pairs)
@@ -286,7 +383,7 @@ def read_sources(
         except StopIteration:
             break
         except SourcePathError as exc:
-            plan.error(exc.path, None, None, str(exc))
+            plan.skip_file(exc.path, str(exc))
             break
         plan.files += 1
         try:
@@ -297,9 +394,9 @@ def read_sources(
             else:
                 _add_media_file(plan, storage, limits, project, src, data)
         except MediaError as exc:
-            plan.error(src.name, None, None, str(exc))
+            plan.skip_file(src.name, str(exc))
         except Invalid as exc:
-            plan.error(src.name, None, None, exc.message)
+            plan.skip_file(src.name, exc.message)
         if plan.files % PROGRESS_EVERY == 0:
             checkpoint()
             done = plan.files / total if total else 0.0
