@@ -758,6 +758,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tasks/{task_id}/media-size": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Record Media Size
+         * @description Record the size of a task's image, as the workspace that loaded it reports it, when the
+         *     server does not know it yet (tasks imported by URL): from then on shapes on the task are
+         *     checked against it. The first report wins; the same size again is 200, another one 409;
+         *     when the server stores the image, the report must match the file (422). For whoever may
+         *     annotate the task.
+         */
+        put: operations["record_media_size_api_v1_tasks__task_id__media_size_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks/{task_id}/predictions": {
         parameters: {
             query?: never;
@@ -1187,6 +1211,43 @@ export interface components {
             /** Memberships */
             memberships: components["schemas"]["MembershipRead"][];
             user: components["schemas"]["UserRead"];
+        };
+        /** MediaSizeRead */
+        MediaSizeRead: {
+            /** Height */
+            height: number;
+            /**
+             * Recorded
+             * @description Whether this request recorded it; false: it was known (and equal) already.
+             */
+            recorded: boolean;
+            /**
+             * Source
+             * @description Where the size came from: the stored file, the URL read at import, or a client's report.
+             * @enum {string}
+             */
+            source: "file" | "url" | "client";
+            /** Task Id */
+            task_id: number;
+            /** Width */
+            width: number;
+        };
+        /**
+         * MediaSizeUpdate
+         * @description The size of a task's image, as the client that loaded it measured it
+         *     (``naturalWidth`` / ``naturalHeight``).
+         */
+        MediaSizeUpdate: {
+            /**
+             * Height
+             * @description Height in pixels, as the image is shown.
+             */
+            height: number;
+            /**
+             * Width
+             * @description Width in pixels, as the image is shown.
+             */
+            width: number;
         };
         /** MemberCreate */
         MemberCreate: {
@@ -3101,6 +3162,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    record_media_size_api_v1_tasks__task_id__media_size_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MediaSizeUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaSizeRead"];
+                };
             };
             /** @description Validation Error */
             422: {

@@ -76,6 +76,27 @@ class PredictionRead(ReadModel):
     created_at: datetime
 
 
+class MediaSizeUpdate(InputModel):
+    """The size of a task's image, as the client that loaded it measured it
+    (``naturalWidth`` / ``naturalHeight``)."""
+
+    width: int = Field(description="Width in pixels, as the image is shown.")
+    height: int = Field(description="Height in pixels, as the image is shown.")
+
+
+class MediaSizeRead(ReadModel):
+    task_id: int
+    width: int
+    height: int
+    source: Literal["file", "url", "client"] = Field(
+        description="Where the size came from: the stored file, the URL read at import, or a "
+        "client's report."
+    )
+    recorded: bool = Field(
+        description="Whether this request recorded it; false: it was known (and equal) already."
+    )
+
+
 class LeaseRead(ReadModel):
     task: TaskRead
     assignment_id: int

@@ -26,13 +26,8 @@ from accord_server.adapters.storage import Storage
 from accord_server.db.models import Job, Project
 from accord_server.services import jobs as job_service
 from accord_server.services.errors import Invalid
-from accord_server.services.imports.reading import (
-    ERROR_SCOPES,
-    ImportLimits,
-    Plan,
-    Tally,
-    read_sources,
-)
+from accord_server.services.imports.reading import ImportLimits, Plan, read_sources
+from accord_server.services.imports.report import ERROR_SCOPES
 from accord_server.services.imports.writing import write_plan
 
 __all__ = ["ImportLimits", "SessionOpener", "finish_import", "imported_message", "run_import"]
@@ -120,7 +115,7 @@ def finish_import(
             state="succeeded",
             counts=written,
             errors=plan.errors,
-            message=imported_message(written["tasks"], plan.tally),
+            message=imported_message(written["tasks"], plan),
         )
     elif plan.error_count:
         job_service.finish_job(
@@ -142,10 +137,11 @@ def finish_import(
         )
 
 
-def imported_message(tasks: int, tally: Tally) -> str:
+def imported_message(tasks: int, plan: Plan) -> str:
     """What an import that wrote ``tasks`` did, exactly: the tasks imported without some of
     their predictions or their annotations are imported (importing again would duplicate
-    them), unlike the rows and files skipped."""
+    them), unlike the rows and files skipped; and how many image sizes its URLs told."""
+    tally = plan.tally
     parts = [f"imported {wording.count(tasks, 'task')}"]
     if n := tally.tasks_with_dropped_predictions:
         dropped = tally.predictions_dropped
@@ -160,6 +156,9 @@ def imported_message(tasks: int, tally: Tally) -> str:
     ]
     if skipped:
         parts.append("skipped " + " and ".join(skipped))
+    if tried := plan.url_sizes.tried:
+        read = len(plan.url_sizes.found)
+        parts.append(f"read the size of {read:,} of {wording.count(tried, 'image URL')}")
     return "; ".join(parts)
 
 

@@ -1,7 +1,7 @@
 """Phase 1 of an import: read every source file, check every row, write nothing but media blobs.
 
 The result is a ``Plan``: the sources in order, how many rows they make, the batches they name
-and a report of what is left out and why (``ImportScope``: a whole file, a row, one prediction
+and a report of what is left out and why (``report.py``: a whole file, a row, one prediction
 of an imported row, the annotations of an imported row). Task files are checked a row at a time
 and, in general, read again in phase 2 (``writing.py``), so memory does not grow with the
 import. Files the request stored (content-addressed, so they cannot change in between) keep their
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import functools
 import posixpath
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,15 +26,24 @@ from accord_server.adapters.storage import (
     Storage,
     iter_local_source,
 )
+from accord_server.adapters.url_probe import probe_image_size
 from accord_server.db.models import Project
-from accord_server.schemas.enums import ImportScope as Scope
+from accord_server.schemas.enums import MediaKind
 from accord_server.schemas.label_schema import LabelSchema
 from accord_server.services import jobs as job_service
 from accord_server.services.errors import Invalid
 from accord_server.services.imports.parsers import RowError, TaskIn, iter_tasks
+from accord_server.services.imports.report import (
+    ERROR_SCOPES,
+    ErrorSink,
+    FileReport,
+    Scope,
+    Tally,
+    prediction_problem,
+)
+from accord_server.services.imports.url_sizes import UrlSizes, set_url_size
 from accord_server.services.projects import project_schema
 from accord_server.services.results import MediaInfo, validate_result
-from accord_server.services.results.common import quote
 from accord_server.settings import Settings
 
 TASK_FILE_EXTENSIONS = {".json", ".jsonl", ".ndjson", ".csv", ".tsv"}
@@ -47,10 +56,6 @@ Pair = tuple[Row, list[dict[str, Any]]]
 """A task row ready to insert, with its predictions."""
 
 
-ERROR_SCOPES = frozenset({Scope.FILE, Scope.ROW, Scope.PREDICTION})
-"""The problems that fail an all-or-nothing import."""
-
-
 @dataclass(frozen=True)
 class ImportLimits:
     """What an import may read and how it writes, from the settings in force."""
@@ -61,6 +66,10 @@ class ImportLimits:
     import_roots: list[Path]
     s3_endpoint_url: str | None = None
     s3_region: str | None = None
+    probe_urls: bool = False
+    probe_bytes: int = 1024 * 1024
+    probe_timeout: float = 5.0
+    probe_max: int = 0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ImportLimits:
@@ -72,29 +81,21 @@ class ImportLimits:
             import_roots=list(settings.import_roots),
             s3_endpoint_url=settings.s3_endpoint_url,
             s3_region=settings.s3_region,
+            probe_urls=settings.import_probe_urls,
+            probe_bytes=settings.import_probe_bytes,
+            probe_timeout=settings.import_probe_timeout,
+            probe_max=settings.import_probe_max,
         )
 
-
-@dataclass
-class Tally:
-    """What the problems of an import leave out, counted (the report lists the first ones)."""
-
-    errors: int = 0
-    """Problems that fail an all-or-nothing import (``ERROR_SCOPES``)."""
-    rows_skipped: int = 0
-    files_skipped: int = 0
-    predictions_dropped: int = 0
-    tasks_with_dropped_predictions: int = 0
-    tasks_with_dropped_annotations: int = 0
-
-    def add(self, other: Tally) -> None:
-        """Add another tally's counts to this one."""
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    def counts(self) -> dict[str, int]:
-        """The counts as the job reports them."""
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+    def url_sizes(self, media: str) -> UrlSizes:
+        """What reads the sizes of an import's image URLs (nothing, unless it is on and the
+        project's media are images)."""
+        if not self.probe_urls or media != MediaKind.IMAGE:
+            return UrlSizes()
+        probe = functools.partial(
+            probe_image_size, max_bytes=self.probe_bytes, timeout=self.probe_timeout
+        )
+        return UrlSizes(probe, self.probe_max)
 
 
 @dataclass
@@ -114,6 +115,8 @@ class Plan:
     kept_rows: int = 0
     """Rows kept from phase 1 (of stored files), at most one write chunk."""
     files: int = 0
+    url_sizes: UrlSizes = field(default_factory=UrlSizes)
+    """Sizes read from image URLs, for phase 2 to give the same rows."""
 
     @property
     def error_count(self) -> int:
@@ -137,7 +140,8 @@ class Plan:
 
     def counts(self, **extra: Any) -> dict[str, Any]:
         """The job's counts so far."""
-        return {"files": self.files, "rows": self.row_count, **self.tally.counts(), **extra}
+        counts = {"files": self.files, "rows": self.row_count, **self.tally.counts()}
+        return {**counts, **self.url_sizes.counts(), **extra}
 
 
 def media_url(project_id: int, key: str) -> str:
@@ -186,30 +190,17 @@ def _task_row(task: TaskIn, is_text: bool) -> Row:
     }
 
 
-ErrorSink = Callable[[int | None, str | None, str, Scope], None]
-"""Hears of each problem of a task file: row, field, message and what it leaves out."""
-
-
-def prediction_problem(index: int, exc: Invalid) -> tuple[str, str]:
-    """The field and message of a prediction that fails validation: its first problem, at
-    its path inside the row (``predictions[0].result[2].label``), naming the region."""
-    found = exc.details.get("errors") if isinstance(exc.details, dict) else None
-    if not found:
-        return f"predictions[{index}].result", exc.message
-    first = found[0]
-    message = str(first["message"])
-    if first.get("region") is not None:
-        message = f"region {quote(first['region'])}: {message}"
-    if len(found) > 1:
-        message += f" (and {wording.count(len(found) - 1, 'more problem')})"
-    return f"predictions[{index}].{first['path']}", message
-
-
 def task_rows(
-    project: Project, schema: LabelSchema, name: str, data: bytes, error: ErrorSink
+    project: Project,
+    schema: LabelSchema,
+    name: str,
+    data: bytes,
+    error: ErrorSink,
+    sizes: Mapping[str, tuple[int, int]] | None = None,
 ) -> Iterator[Pair]:
     """A task file's valid rows in order, each with its valid predictions; ``error`` hears of
-    every row skipped, every prediction dropped and every row's annotations left out."""
+    every row skipped, every prediction dropped and every row's annotations left out; rows
+    whose image URL's size was read (``sizes``, phase 2) get it."""
     relation_tool = next((t.name for t in schema.tools if t.type == "relation"), None)
     is_text = project.media == "text"
     for task in iter_tasks(data, name):
@@ -218,6 +209,8 @@ def task_rows(
             continue
         assert type(task) is TaskIn
         row = _task_row(task, is_text)
+        if sizes:
+            set_url_size(row, sizes)
         preds: list[dict[str, Any]] = []
         for i, pred in enumerate(task.predictions):
             for region in pred.result:
@@ -246,46 +239,18 @@ def task_rows(
         yield row, preds
 
 
-class _FileReport:
-    """The problems of one task file, counted; the first ones kept for the plan's report."""
-
-    def __init__(self) -> None:
-        self.kept: list[tuple[int | None, str | None, str, Scope]] = []
-        self.count = 0
-        self.tally = Tally()
-        self.unusable = False
-        self._last_dropped: tuple[Scope, int | None] | None = None
-
-    def __call__(self, row_no: int | None, fld: str | None, message: str, scope: Scope) -> None:
-        self.count += 1
-        self.unusable = self.unusable or scope is Scope.FILE
-        if len(self.kept) < job_service.MAX_ERRORS_KEPT or scope is Scope.FILE:
-            self.kept.append((row_no, fld, message, scope))
-        t = self.tally
-        if scope in ERROR_SCOPES:
-            t.errors += 1
-        if scope is Scope.ROW:
-            t.rows_skipped += 1
-        elif scope is Scope.PREDICTION:
-            t.predictions_dropped += 1
-        # A row's problems come together: count each row once per scope.
-        if scope in (Scope.PREDICTION, Scope.ANNOTATIONS) and self._last_dropped != (
-            scope,
-            row_no,
-        ):
-            self._last_dropped = (scope, row_no)
-            if scope is Scope.PREDICTION:
-                t.tasks_with_dropped_predictions += 1
-            else:
-                t.tasks_with_dropped_annotations += 1
-
-
 def _add_task_file(
-    plan: Plan, project: Project, src: SourceFile, data: bytes, keep_room: int
+    plan: Plan,
+    project: Project,
+    src: SourceFile,
+    data: bytes,
+    keep_room: int,
+    checkpoint: job_service.Checkpoint,
 ) -> None:
-    """Check a task file's rows into the plan; keep them if they fit in ``keep_room``."""
+    """Check a task file's rows into the plan; keep them if they fit in ``keep_room``; read
+    the sizes of their image URLs when the import does."""
     name = src.name
-    found = _FileReport()
+    found = FileReport()
     rows = 0
     batches: set[str] = set()
     pairs: list[Pair] | None = [] if keep_room > 0 else None
@@ -293,11 +258,13 @@ def _add_task_file(
         rows += 1
         if pair[0]["batch"]:
             batches.add(pair[0]["batch"])
+        plan.url_sizes.add(pair[0], checkpoint)
         if pairs is not None:
             if rows <= keep_room:
                 pairs.append(pair)
             else:
                 pairs = None  # too many to keep: phase 2 reads the file again
+    plan.url_sizes.flush(checkpoint)
     for row_no, fld, message, scope in found.kept:
         if found.unusable:
             # Nothing of an unusable file is imported: its rows' errors leave out the file,
@@ -374,7 +341,23 @@ def read_sources(
 ) -> Plan:
     """Phase 1: parse and probe every source file of an import into a plan (writes media
     blobs only). ``project`` may be detached: only its columns are read."""
-    plan = Plan()
+    plan = Plan(url_sizes=limits.url_sizes(project.media))
+    try:
+        _read(plan, project, params, storage, limits, progress, checkpoint)
+    finally:
+        plan.url_sizes.close()
+    return plan
+
+
+def _read(
+    plan: Plan,
+    project: Project,
+    params: dict[str, Any],
+    storage: Storage,
+    limits: ImportLimits,
+    progress: job_service.Progress,
+    checkpoint: job_service.Checkpoint,
+) -> None:
     sources = _sources(storage, limits, params)
     total = int(params.get("total_files") or 0)
     while True:
@@ -390,7 +373,7 @@ def read_sources(
             data = src.read()
             if posixpath.splitext(src.name.lower())[1] in TASK_FILE_EXTENSIONS:
                 room = limits.batch_size - plan.kept_rows if stored else 0
-                _add_task_file(plan, project, src, data, room)
+                _add_task_file(plan, project, src, data, room, checkpoint)
             else:
                 _add_media_file(plan, storage, limits, project, src, data)
         except MediaError as exc:
@@ -401,4 +384,3 @@ def read_sources(
             checkpoint()
             done = plan.files / total if total else 0.0
             progress(0.5 * min(done, 1.0), "reading", plan.counts())
-    return plan

@@ -79,7 +79,9 @@ def write_plan(
         elif isinstance(entry, dict):
             pairs = [(entry, [])]
         else:
-            pairs = task_rows(project, schema, entry.name, entry.read(), count_error)
+            pairs = task_rows(
+                project, schema, entry.name, entry.read(), count_error, plan.url_sizes.found
+            )
         for row, preds in pairs:
             rows.append(row)
             row_predictions.append(preds)
