@@ -136,3 +136,27 @@ def test_a_closed_stdout_ends_quietly(stack: Stack, owner: Member, client: Clien
     finally:
         os.close(write_end)
     assert (done.returncode, done.stderr) == (141, "")
+
+
+def test_import_says_what_it_left_out_on_stderr(
+    env: None, client: Client, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    project = client.projects.create("P", SCHEMA)
+    geometry = {"x": 1, "y": 1, "width": 2, "height": 2}
+    region = {"id": "p1", "tool": "objects", "type": "bbox", "label": "Kat", "geometry": geometry}
+    rows = [
+        {"data": {"image": "https://x/1.jpg"}},
+        {"data": {"image": "https://x/2.jpg"}, "predictions": [{"result": [region]}]},
+    ]
+    path = tmp_path / "t.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows))
+    args = ["import", str(project.id), str(path), "--skip-invalid", "--no-progress"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["counts"]["tasks_with_dropped_predictions"] == 1
+    assert captured.err == (
+        "accord: imported 2 tasks; 1 without its invalid prediction (1 dropped)\n"
+        "1 task imported without 1 invalid prediction:\n"
+        '  t.jsonl row 2 predictions[0].result[0].label: region "p1": unknown label "Kat" '
+        'for tool "objects"; expected one of: car, person\n'
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -179,3 +180,56 @@ def test_empty_folder_is_refused_before_any_request(client: Client, tmp_path: Pa
     (empty / ".hidden" / "x.png").write_bytes(b"")
     with pytest.raises(FileNotFoundError):
         client.imports.folder(1, empty)
+
+
+def _bbox(label: str) -> dict[str, Any]:
+    geometry = {"x": 1, "y": 1, "width": 2, "height": 2}
+    return {"id": "p1", "tool": "objects", "type": "bbox", "label": label, "geometry": geometry}
+
+
+def test_report_tells_tasks_imported_without_predictions_from_rows_skipped(
+    client: Client,
+) -> None:
+    project = client.projects.create("P", SCHEMA)
+    tasks: list[dict[str, Any]] = [
+        {"data": {"image": "https://x/1.jpg"}, "predictions": [{"result": [_bbox("car")]}]},
+        {"data": {"image": "https://x/2.jpg"}, "predictions": [{"result": [_bbox("Kat")]}]},
+        {"data": {"image": "https://x/3.jpg"}, "priority": "high"},
+    ]
+    job = client.imports.tasks(project.id, tasks, skip_invalid=True, progress=False)
+    c = job.counts
+    assert (job.state, c.tasks, c.predictions, c.errors) == ("succeeded", 2, 1, 2)
+    assert (c.tasks_with_dropped_predictions, c.predictions_dropped, c.rows_skipped) == (1, 1, 1)
+    assert [e.scope for e in job.errors] == ["prediction", "row"]
+    assert job.report() == (
+        "imported 2 tasks; 1 without its invalid prediction (1 dropped); skipped 1 invalid row\n"
+        "1 task imported without 1 invalid prediction:\n"
+        '  tasks.json row 2 predictions[0].result[0].label: region "p1": unknown label "Kat" '
+        'for tool "objects"; expected one of: car, person\n'
+        "1 row skipped:\n"
+        "  tasks.json row 3 priority: expected an integer, got string"
+    )
+    with pytest.raises(ImportFailed) as info:
+        client.imports.tasks(project.id, tasks, progress=False)
+    assert info.value.job.report() == (
+        "nothing imported: 2 errors; first: tasks.json row 2 predictions[0].result[0].label: "
+        'region "p1": unknown label "Kat" for tool "objects"; expected one of: car, person\n'
+        "2 problems:\n"
+        '  tasks.json row 2 predictions[0].result[0].label: region "p1": unknown label "Kat" '
+        'for tool "objects"; expected one of: car, person\n'
+        "  tasks.json row 3 priority: expected an integer, got string"
+    )
+
+
+def test_report_lists_a_few_of_each_group(client: Client) -> None:
+    project = client.projects.create("P", SCHEMA)
+    tasks = [{"data": {"image": f"https://x/{i}.jpg"}, "priority": "high"} for i in range(8)]
+    job = client.imports.tasks(
+        project.id, [*tasks, {"image": "ok"}], skip_invalid=True, progress=False
+    )
+    lines = job.report(limit=3).splitlines()
+    assert lines[:2] == ["imported 1 task; skipped 8 invalid rows", "8 rows skipped:"]
+    assert lines[2:] == [
+        *(f"  tasks.json row {i} priority: expected an integer, got string" for i in (1, 2, 3)),
+        "  ... and 5 more in job.errors",
+    ]

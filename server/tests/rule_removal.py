@@ -20,6 +20,7 @@ MATRIX = "tests/api/test_permission_matrix.py"
 VISIBILITY = "tests/api/test_annotation_visibility.py tests/services/test_annotation_visibility.py"
 REPORTS = "tests/api/test_reports.py"
 OWN_PROGRESS = "tests/api/test_own_progress.py"
+MEDIA_SIZES = "tests/api/test_media_sizes.py"
 
 
 @dataclass(frozen=True)
@@ -317,12 +318,41 @@ RULES = [
         "reviewer",
     ),
     Rule(
-        "submit without a lease: managers only",
-        "services/annotations.py",
-        "    if not can(access.role, Action.ANNOTATION_EDIT_ANY):\n        raise NotFound",
+        "submit (and media size) without a lease: managers only",
+        "services/tasks.py",
+        "    if access.hold is None and not can(access.role, Action.ANNOTATION_EDIT_ANY):\n        raise NotFound",
         "    if False:\n        raise NotFound",
         MATRIX,
         "reviewer",
+    ),
+    Rule(
+        "media size: whoever may annotate the task",
+        "services/media_sizes.py",
+        "    check_may_annotate(access)\n",
+        "",
+        f"{MATRIX} {MEDIA_SIZES}",
+        "reviewer or who_may_report",
+    ),
+    Rule(
+        "media size: a known size is never overwritten",
+        "services/media_sizes.py",
+        "        if known != (width, height):",
+        "        if False:",
+        MEDIA_SIZES,
+    ),
+    Rule(
+        "media size: a stored image's file decides",
+        "services/media_sizes.py",
+        "        if stored != (width, height):",
+        "        if False:",
+        MEDIA_SIZES,
+    ),
+    Rule(
+        "media size: absurd sizes refused",
+        "services/media_sizes.py",
+        "    _check_size(width, height, max_pixels)\n",
+        "",
+        MEDIA_SIZES,
     ),
     Rule(
         "project annotations: annotators see their own",

@@ -108,6 +108,9 @@ def _run(client: Client, args: argparse.Namespace) -> int:
             progress=not args.no_progress,
         )
         _print(job)
+        if job.finished and job.errors:
+            # Imported, but not all of it: say what was left out (stdout stays the job's JSON).
+            print(f"accord: {job.report()}", file=sys.stderr)
     elif args.command == "progress":
         if args.mine:
             _print(client.projects.my_progress(args.project_id))

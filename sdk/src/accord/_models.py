@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from accord._wording import count
+
 __all__ = [
     "Annotation",
     "AnnotationRevision",
@@ -253,22 +255,36 @@ class AnnotationRevision(_Model):
 
 
 class JobCounts(_Model):
-    """What a job has read and written so far."""
+    """What a job has read and written so far.
+
+    For an import: ``rows`` valid rows read, ``tasks`` and ``predictions`` written, ``errors``
+    problems that fail an all-or-nothing import; of those, ``rows_skipped`` and
+    ``files_skipped`` were left out whole, while ``predictions_dropped`` were left out of rows
+    whose tasks were imported (``tasks_with_dropped_predictions`` of them, with
+    ``skip_invalid``). ``tasks_with_dropped_annotations`` were imported without the
+    annotations they carried (an import never brings annotations)."""
 
     files: int = 0
     rows: int = 0
     tasks: int = 0
     errors: int = 0
     predictions: int = 0
+    rows_skipped: int = 0
+    files_skipped: int = 0
+    predictions_dropped: int = 0
+    tasks_with_dropped_predictions: int = 0
+    tasks_with_dropped_annotations: int = 0
 
 
 class JobError(_Model):
-    """One problem in a job's error report: which file, row and field, and why."""
+    """One problem in a job's report: which file, row and field, why, and what it left out
+    (``scope``: ``file``, ``row``, ``prediction`` or ``annotations``; see ``Job.report``)."""
 
     file: str | None = None
     row: int | None = None
     field: str | None = None
     message: str = ""
+    scope: str | None = None
 
     def __str__(self) -> str:
         where = self.file or ""
@@ -301,6 +317,52 @@ class Job(_Model):
     def finished(self) -> bool:
         """True once the job is succeeded, failed or cancelled."""
         return self.state in FINISHED_STATES
+
+    def report(self, limit: int = 5) -> str:
+        """The job's message, then what it left out, group by group, with up to ``limit``
+        problems each: for a succeeded import, the tasks imported without some of their
+        predictions or annotations (importing again would duplicate them), then the rows and
+        files skipped; for a failed one, the problems that stopped it."""
+        lines = [self.message] if self.message else []
+        for heading, group in self._groups():
+            lines.append(f"{heading}:")
+            lines.extend(f"  {problem}" for problem in group[:limit])
+            if len(group) > limit:
+                lines.append(f"  ... and {len(group) - limit:,} more in job.errors")
+        listed = len(self.errors)
+        if listed and listed >= _MAX_LISTED:
+            lines.append(f"(the server lists the first {listed:,} problems)")
+        return "\n".join(lines)
+
+    def _groups(self) -> list[tuple[str, list[JobError]]]:
+        if self.state != "succeeded":
+            problems = [e for e in self.errors if e.scope != "annotations"]
+            return [(count(self.counts.errors, "problem"), problems)] if problems else []
+        c = self.counts
+        by_scope: dict[str | None, list[JobError]] = {}
+        for e in self.errors:
+            by_scope.setdefault(e.scope, []).append(e)
+        dropped = c.tasks_with_dropped_predictions
+        headings = [
+            (
+                "prediction",
+                f"{count(dropped, 'task')} imported without "
+                f"{count(c.predictions_dropped, 'invalid prediction')}",
+            ),
+            (
+                "annotations",
+                f"{count(c.tasks_with_dropped_annotations, 'task')} imported without "
+                f"{'its' if c.tasks_with_dropped_annotations == 1 else 'their'} annotations",
+            ),
+            ("row", f"{count(c.rows_skipped, 'row')} skipped"),
+            ("file", f"{count(c.files_skipped, 'file')} skipped"),
+            (None, "other problems"),
+        ]
+        return [(text, by_scope[scope]) for scope, text in headings if by_scope.get(scope)]
+
+
+_MAX_LISTED = 1000
+"""How many problems the server lists at most (``counts`` has them all)."""
 
 
 FINISHED_STATES = frozenset({"succeeded", "failed", "cancelled"})

@@ -67,6 +67,24 @@ class Settings(BaseSettings):
     import_batch_size: int = Field(
         20_000, description="Tasks written per database round trip during an import."
     )
+    import_probe_urls: bool = Field(
+        False,
+        description="Imports read the size of each image given by an http(s) URL from the "
+        "first bytes of it (`import_probe_bytes`, `import_probe_timeout` seconds each, 8 at a "
+        "time, at most `import_probe_max` URLs an import), so shapes on those tasks are "
+        "bounds-checked from the start. Off, the size is recorded when the workspace first "
+        "loads the image. The worker then fetches URLs the importers chose: turn it on only "
+        "where it cannot reach services it should not (server-side request forgery).",
+    )
+    import_probe_bytes: int = Field(
+        1024 * 1024, ge=1024, description="Bytes read at most from the start of an image URL."
+    )
+    import_probe_timeout: float = Field(
+        5.0, gt=0, description="Seconds an import waits at most for one image URL."
+    )
+    import_probe_max: int = Field(
+        10_000, ge=0, description="Image URLs an import reads the size of, at most."
+    )
     login_attempts_per_minute: int = Field(
         10, description="Failed logins allowed per account and per client address a minute."
     )

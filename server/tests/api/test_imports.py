@@ -86,7 +86,18 @@ def test_json_jsonl_csv_files_with_predictions_and_batches(stack: Stack, factory
         batch="default",
     )
     assert job["state"] == "succeeded", job
-    assert job["counts"] == {"files": 3, "rows": 6, "errors": 0, "tasks": 6, "predictions": 1}
+    assert job["counts"] == {
+        "files": 3,
+        "rows": 6,
+        "errors": 0,
+        "rows_skipped": 0,
+        "files_skipped": 0,
+        "predictions_dropped": 0,
+        "tasks_with_dropped_predictions": 0,
+        "tasks_with_dropped_annotations": 0,
+        "tasks": 6,
+        "predictions": 1,
+    }
     assert job["progress"] == 1.0
     with stack.runtime.db.session() as session:
         prediction = session.scalars(select(Prediction)).one()
@@ -186,7 +197,8 @@ def test_skip_invalid_imports_the_valid_rows(stack: Stack, factory: Factory) -> 
     assert job["state"] == "succeeded"
     assert job["counts"]["tasks"] == 1 and job["counts"]["errors"] == 2
     assert [(e["row"], e["field"]) for e in job["errors"]] == [(3, "priority"), (4, None)]
-    assert job["message"] == "imported 1 task; skipped 2 invalid rows or files"
+    assert job["message"] == "imported 1 task; skipped 2 invalid rows"
+    assert job["counts"]["rows_skipped"] == 2 and job["counts"]["predictions_dropped"] == 0
     assert _task_count(stack) == 1
 
 
@@ -210,7 +222,9 @@ def test_skip_invalid_imports_nothing_of_a_file_broken_deep_inside(
     assert job["state"] == "succeeded", job
     assert job["counts"]["tasks"] == 1 and job["counts"]["errors"] == 1
     error = job["errors"][0]
-    assert (error["file"], error["row"]) == ("broken.json", 0)
+    assert (error["file"], error["row"], error["scope"]) == ("broken.json", 0, "file")
+    assert job["counts"]["files_skipped"] == 1 and job["counts"]["rows_skipped"] == 0
+    assert job["message"] == "imported 1 task; skipped 1 invalid file"
     assert error["message"].startswith("invalid JSON after task 2: ")
     with stack.runtime.db.session() as session:
         assert [t.data["image"] for t in session.scalars(select(Task))] == ["https://x/3"]
@@ -406,3 +420,109 @@ def test_inline_tasks_report_bad_rows_by_index_and_field(stack: Stack, factory: 
     with stack.runtime.db.session() as session:
         images = [t.data["image"] for t in session.scalars(select(Task).order_by(Task.id))]
     assert images == ["https://x/1", "https://x/4"]
+
+
+def _box(label: str, region_id: str = "p1") -> dict[str, Any]:
+    return {
+        "id": region_id,
+        "tool": "objects",
+        "type": "bbox",
+        "label": label,
+        "geometry": {"x": 1, "y": 1, "width": 5, "height": 5},
+    }
+
+
+REPORT_TASKS: list[Any] = [
+    {"data": {"image": "https://x/1"}, "predictions": [{"result": [_box("car")]}]},
+    {"data": {"image": "https://x/2"}, "predictions": [{"result": [_box("Kat")]}]},
+    {"data": {"image": "https://x/3"}, "priority": "high"},
+    {
+        "data": {"image": "https://x/4"},
+        "predictions": [{"result": [_box("car")]}, {"result": [_box("dog", "p2")]}],
+    },
+    {"data": {"image": "https://x/5"}, "annotations": [{"result": [_box("car")]}]},
+]
+
+
+def test_report_tells_tasks_imported_without_predictions_from_rows_skipped(
+    stack: Stack, factory: Factory
+) -> None:
+    # Row 2's only prediction and row 4's second name labels the schema lacks: with
+    # skip_invalid their tasks are imported without them, which is not "skipped rows" (a
+    # re-import would duplicate those tasks). Row 3 is refused whole; row 5's annotations are
+    # never imported (an import brings tasks and predictions) and the report says so.
+    owner = factory.owner()
+    project = factory.project(owner)
+    url = f"/api/v1/projects/{project['id']}/imports"
+    with stack.client(owner.token) as client:
+        r = client.post(url, json={"tasks": REPORT_TASKS, "skip_invalid": True})
+        assert r.status_code == 202
+        stack.run_jobs()
+        job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
+    assert job["state"] == "succeeded", job
+    assert job["message"] == (
+        "imported 4 tasks; 2 without their invalid predictions (2 dropped); "
+        "1 without its annotations (not imported); skipped 1 invalid row"
+    )
+    assert {k: job["counts"][k] for k in job["counts"] if k != "files"} == {
+        "rows": 4,
+        "tasks": 4,
+        "predictions": 2,
+        "errors": 3,
+        "rows_skipped": 1,
+        "files_skipped": 0,
+        "predictions_dropped": 2,
+        "tasks_with_dropped_predictions": 2,
+        "tasks_with_dropped_annotations": 1,
+    }
+    report = [(e["scope"], e["row"], e["field"]) for e in job["errors"]]
+    assert report == [
+        ("prediction", 2, "predictions[0].result[0].label"),
+        ("row", 3, "priority"),
+        ("prediction", 4, "predictions[1].result[0].label"),
+        ("annotations", 5, "annotations"),
+    ]
+    kat = job["errors"][0]
+    assert kat["file"] == "tasks.json"
+    assert kat["message"] == (
+        'region "p1": unknown label "Kat" for tool "objects"; expected one of: car, person, bike'
+    )
+    assert job["errors"][3]["message"] == (
+        "1 annotation not imported: an import brings tasks and their predictions only"
+    )
+    with stack.runtime.db.session() as session:
+        tasks = {t.data["image"]: t.id for t in session.scalars(select(Task))}
+        predicted = [
+            (task_id, p.result[0]["label"])
+            for task_id, p in session.execute(select(Prediction.task_id, Prediction))
+        ]
+    assert sorted(tasks) == ["https://x/1", "https://x/2", "https://x/4", "https://x/5"]
+    assert sorted(predicted) == [(tasks["https://x/1"], "car"), (tasks["https://x/4"], "car")]
+
+
+def test_all_or_nothing_fails_on_an_invalid_prediction_not_on_annotations(
+    stack: Stack, factory: Factory
+) -> None:
+    owner = factory.owner()
+    project = factory.project(owner)
+    url = f"/api/v1/projects/{project['id']}/imports"
+    with stack.client(owner.token) as client:
+        r = client.post(url, json={"tasks": REPORT_TASKS})
+        stack.run_jobs()
+        job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
+        assert job["state"] == "failed"
+        assert job["message"] == (
+            "nothing imported: 3 errors; first: tasks.json row 2 "
+            'predictions[0].result[0].label: region "p1": unknown label "Kat" for tool '
+            '"objects"; expected one of: car, person, bike'
+        )
+        assert job["counts"]["tasks"] == 0 and job["counts"]["errors"] == 3
+        assert _task_count(stack) == 0
+        # Annotations alone do not fail an import: the tasks are imported, the report says
+        # what was left out.
+        r = client.post(url, json={"tasks": [REPORT_TASKS[0], REPORT_TASKS[4]]})
+        stack.run_jobs()
+        job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
+    assert job["state"] == "succeeded", job
+    assert job["message"] == "imported 2 tasks; 1 without its annotations (not imported)"
+    assert [(e["scope"], e["row"]) for e in job["errors"]] == [("annotations", 2)]

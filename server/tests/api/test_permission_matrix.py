@@ -636,6 +636,22 @@ CASES: list[Case] = [
         params=lambda w, c: {"task": w.spare_task()},
         body=lambda w, c: {"id": f"s{next(w.counter)}", "result": [box()]},
     ),
+    Case(
+        "media size of own task",
+        "PUT",
+        "/api/v1/tasks/{task}/media-size",
+        expect(200, MEMBERS),
+        params=lambda w, c: {"task": w.own_task(c)},
+        body=lambda w, c: {"width": 32, "height": 24},
+    ),
+    Case(
+        "media size without a lease",
+        "PUT",
+        "/api/v1/tasks/{task}/media-size",
+        expect(200, MANAGERS, denied=404),
+        params=lambda w, c: {"task": w.spare_task()},
+        body=lambda w, c: {"width": 32, "height": 24},
+    ),
     # --- annotations
     Case(
         "project annotations",

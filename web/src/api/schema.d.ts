@@ -784,6 +784,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tasks/{task_id}/media-size": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Record Media Size
+         * @description Record the size of a task's image, as the workspace that loaded it reports it, when the
+         *     server does not know it yet (tasks imported by URL): from then on shapes on the task are
+         *     checked against it. The first report wins; the same size again is 200, another one 409;
+         *     when the server stores the image, the report must match the file (422). For whoever may
+         *     annotate the task.
+         */
+        put: operations["record_media_size_api_v1_tasks__task_id__media_size_put"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks/{task_id}/predictions": {
         parameters: {
             query?: never;
@@ -1101,7 +1125,7 @@ export interface components {
             batch?: string | null;
             /**
              * Skip Invalid
-             * @description Import the valid rows and report the rest (default: all or none).
+             * @description Import the valid rows and report the rest (default: all or none); a row with an invalid prediction is imported without it.
              * @default false
              */
             skip_invalid?: boolean;
@@ -1115,11 +1139,45 @@ export interface components {
                 [key: string]: unknown;
             }[] | null;
         };
+        /**
+         * ImportScope
+         * @description What a problem in an import's report leaves out: a whole file (none of its rows), a row
+         *     (its task), one prediction (its task is imported without it, with ``skip_invalid``), or a
+         *     row's annotations (never imported; its task is). The first three are errors: any of them
+         *     fails an import that is all or nothing.
+         * @enum {string}
+         */
+        ImportScope: "file" | "row" | "prediction" | "annotations";
+        /**
+         * JobProblemRead
+         * @description One entry of a job's report: where (file, row, field), why, and what it left out.
+         */
+        JobProblemRead: {
+            /**
+             * Field
+             * @description Path inside the row, e.g. `predictions[0]`.
+             */
+            field?: string | null;
+            /** File */
+            file?: string | null;
+            /** Message */
+            message: string;
+            /**
+             * Row
+             * @description 1-based row of a task file; 0 or null: the file as a whole.
+             */
+            row?: number | null;
+            /** @description What the problem leaves out: `file` (none of its rows), `row` (its task), `prediction` (the task is imported without it when `skip_invalid`), `annotations` (never imported; the task is). Any but `annotations` fails an all-or-nothing import. */
+            scope?: components["schemas"]["ImportScope"] | null;
+        };
         /** JobRead */
         JobRead: {
             /** Cancel Requested */
             cancel_requested: boolean;
-            /** Counts */
+            /**
+             * Counts
+             * @description An import's: `files`, `rows` (valid rows read), `tasks` and `predictions` (written), `errors` (problems that fail an all-or-nothing import), `rows_skipped`, `files_skipped`, `predictions_dropped`, `tasks_with_dropped_predictions` and `tasks_with_dropped_annotations` (tasks imported without some of them).
+             */
             counts: {
                 [key: string]: unknown;
             };
@@ -1128,8 +1186,11 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
-            /** Errors */
-            errors: unknown[];
+            /**
+             * Errors
+             * @description The report: the first 1,000 problems, in the order they were found.
+             */
+            errors: components["schemas"]["JobProblemRead"][];
             /** Finished At */
             finished_at: string | null;
             /** Id */
@@ -1224,6 +1285,43 @@ export interface components {
             /** Memberships */
             memberships: components["schemas"]["MembershipRead"][];
             user: components["schemas"]["UserRead"];
+        };
+        /** MediaSizeRead */
+        MediaSizeRead: {
+            /** Height */
+            height: number;
+            /**
+             * Recorded
+             * @description Whether this request recorded it; false: it was known (and equal) already.
+             */
+            recorded: boolean;
+            /**
+             * Source
+             * @description Where the size came from: the stored file, the URL read at import, or a client's report.
+             * @enum {string}
+             */
+            source: "file" | "url" | "client";
+            /** Task Id */
+            task_id: number;
+            /** Width */
+            width: number;
+        };
+        /**
+         * MediaSizeUpdate
+         * @description The size of a task's image, as the client that loaded it measured it
+         *     (``naturalWidth`` / ``naturalHeight``).
+         */
+        MediaSizeUpdate: {
+            /**
+             * Height
+             * @description Height in pixels, as the image is shown.
+             */
+            height: number;
+            /**
+             * Width
+             * @description Width in pixels, as the image is shown.
+             */
+            width: number;
         };
         /** MemberCreate */
         MemberCreate: {
@@ -3338,6 +3436,41 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    record_media_size_api_v1_tasks__task_id__media_size_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                task_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MediaSizeUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaSizeRead"];
+                };
             };
             /** @description Validation Error */
             422: {

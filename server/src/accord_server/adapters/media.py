@@ -154,6 +154,12 @@ def _header_size(data: bytes) -> tuple[int, int] | None:
     first so the refusal can name the dimensions, and so that our own limit is checked before
     Pillow's (which is process-global and may be configured differently).
     """
+    header = _header(data)
+    return None if header is None else header[0]
+
+
+def _header(data: bytes) -> tuple[tuple[int, int], int | None] | None:
+    """The size in the header and the EXIF orientation, if any; None for no header we read."""
     Image.init()
     prefix = data[:16]
     for fmt in _IMAGE_FORMATS:
@@ -164,11 +170,42 @@ def _header_size(data: bytes) -> tuple[int, int] | None:
         if not accepted or isinstance(accepted, str):  # a str is Pillow's "almost" warning
             continue
         try:
-            with factory(io.BytesIO(data), "") as im:
-                return im.size
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # a truncated start is no image, not a warning
+                with factory(io.BytesIO(data), "") as im:
+                    return im.size, _orientation(im)
         except Exception:  # noqa: BLE001 — a bad header; Image.open below reports it
             return None
     return None
+
+
+def _orientation(im: Image.Image) -> int | None:
+    try:
+        value = im.getexif().get(_EXIF_ORIENTATION)
+    except Exception:  # noqa: BLE001 — a broken EXIF block is no orientation
+        return None
+    return value if isinstance(value, int) else None
+
+
+_EXIF_ORIENTATION = 0x0112
+_TRANSPOSED = frozenset({5, 6, 7, 8})
+"""EXIF orientations that turn the image a quarter: shown, its width is the stored height."""
+
+IMAGE_HEAD_BYTES = 1024 * 1024
+"""Bytes from an image's start that ``image_size`` is given: the header, EXIF included, of any
+image but a JPEG with an unusually large metadata block before its frame header."""
+
+
+def image_size(head: bytes) -> tuple[int, int] | None:
+    """The width and height an image is shown at, from the first bytes of its file (its
+    header; ``IMAGE_HEAD_BYTES`` are enough for nearly all). Browsers apply the EXIF orientation,
+    so a JPEG turned a quarter by it has its stored width and height swapped, as the workspace
+    reports them. None when the bytes hold no image header we read (formats as uploads)."""
+    header = _header(head)
+    if header is None:
+        return None
+    (width, height), orientation = header
+    return (height, width) if orientation in _TRANSPOSED else (width, height)
 
 
 def _check_pixels(filename: str, size: tuple[int, int], max_pixels: int) -> None:
@@ -270,7 +307,14 @@ def probe_media(
     return _probe_av(data, filename, kind, ext)
 
 
-__all__ = ["MediaError", "MediaProbe", "MediaTooLarge", "probe_media"]
+__all__ = [
+    "IMAGE_HEAD_BYTES",
+    "MediaError",
+    "MediaProbe",
+    "MediaTooLarge",
+    "image_size",
+    "probe_media",
+]
 
 
 def make_thumbnail(data: bytes, *, size: int, max_pixels: int) -> bytes:

@@ -38,6 +38,18 @@ class JobKind(StrEnum):
     IMPORT = "import"
 
 
+class ImportScope(StrEnum):
+    """What a problem in an import's report leaves out: a whole file (none of its rows), a row
+    (its task), one prediction (its task is imported without it, with ``skip_invalid``), or a
+    row's annotations (never imported; its task is). The first three are errors: any of them
+    fails an import that is all or nothing."""
+
+    FILE = "file"
+    ROW = "row"
+    PREDICTION = "prediction"
+    ANNOTATIONS = "annotations"
+
+
 class AssignmentState(StrEnum):
     """A task handed to one annotator: under lease, or how the lease ended."""
 

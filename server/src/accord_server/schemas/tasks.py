@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 
 from accord_server.schemas.common import InputModel, ReadModel
-from accord_server.schemas.enums import ReportReason
+from accord_server.schemas.enums import ImportScope, ReportReason
 
 
 class TaskRead(ReadModel):
@@ -116,6 +116,27 @@ class PredictionRead(ReadModel):
     created_at: datetime
 
 
+class MediaSizeUpdate(InputModel):
+    """The size of a task's image, as the client that loaded it measured it
+    (``naturalWidth`` / ``naturalHeight``)."""
+
+    width: int = Field(description="Width in pixels, as the image is shown.")
+    height: int = Field(description="Height in pixels, as the image is shown.")
+
+
+class MediaSizeRead(ReadModel):
+    task_id: int
+    width: int
+    height: int
+    source: Literal["file", "url", "client"] = Field(
+        description="Where the size came from: the stored file, the URL read at import, or a "
+        "client's report."
+    )
+    recorded: bool = Field(
+        description="Whether this request recorded it; false: it was known (and equal) already."
+    )
+
+
 class LeaseRead(ReadModel):
     task: TaskRead
     assignment_id: int
@@ -147,7 +168,26 @@ class ImportCreate(InputModel):
     source: FolderSource | S3Source | None = Field(None, discriminator="type")
     batch: str | None = Field(None, max_length=200, description="Put the tasks in this batch.")
     skip_invalid: bool = Field(
-        False, description="Import the valid rows and report the rest (default: all or none)."
+        False,
+        description="Import the valid rows and report the rest (default: all or none); a row "
+        "with an invalid prediction is imported without it.",
+    )
+
+
+class JobProblemRead(ReadModel):
+    """One entry of a job's report: where (file, row, field), why, and what it left out."""
+
+    file: str | None = None
+    row: int | None = Field(
+        None, description="1-based row of a task file; 0 or null: the file as a whole."
+    )
+    field: str | None = Field(None, description="Path inside the row, e.g. `predictions[0]`.")
+    message: str
+    scope: ImportScope | None = Field(
+        None,
+        description="What the problem leaves out: `file` (none of its rows), `row` (its task), "
+        "`prediction` (the task is imported without it when `skip_invalid`), `annotations` "
+        "(never imported; the task is). Any but `annotations` fails an all-or-nothing import.",
     )
 
 
@@ -159,8 +199,15 @@ class JobRead(ReadModel):
     state: str
     progress: float
     phase: str
-    counts: dict[str, Any]
-    errors: list[Any]
+    counts: dict[str, Any] = Field(
+        description="An import's: `files`, `rows` (valid rows read), `tasks` and `predictions` "
+        "(written), `errors` (problems that fail an all-or-nothing import), `rows_skipped`, "
+        "`files_skipped`, `predictions_dropped`, `tasks_with_dropped_predictions` and "
+        "`tasks_with_dropped_annotations` (tasks imported without some of them)."
+    )
+    errors: list[JobProblemRead] = Field(
+        description="The report: the first 1,000 problems, in the order they were found."
+    )
     message: str
     cancel_requested: bool
     created_at: datetime

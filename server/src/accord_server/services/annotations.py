@@ -27,7 +27,7 @@ from accord_server.services.permissions import Action, authorize, can
 from accord_server.services.projects import project_schema, schema_for
 from accord_server.services.results import MediaInfo, validate_result
 from accord_server.services.submit_statements import ANNOTATION_COLUMNS, submit_statements
-from accord_server.services.tasks import TaskAccess
+from accord_server.services.tasks import TaskAccess, check_may_annotate
 
 MAX_CLIENT_ID = 64
 
@@ -76,8 +76,7 @@ def _replay(existing: Annotation, task_id: int) -> Annotation:
 
 def _check_may_submit_without_lease(access: TaskAccess) -> None:
     """Only those who may edit any annotation (managers and up) submit without a lease."""
-    if not can(access.role, Action.ANNOTATION_EDIT_ANY):
-        raise NotFound(f"task {access.task_id} is not assigned to you; ask the queue for it first")
+    check_may_annotate(access)
 
 
 def _take_slot(conn: Connection, *, access: TaskAccess, user: User, now: datetime) -> None:

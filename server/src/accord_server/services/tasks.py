@@ -169,6 +169,14 @@ def get_task_access_or_raise(session: Session, *, task_id: int, user_id: int) ->
     return TaskAccess(task_id, meta or {}, project_id, org_id, media, version, role, hold)
 
 
+def check_may_annotate(access: TaskAccess) -> None:
+    """Who may annotate a task they see: whoever was handed it (a lease, now or before) and
+    those who may edit any annotation (managers and up); the others get NotFound, as for a task
+    not handed to them (a reviewer sees it, but may not work on it)."""
+    if access.hold is None and not can(access.role, Action.ANNOTATION_EDIT_ANY):
+        raise NotFound(f"task {access.task_id} is not assigned to you; ask the queue for it first")
+
+
 def get_task_or_raise(
     session: Session, *, task_id: int, user: User
 ) -> tuple[Task, Project, Membership]:

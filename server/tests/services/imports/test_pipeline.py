@@ -105,7 +105,18 @@ def test_run_import_writes_every_chunk_reports_progress_and_finishes_the_job(
     job = _job_row(stack, job_id)
     assert job.state == "succeeded" and job.progress == 1.0
     assert job.message == "imported 9 tasks"
-    assert job.counts == {"files": 2, "rows": 9, "errors": 0, "tasks": 9, "predictions": 0}
+    assert job.counts == {
+        "files": 2,
+        "rows": 9,
+        "errors": 0,
+        "rows_skipped": 0,
+        "files_skipped": 0,
+        "predictions_dropped": 0,
+        "tasks_with_dropped_predictions": 0,
+        "tasks_with_dropped_annotations": 0,
+        "tasks": 9,
+        "predictions": 0,
+    }
     assert _images(stack, project["id"]) == [f"https://x/{i}" for i in range(9)]
     # "writing" at 50 %, then once per chunk of 3 (each after a checkpoint), the last at 100 %.
     assert [(f, p) for f, p, _ in recorder.reports] == [

@@ -1,4 +1,4 @@
-/** The workspace's API calls: draft autosave, submit, skip, report, predictions. */
+/** The workspace's API calls: draft autosave, submit, skip, report, predictions, the media's size. */
 
 import { api, call, type Schemas } from '../../lib';
 import type { Draft } from './draft';
@@ -27,4 +27,10 @@ export async function reportTask(taskId: number, body: Schemas['TaskReportCreate
 /** Model predictions of a task. */
 export function listPredictions(taskId: number): Promise<PredictionLike[]> {
   return call(api.GET('/api/v1/tasks/{task_id}/predictions', { params: { path: { task_id: taskId } } }));
+}
+
+/** Record the size of a task's image as loaded (the server keeps the first, checks it against
+ * its own file when it stores the image, and answers with the size it knows). */
+export function recordMediaSize(taskId: number, width: number, height: number): Promise<Schemas['MediaSizeRead']> {
+  return call(api.PUT('/api/v1/tasks/{task_id}/media-size', { params: { path: { task_id: taskId } }, body: { width, height } }));
 }

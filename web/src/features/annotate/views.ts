@@ -36,6 +36,9 @@ export interface ViewHost<C extends ViewController = ViewController> {
   bad(reason: string): void;
   /** A short note for the user (toast). */
   notify(message: string): void;
+  /** The media's size as loaded, when the task's `meta` lacks it (a task imported by URL): the
+   * shell records it on the server once, so shapes on the task are checked against it. */
+  mediaSize(width: number, height: number): void;
 }
 
 /** Props of a view's main component (the area left of the sidebar). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countsText, errorRows, isFinished, pollJob, type Job } from './job';
+import { countsText, errorRows, isFinished, pollJob, reportGroups, type Job } from './job';
 
 const job = (state: string, progress: number): Job => ({
   id: 1, organization_id: 1, project_id: 1, kind: 'import', state, progress, phase: 'reading', counts: {},
@@ -45,10 +45,47 @@ describe('job helpers', () => {
   it('knows finished states, error rows and counts', () => {
     expect(isFinished({ state: 'cancelled' })).toBe(true);
     expect(isFinished({ state: 'running' })).toBe(false);
-    expect(errorRows([{ file: 'a.csv', row: 3, field: 'image', message: 'missing' }, 'odd'])).toEqual([
-      { file: 'a.csv', row: 3, field: 'image', message: 'missing' },
-      { file: '', row: null, field: '', message: 'odd' },
+    expect(errorRows([{ file: 'a.csv', row: 3, field: 'image', message: 'missing', scope: 'row' }, 'odd'])).toEqual([
+      { file: 'a.csv', row: 3, field: 'image', message: 'missing', scope: 'row' },
+      { file: '', row: null, field: '', message: 'odd', scope: null },
     ]);
     expect(countsText({ created: 3, skipped_rows: 1, nested: {} })).toBe('created 3 · skipped rows 1');
+    expect(countsText({ files: 1, rows: 0, tasks: 0, errors: 0, rows_skipped: 0, predictions_dropped: 2 })).toBe(
+      'files 1 · rows 0 · tasks 0 · predictions dropped 2',
+    );
+  });
+});
+
+type Problem = Job['errors'][number];
+const kat: Problem = { file: 'tasks.json', row: 2, field: 'predictions[0].result[0].label', message: 'region "p1": unknown label "Kat"', scope: 'prediction' };
+const high: Problem = { file: 'tasks.json', row: 3, field: 'priority', message: 'expected an integer, got string', scope: 'row' };
+const notes: Problem = { file: 'tasks.json', row: 5, field: 'annotations', message: '1 annotation not imported', scope: 'annotations' };
+const counts = {
+  files: 1, rows: 4, tasks: 4, predictions: 2, errors: 3, rows_skipped: 1, files_skipped: 0,
+  predictions_dropped: 2, tasks_with_dropped_predictions: 2, tasks_with_dropped_annotations: 1,
+};
+const dog: Problem = { ...kat, row: 4, field: 'predictions[1].result[0].label', message: 'region "p2": unknown label "dog"' };
+
+describe('reportGroups', () => {
+  it('tells tasks imported without predictions or annotations from rows and files skipped', () => {
+    const groups = reportGroups({ ...job('succeeded', 1), counts, errors: [kat, high, dog, notes] });
+    expect(groups.map((g) => [g.scope, g.title, g.rows.map((r) => r.row), g.unlisted])).toEqual([
+      ['prediction', '2 tasks imported without 2 invalid predictions', [2, 4], 0],
+      ['annotations', '1 task imported without its annotations (an import brings tasks and predictions only)', [5], 0],
+      ['row', '1 row skipped', [3], 0],
+    ]);
+  });
+
+  it('says nothing was imported when the job failed, leaving out the annotation notes', () => {
+    const groups = reportGroups({ ...job('failed', 0), counts: { ...counts, tasks: 0 }, errors: [kat, high, dog, notes] });
+    expect(groups.map((g) => [g.title, g.rows.length])).toEqual([['Nothing imported: 3 problems', 3]]);
+  });
+
+  it('counts what the server did not list, and keeps reports without scopes', () => {
+    const many = { ...counts, predictions_dropped: 1500, tasks_with_dropped_predictions: 1500 };
+    const [predictions] = reportGroups({ ...job('succeeded', 1), counts: many, errors: [kat, dog] });
+    expect([predictions?.title, predictions?.unlisted]).toEqual(['1,500 tasks imported without 1,500 invalid predictions', 1498]);
+    const old = reportGroups({ ...job('succeeded', 1), counts: { tasks: 1, errors: 1 }, errors: [{ file: 'a.csv', row: 2, field: null, message: 'bad' }] });
+    expect(old.map((g) => [g.scope, g.title])).toEqual([['other', '1 problem']]);
   });
 });

@@ -14,6 +14,8 @@ from accord_server.db.models import Task
 from accord_server.schemas.annotations import AnnotationRead
 from accord_server.schemas.tasks import (
     BatchRead,
+    MediaSizeRead,
+    MediaSizeUpdate,
     PersonRead,
     PredictionRead,
     TaskBulkResult,
@@ -24,7 +26,7 @@ from accord_server.schemas.tasks import (
     TaskTableRead,
     TaskUpdate,
 )
-from accord_server.services import batches, projects, tasks, thumbnails
+from accord_server.services import batches, media_sizes, projects, tasks, thumbnails
 from accord_server.services.errors import Invalid
 from accord_server.services.permissions import Action
 from accord_server.services.task_table import TaskFilters, query_task_table
@@ -209,6 +211,31 @@ def delete_task(task_id: int, session: SessionDep, user: CurrentUser) -> None:
     """Delete a task with its annotations."""
     task, project, membership = tasks.get_task_or_raise(session, task_id=task_id, user=user)
     tasks.delete_tasks(session, project=project, membership=membership, task_ids=[task.id])
+
+
+@router.put("/tasks/{task_id}/media-size", response_model=MediaSizeRead)
+def record_media_size(
+    task_id: int,
+    body: MediaSizeUpdate,
+    session: SessionDep,
+    user: CurrentUser,
+    runtime: RuntimeDep,
+) -> MediaSizeRead:
+    """Record the size of a task's image, as the workspace that loaded it reports it, when the
+    server does not know it yet (tasks imported by URL): from then on shapes on the task are
+    checked against it. The first report wins; the same size again is 200, another one 409;
+    when the server stores the image, the report must match the file (422). For whoever may
+    annotate the task."""
+    size = media_sizes.record_media_size(
+        session,
+        task_id=task_id,
+        user=user,
+        width=body.width,
+        height=body.height,
+        storage=runtime.storage,
+        max_pixels=runtime.settings.max_image_pixels,
+    )
+    return MediaSizeRead.model_validate(size)
 
 
 @router.get("/tasks/{task_id}/predictions", response_model=list[PredictionRead])

@@ -66,6 +66,9 @@ class TaskIn:
     batch: str | None = None
     is_gold: bool = False
     predictions: list[PredictionIn] = field(default_factory=list)
+    annotations: int = 0
+    """How many annotations the row carried (Label Studio's ``annotations``): never imported,
+    only reported."""
     source_row: int
 
 
@@ -160,6 +163,9 @@ def _task_from_item(item: Any, row: int) -> TaskIn:
         if type(predictions) is not list:
             raise _RowProblem("predictions", f"expected an array, got {_type_name(predictions)}")
         task.predictions = [_parse_prediction(p, i, data) for i, p in enumerate(predictions)]
+    annotations = item.get("annotations")
+    if annotations:
+        task.annotations = len(annotations) if type(annotations) is list else 1
     return task
 
 

@@ -28,9 +28,10 @@ from accord_server.schemas.enums import JobState
 from accord_server.services import jobs as job_service
 from accord_server.services.errors import Invalid
 from accord_server.services.imports.reading import ImportLimits, Plan, read_sources
+from accord_server.services.imports.report import ERROR_SCOPES
 from accord_server.services.imports.writing import write_plan
 
-__all__ = ["ImportLimits", "SessionOpener", "finish_import", "run_import"]
+__all__ = ["ImportLimits", "SessionOpener", "finish_import", "imported_message", "run_import"]
 
 SessionOpener = Callable[[], AbstractContextManager[Session]]
 
@@ -109,25 +110,20 @@ def finish_import(
     """Record how an import ended, in the transaction that wrote its tasks (``written``, their
     counts) or, when nothing is written, in one of its own: the one place an import ends."""
     if written is not None:
-        message = f"imported {wording.count(written['tasks'], 'task')}"
-        if plan.error_count:
-            message += "; skipped " + wording.count(
-                plan.error_count, "invalid row or file", "invalid rows or files"
-            )
         job_service.finish_job(
             session,
             job_id=job_id,
             state=JobState.SUCCEEDED,
             counts=written,
             errors=plan.errors,
-            message=message,
+            message=imported_message(written["tasks"], plan),
         )
     elif plan.error_count:
         job_service.finish_job(
             session,
             job_id=job_id,
             state=JobState.FAILED,
-            counts=plan.counts(tasks=0),
+            counts=plan.counts(tasks=0, predictions=0),
             errors=plan.errors,
             message=f"nothing imported: {wording.count(plan.error_count, 'error')}; "
             f"first: {_first(plan.errors)}",
@@ -137,13 +133,42 @@ def finish_import(
             session,
             job_id=job_id,
             state=JobState.FAILED,
-            counts=plan.counts(tasks=0),
+            counts=plan.counts(tasks=0, predictions=0),
             message="nothing to import: no tasks or media files found",
         )
 
 
+def imported_message(tasks: int, plan: Plan) -> str:
+    """What an import that wrote ``tasks`` did, exactly: the tasks imported without some of
+    their predictions or their annotations are imported (importing again would duplicate
+    them), unlike the rows and files skipped; and how many image sizes its URLs told."""
+    tally = plan.tally
+    parts = [f"imported {wording.count(tasks, 'task')}"]
+    if n := tally.tasks_with_dropped_predictions:
+        dropped = tally.predictions_dropped
+        invalid = "invalid prediction" if dropped == 1 else "invalid predictions"
+        parts.append(f"{n:,} without {_their(n)} {invalid} ({dropped:,} dropped)")
+    if n := tally.tasks_with_dropped_annotations:
+        parts.append(f"{n:,} without {_their(n)} annotations (not imported)")
+    skipped = [
+        wording.count(n, noun)
+        for n, noun in ((tally.rows_skipped, "invalid row"), (tally.files_skipped, "invalid file"))
+        if n
+    ]
+    if skipped:
+        parts.append("skipped " + " and ".join(skipped))
+    if tried := plan.url_sizes.tried:
+        read = len(plan.url_sizes.found)
+        parts.append(f"read the size of {read:,} of {wording.count(tried, 'image URL')}")
+    return "; ".join(parts)
+
+
+def _their(n: int) -> str:
+    return "its" if n == 1 else "their"
+
+
 def _first(errors: list[dict[str, Any]]) -> str:
-    e = errors[0]
+    e = next((e for e in errors if e.get("scope") in ERROR_SCOPES), errors[0])
     where = e["file"] + (f" row {e['row']}" if e.get("row") else "")
     where += f" {e['field']}" if e.get("field") else ""
     msg = e["message"]

@@ -1,18 +1,19 @@
 """Phase 1 of an import: read every source file, check every row, write nothing but media blobs.
 
 The result is a ``Plan``: the sources in order, how many rows they make, the batches they name
-and a per-row error report. Task files are checked a row at a time and, in general, read again
-in phase 2 (``writing.py``), so memory does not grow with the import. Files the request stored
-(content-addressed, so they cannot change in between) keep their checked rows instead, as long
-as all the rows kept fit in one write chunk: phase 2 would hold that many anyway, and a small
-import is not parsed twice.
+and a report of what is left out and why (``report.py``: a whole file, a row, one prediction
+of an imported row, the annotations of an imported row). Task files are checked a row at a time
+and, in general, read again in phase 2 (``writing.py``), so memory does not grow with the
+import. Files the request stored (content-addressed, so they cannot change in between) keep their
+checked rows instead, as long as all the rows kept fit in one write chunk: phase 2 would hold that
+many anyway, and a small import is not parsed twice.
 """
 
 from __future__ import annotations
 
 import functools
 import posixpath
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,11 +26,22 @@ from accord_server.adapters.storage import (
     Storage,
     iter_local_source,
 )
+from accord_server.adapters.url_probe import probe_image_size
 from accord_server.db.models import Project
+from accord_server.schemas.enums import MediaKind
 from accord_server.schemas.label_schema import LabelSchema
 from accord_server.services import jobs as job_service
 from accord_server.services.errors import Invalid
 from accord_server.services.imports.parsers import RowError, TaskIn, iter_tasks
+from accord_server.services.imports.report import (
+    ERROR_SCOPES,
+    ErrorSink,
+    FileReport,
+    Scope,
+    Tally,
+    prediction_problem,
+)
+from accord_server.services.imports.url_sizes import UrlSizes, set_url_size
 from accord_server.services.projects import project_schema
 from accord_server.services.results import MediaInfo, validate_result
 from accord_server.services.tasks import MEDIA_DATA_KEY, media_url
@@ -54,6 +66,10 @@ class ImportLimits:
     import_roots: list[Path]
     s3_endpoint_url: str | None = None
     s3_region: str | None = None
+    probe_urls: bool = False
+    probe_bytes: int = 1024 * 1024
+    probe_timeout: float = 5.0
+    probe_max: int = 0
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ImportLimits:
@@ -65,35 +81,67 @@ class ImportLimits:
             import_roots=list(settings.import_roots),
             s3_endpoint_url=settings.s3_endpoint_url,
             s3_region=settings.s3_region,
+            probe_urls=settings.import_probe_urls,
+            probe_bytes=settings.import_probe_bytes,
+            probe_timeout=settings.import_probe_timeout,
+            probe_max=settings.import_probe_max,
         )
+
+    def url_sizes(self, media: str) -> UrlSizes:
+        """What reads the sizes of an import's image URLs (nothing, unless it is on and the
+        project's media are images)."""
+        if not self.probe_urls or media != MediaKind.IMAGE:
+            return UrlSizes()
+        probe = functools.partial(
+            probe_image_size, max_bytes=self.probe_bytes, timeout=self.probe_timeout
+        )
+        return UrlSizes(probe, self.probe_max)
 
 
 @dataclass
 class Plan:
     """What phase 1 found: the sources in order (a task file to read again in phase 2, the
     checked rows of a stored one, or the row of a media file, ready), how many rows they make,
-    the batches they name, the errors."""
+    the batches they name, the report of what is left out."""
 
     entries: list[SourceFile | Row | list[Pair]] = field(default_factory=list)
     row_count: int = 0
     batches: set[str] = field(default_factory=set)
     errors: list[dict[str, Any]] = field(default_factory=list)
-    error_count: int = 0
+    """The report's first ``MAX_ERRORS_KEPT`` problems: file, row, field, message, scope."""
+    tally: Tally = field(default_factory=Tally)
     row_errors: int = 0
-    """Errors of rows inside the task files that phase 2 reads again: it must meet as many."""
+    """Problems of rows inside the task files that phase 2 reads again: it must meet as many."""
     kept_rows: int = 0
     """Rows kept from phase 1 (of stored files), at most one write chunk."""
     files: int = 0
+    url_sizes: UrlSizes = field(default_factory=UrlSizes)
+    """Sizes read from image URLs, for phase 2 to give the same rows."""
 
-    def error(self, file: str, row: int | None, fld: str | None, message: str) -> None:
-        """Count an error, and keep it for the report while there is room."""
-        self.error_count += 1
+    @property
+    def error_count(self) -> int:
+        """Problems that fail an all-or-nothing import."""
+        return self.tally.errors
+
+    def report(
+        self, file: str, row: int | None, fld: str | None, message: str, scope: Scope
+    ) -> None:
+        """Keep a problem for the report while there is room (the caller counts it)."""
         if len(self.errors) < job_service.MAX_ERRORS_KEPT:
-            self.errors.append({"file": file, "row": row, "field": fld, "message": message})
+            self.errors.append(
+                {"file": file, "row": row, "field": fld, "message": message, "scope": scope}
+            )
+
+    def skip_file(self, file: str, message: str) -> None:
+        """A file none of whose rows is imported."""
+        self.tally.errors += 1
+        self.tally.files_skipped += 1
+        self.report(file, None, None, message, Scope.FILE)
 
     def counts(self, **extra: Any) -> dict[str, Any]:
         """The job's counts so far."""
-        return {"files": self.files, "rows": self.row_count, "errors": self.error_count, **extra}
+        counts = {"files": self.files, "rows": self.row_count, **self.tally.counts()}
+        return {**counts, **self.url_sizes.counts(), **extra}
 
 
 def _sources(
@@ -137,22 +185,27 @@ def _task_row(task: TaskIn, is_text: bool) -> Row:
     }
 
 
-ErrorSink = Callable[[int | None, str | None, str], None]
-
-
 def task_rows(
-    project: Project, schema: LabelSchema, name: str, data: bytes, error: ErrorSink
+    project: Project,
+    schema: LabelSchema,
+    name: str,
+    data: bytes,
+    error: ErrorSink,
+    sizes: Mapping[str, tuple[int, int]] | None = None,
 ) -> Iterator[Pair]:
     """A task file's valid rows in order, each with its valid predictions; ``error`` hears of
-    every row skipped and every prediction dropped."""
+    every row skipped, every prediction dropped and every row's annotations left out; rows
+    whose image URL's size was read (``sizes``, phase 2) get it."""
     relation_tool = next((t.name for t in schema.tools if t.type == "relation"), None)
     is_text = project.media == "text"
     for task in iter_tasks(data, name):
         if type(task) is RowError:
-            error(task.row, task.field, task.message)
+            error(task.row, task.field, task.message, Scope.FILE if task.row == 0 else Scope.ROW)
             continue
         assert type(task) is TaskIn
         row = _task_row(task, is_text)
+        if sizes:
+            set_url_size(row, sizes)
         preds: list[dict[str, Any]] = []
         for i, pred in enumerate(task.predictions):
             for region in pred.result:
@@ -169,51 +222,62 @@ def task_rows(
                 )
                 result = validate_result(schema, pred.result, media, require_complete=False)
             except Invalid as exc:
-                error(task.source_row, f"predictions[{i}].result", exc.message)
+                error(task.source_row, *prediction_problem(i, exc), Scope.PREDICTION)
                 continue
             preds.append(
                 {"result": result, "score": pred.score, "model_version": pred.model_version}
             )
+        if task.annotations:
+            noun = wording.count(task.annotations, "annotation")
+            message = f"{noun} not imported: an import brings tasks and their predictions only"
+            error(task.source_row, "annotations", message, Scope.ANNOTATIONS)
         yield row, preds
 
 
 def _add_task_file(
-    plan: Plan, project: Project, src: SourceFile, data: bytes, keep_room: int
+    plan: Plan,
+    project: Project,
+    src: SourceFile,
+    data: bytes,
+    keep_room: int,
+    checkpoint: job_service.Checkpoint,
 ) -> None:
-    """Check a task file's rows into the plan; keep them if they fit in ``keep_room``."""
+    """Check a task file's rows into the plan; keep them if they fit in ``keep_room``; read
+    the sizes of their image URLs when the import does."""
     name = src.name
-    kept: list[tuple[int | None, str | None, str]] = []  # the first ones, for the report
-    count = 0
-    unusable = False
-
-    def error(row_no: int | None, fld: str | None, message: str) -> None:
-        nonlocal count, unusable
-        count += 1
-        unusable = unusable or row_no == 0
-        if len(kept) < job_service.MAX_ERRORS_KEPT or row_no == 0:
-            kept.append((row_no, fld, message))
-
+    found = FileReport()
     rows = 0
     batches: set[str] = set()
     pairs: list[Pair] | None = [] if keep_room > 0 else None
-    for pair in task_rows(project, project_schema(project), name, data, error):
+    for pair in task_rows(project, project_schema(project), name, data, found):
         rows += 1
         if pair[0]["batch"]:
             batches.add(pair[0]["batch"])
+        plan.url_sizes.add(pair[0], checkpoint)
         if pairs is not None:
             if rows <= keep_room:
                 pairs.append(pair)
             else:
                 pairs = None  # too many to keep: phase 2 reads the file again
-    for row_no, fld, message in kept:
-        plan.error(name, row_no, fld, message)
-    plan.error_count += count - len(kept)
-    if unusable:
-        return  # the file as a whole is unusable (see iter_tasks): nothing of it is written
+    plan.url_sizes.flush(checkpoint)
+    for row_no, fld, message, scope in found.kept:
+        if found.unusable:
+            # Nothing of an unusable file is imported: its rows' errors leave out the file,
+            # and there is no imported row whose annotations were left out.
+            if scope in ERROR_SCOPES:
+                plan.report(name, row_no, fld, message, Scope.FILE)
+        else:
+            plan.report(name, row_no, fld, message, scope)
+    if found.unusable:
+        # The file as a whole is unusable (see iter_tasks): nothing of it is written.
+        plan.tally.errors += found.tally.errors
+        plan.tally.files_skipped += 1
+        return
+    plan.tally.add(found.tally)
     plan.row_count += rows
     plan.batches |= batches
     if pairs is None:
-        plan.row_errors += count
+        plan.row_errors += found.count
         plan.entries.append(src)
     else:
         plan.kept_rows += len(pairs)
@@ -272,7 +336,23 @@ def read_sources(
 ) -> Plan:
     """Phase 1: parse and probe every source file of an import into a plan (writes media
     blobs only). ``project`` may be detached: only its columns are read."""
-    plan = Plan()
+    plan = Plan(url_sizes=limits.url_sizes(project.media))
+    try:
+        _read(plan, project, params, storage, limits, progress, checkpoint)
+    finally:
+        plan.url_sizes.close()
+    return plan
+
+
+def _read(
+    plan: Plan,
+    project: Project,
+    params: dict[str, Any],
+    storage: Storage,
+    limits: ImportLimits,
+    progress: job_service.Progress,
+    checkpoint: job_service.Checkpoint,
+) -> None:
     sources = _sources(storage, limits, params)
     total = int(params.get("total_files") or 0)
     while True:
@@ -281,22 +361,21 @@ def read_sources(
         except StopIteration:
             break
         except SourcePathError as exc:
-            plan.error(exc.path, None, None, str(exc))
+            plan.skip_file(exc.path, str(exc))
             break
         plan.files += 1
         try:
             data = src.read()
             if posixpath.splitext(src.name.lower())[1] in TASK_FILE_EXTENSIONS:
                 room = limits.batch_size - plan.kept_rows if stored else 0
-                _add_task_file(plan, project, src, data, room)
+                _add_task_file(plan, project, src, data, room, checkpoint)
             else:
                 _add_media_file(plan, storage, limits, project, src, data)
         except MediaError as exc:
-            plan.error(src.name, None, None, str(exc))
+            plan.skip_file(src.name, str(exc))
         except Invalid as exc:
-            plan.error(src.name, None, None, exc.message)
+            plan.skip_file(src.name, exc.message)
         if plan.files % PROGRESS_EVERY == 0:
             checkpoint()
             done = plan.files / total if total else 0.0
             progress(0.5 * min(done, 1.0), "reading", plan.counts())
-    return plan

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from accord_server.db.models import Project
+from accord_server.schemas.enums import ImportScope
 from accord_server.services import jobs as job_service
 from accord_server.services.batches import get_or_create_batches
 from accord_server.services.errors import Invalid
@@ -43,7 +44,9 @@ def write_plan(
     rows: list[dict[str, Any]] = []
     row_predictions: list[list[dict[str, Any]]] = []
 
-    def count_error(_row: int | None, _field: str | None, _message: str) -> None:
+    def count_error(
+        _row: int | None, _field: str | None, _message: str, _scope: ImportScope
+    ) -> None:
         nonlocal row_errors
         row_errors += 1
 
@@ -76,7 +79,9 @@ def write_plan(
         elif isinstance(entry, dict):
             pairs = [(entry, [])]
         else:
-            pairs = task_rows(project, schema, entry.name, entry.read(), count_error)
+            pairs = task_rows(
+                project, schema, entry.name, entry.read(), count_error, plan.url_sizes.found
+            )
         for row, preds in pairs:
             rows.append(row)
             row_predictions.append(preds)
@@ -89,7 +94,7 @@ def write_plan(
     if created != plan.row_count or row_errors != plan.row_errors:
         raise Invalid(
             "a source file changed while it was being imported "
-            f"({plan.row_count} rows and {plan.row_errors} bad ones when read, "
+            f"({plan.row_count} rows and {plan.row_errors} problems when read, "
             f"{created} and {row_errors} when written): nothing imported; import again"
         )
     return plan.counts(tasks=created, predictions=predictions)
