@@ -2,7 +2,8 @@
  * Browser test of reports: an annotator reports a task whose image does not load, and is handed
  * the next one; the manager sees the count on the dashboard, follows it to the data manager's
  * Reported filter (reason, note and who on the row), fixes the task's data on its page and puts
- * it back in the queue; the annotator is served the task again, now showing its image.
+ * it back in the queue; the annotator is served the task again, now showing its image, and
+ * reports it once more from the top bar's form (wrong data).
  */
 
 import { describe, expect } from 'vitest';
@@ -84,6 +85,23 @@ describe.skipIf(!AVAILABLE)('reports', () => {
     await expect.poll(() => openTaskId(annotator)).toBe(broken.id);
     await stageDrawn(annotator);
     expect(await annotator.getByTestId('bad-media').count()).toBe(0);
+
+    // "Report…" in the top bar: a reason and a note; Esc closes the form, typing is not a shortcut.
+    await annotator.getByRole('button', { name: 'Report…' }).click();
+    const form = annotator.getByTestId('report-form');
+    await annotator.keyboard.press('Escape');
+    await expect.poll(() => form.count()).toBe(0);
+    await annotator.getByRole('button', { name: 'Report…' }).click();
+    await form.getByRole('radio', { name: /Wrong data/ }).check();
+    await form.getByLabel('Note (what is wrong)').fill('rectangles, not streets');
+    expect(await annotator.getByTestId('object-count').textContent()).toBe('0');
+    await form.getByRole('button', { name: 'Report', exact: true }).click();
+    await annotator.getByText('No task left for you in this project.').waitFor();
+    const reports = (await api<{ reason: string; note: string; resolved_at: string | null }[]>('GET', `/api/v1/tasks/${broken.id}/reports`)).json;
+    expect(reports.map((r) => [r.reason, r.note, r.resolved_at === null])).toEqual([
+      ['wrong_data', 'rectangles, not streets', true],
+      ['broken_media', expect.stringMatching(/the bucket answers 404$/), false],
+    ]);
     await annotator.close();
   });
 });
