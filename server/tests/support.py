@@ -3,20 +3,25 @@
 
 from __future__ import annotations
 
+import os
 import struct
+import subprocess
+import sys
 import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, event
 
 from accord_server import testing
 from accord_server.services import token_use
+from accord_server.settings import Settings
 from accord_server.testing import *  # noqa: F403 - the shared stack, factories and schemas
 
-__all__ = ["png_claiming", "statements_run"]
+__all__ = ["png_claiming", "statements_run", "worker_process"]
 __all__ += testing.__all__
 
 
@@ -54,3 +59,39 @@ def png_claiming(width: int, height: int) -> bytes:
         + chunk(b"IDAT", zlib.compress(b"\x00" * 64))
         + chunk(b"IEND", b"")
     )
+
+
+@contextmanager
+def worker_process(
+    settings: Settings, log: Path | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """`accord-server worker` for these settings (its output in ``log`` when given), stopped
+    (SIGTERM) afterwards."""
+    env = {
+        **os.environ,
+        "ACCORD_DATA_DIR": str(settings.data_dir),
+        "ACCORD_DATABASE_URL": settings.resolved_database_url,
+        "ACCORD_WORKER_HEARTBEAT_SECONDS": str(settings.worker_heartbeat_seconds),
+        "ACCORD_WORKER_LAPSE_SECONDS": str(settings.worker_lapse_seconds),
+    }
+    env.pop("ACCORD_REDIS_URL", None)
+    env["ACCORD_QUEUE_NAME"] = settings.queue_name
+    if settings.redis_url:
+        env["ACCORD_REDIS_URL"] = settings.redis_url
+    output = open(log, "wb") if log is not None else subprocess.PIPE  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "accord_server", "worker"],
+        env=env,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        if log is not None:
+            output.close()  # type: ignore[union-attr]

@@ -309,6 +309,8 @@ class Job(_Model):
     errors: list[JobError] = Field(default_factory=list)
     message: str = ""
     cancel_requested: bool = False
+    attempts: int = 0
+    """How many times a worker has started the job (a retry and a takeover count too)."""
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None

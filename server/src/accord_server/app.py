@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from huey import Huey
 
 from accord_server import __version__
+from accord_server.api import health
 from accord_server.api.deps import close_hot_lane
 from accord_server.api.errors import install_error_handlers
 from accord_server.api.limits import BodyLimit
@@ -59,14 +60,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, limit=settings.max_json_bytes)
     app.add_middleware(SecurityHeaders)  # the outermost: on every answer, errors included
 
-    @app.get("/api/v1/health", tags=["meta"])
-    def health() -> dict[str, Any]:
-        """Liveness: the API answers and reaches its database."""
-        from sqlalchemy import text
-
-        with runtime.db.session(write=False) as session:
-            session.execute(text("SELECT 1"))
-        return {"status": "ok", "version": __version__}
+    app.include_router(health.router)
 
     web_dir = settings.web_dir or DEFAULT_WEB_DIR
     _api_docs(app, web_dir / "docs-assets")

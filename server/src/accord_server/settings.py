@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -109,6 +109,33 @@ class Settings(BaseSettings):
         description="`serve` starts a job worker as a child process (the embedded default). "
         "Turn off when separate `accord-server worker` processes run.",
     )
+    worker_heartbeat_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="How often each worker process records that it is alive (and that the "
+        "jobs it runs are) and looks for jobs whose worker died.",
+    )
+    worker_lapse_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="A worker silent this long is taken for dead: the jobs it was running are "
+        "taken over (run again, or ended when cancelled or out of attempts), a cancel ends them "
+        "at once, and the API's readiness (`/api/v1/health/ready`) answers 503 while no worker "
+        "is alive. Keep it well above the heartbeat; on SQLite above the longest import's "
+        "writing too (the heartbeat waits for the writer lock).",
+    )
+    worker_restart_seconds: float = Field(
+        1.0,
+        ge=0,
+        description="`serve` restarts its embedded worker this long after it died, twice as "
+        "long after each death that follows quickly, up to `worker_restart_max_seconds`.",
+    )
+    worker_restart_max_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="Longest wait before `serve` restarts its embedded worker; a worker that "
+        "ran this long starts from `worker_restart_seconds` again.",
+    )
     event_delivery_seconds: float = Field(
         1.0,
         description="How often each worker process delivers new events to their subscribers "
@@ -118,6 +145,16 @@ class Settings(BaseSettings):
     web_dir: Path | None = Field(
         None, description="Built web app to serve at `/` (default: web/dist when present)."
     )
+
+    @model_validator(mode="after")
+    def _lapse_above_heartbeat(self) -> Settings:
+        if self.worker_lapse_seconds <= self.worker_heartbeat_seconds:
+            raise ValueError(
+                f"worker_lapse_seconds ({self.worker_lapse_seconds}) must be longer than "
+                f"worker_heartbeat_seconds ({self.worker_heartbeat_seconds}): a live worker "
+                "would be taken for dead"
+            )
+        return self
 
     @property
     def resolved_database_url(self) -> str:

@@ -526,3 +526,87 @@ def test_all_or_nothing_fails_on_an_invalid_prediction_not_on_annotations(
     assert job["state"] == "succeeded", job
     assert job["message"] == "imported 2 tasks; 1 without its annotations (not imported)"
     assert [(e["scope"], e["row"]) for e in job["errors"]] == [("annotations", 2)]
+
+
+def test_a_nul_character_refuses_its_row_on_the_first_attempt(
+    stack: Stack, factory: Factory
+) -> None:
+    # PostgreSQL cannot store U+0000 in text or JSONB: the write failed as an internal error,
+    # and the job stayed running/retrying for good (issue 13, finding 3). One rule on both
+    # databases: the row is refused, naming where the character is.
+    owner = factory.owner()
+    project = factory.project(owner, schema=TEXT_SCHEMA)
+    url = f"/api/v1/projects/{project['id']}/imports"
+    tasks = [
+        {"text": "fine"},
+        {"text": "nul\u0000here"},
+        {"data": {"text": "ok", "meta": {"k\u0000ey": 1}}},
+        {"data": {"text": "ok"}, "batch": "b\u0000"},
+        {"text": "ok", "tags": ["a", "b\u0000"]},
+    ]
+    with stack.client(owner.token) as client:
+        r = client.post(url, json={"tasks": tasks})
+        assert r.status_code == 202
+        stack.run_jobs()
+        job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
+        assert job["state"] == "failed" and job["attempts"] == 1, job
+        assert [(e["row"], e["field"]) for e in job["errors"]] == [
+            (2, "data.text"),
+            (3, "data.meta"),
+            (4, "batch"),
+            (5, "data.tags[1]"),
+        ]
+        assert job["message"] == (
+            "nothing imported: 4 errors; first: tasks.json row 2 data.text: contains a NUL "
+            "character (U+0000), which cannot be stored; remove it"
+        )
+        assert _task_count(stack) == 0
+        r = client.post(url, json={"tasks": tasks, "skip_invalid": True, "batch": "day 1"})
+        stack.run_jobs()
+        job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
+        assert job["state"] == "succeeded" and job["attempts"] == 1, job
+        assert job["counts"]["tasks"] == 1 and job["counts"]["errors"] == 4
+        # The same in a CSV cell (a raw NUL byte) and in a text file.
+        csv = _upload(stack, owner, project["id"], [("t.csv", b"text\nfine\nnul\x00\n")])
+        assert csv["state"] == "failed" and csv["attempts"] == 1, csv
+        assert [(e["row"], e["field"]) for e in csv["errors"]] == [(3, "data.text")]
+        txt = _upload(stack, owner, project["id"], [("a.txt", b"one\x00two")])
+        assert txt["state"] == "failed" and txt["attempts"] == 1, txt
+        assert txt["errors"][0]["message"] == (
+            "a.txt: text contains a NUL character (U+0000) at character 3, which cannot be "
+            "stored; remove it"
+        )
+        # A default batch given with the request is refused with it.
+        r = client.post(url, json={"tasks": [{"text": "x"}], "batch": "day\u0000"})
+        assert r.status_code == 422, r.text
+        assert r.json()["message"] == (
+            "batch: 'day\\x00' contains a NUL character (U+0000), which cannot be stored"
+        )
+    with stack.runtime.db.session() as session:
+        assert [t.data["text"] for t in session.scalars(select(Task))] == ["fine"]
+
+
+def test_data_the_database_refuses_fails_the_job_on_the_first_attempt(
+    stack: Stack, factory: Factory
+) -> None:
+    # A priority past PostgreSQL's 32-bit integer passes the row checks and is refused by the
+    # database (SQLite keeps it). Refused data is refused again on every retry: the job ends
+    # at once with the database's reason instead of as an internal error retried.
+    owner = factory.owner()
+    project = factory.project(owner)
+    with stack.client(owner.token) as client:
+        r = client.post(
+            f"/api/v1/projects/{project['id']}/imports",
+            json={"tasks": [{"image": "https://x/1", "priority": 3_000_000_000}]},
+        )
+        stack.run_jobs()
+        job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
+    assert job["attempts"] == 1, job
+    if stack.runtime.db.is_sqlite:
+        assert job["state"] == "succeeded", job
+        return
+    assert job["state"] == "failed", job
+    assert job["message"] == (
+        'the database refused the data: value "3000000000" is out of range for type integer'
+    )
+    assert _task_count(stack) == 0

@@ -8,7 +8,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -193,3 +195,139 @@ def test_embedded_worker_exits_when_serve_is_killed(settings: Settings) -> None:
     while _alive(worker):
         assert time.monotonic() < deadline, "the worker outlived its killed server"
         time.sleep(0.2)
+
+
+def _children(pid: int) -> list[int]:
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(p) for p in found.split()]
+
+
+def _until(what: str, check: Callable[[], object], timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"{what}: not within {timeout} s")
+
+
+def test_serve_restarts_its_killed_worker_and_the_worker_ignores_the_cwd(
+    settings: Settings, tmp_path: Path
+) -> None:
+    # After kill -9 the embedded worker stayed a zombie, imports stayed queued and /health
+    # answered 200; and a stray xml.py in the working directory killed the worker at start
+    # (issue 13, finding 4).
+    env = {
+        **os.environ,
+        **_env(settings),
+        "ACCORD_WORKER_RESTART_SECONDS": "3",
+        "ACCORD_WORKER_HEARTBEAT_SECONDS": "0.2",
+        "ACCORD_WORKER_LAPSE_SECONDS": "1.5",
+    }
+    env.pop("ACCORD_REDIS_URL", None)
+    runner = CliRunner()
+    assert runner.invoke(main, ["migrate"], env=env).exit_code == 0
+    created = ["user", "create", "--email", "a@example.com", "--password", "long enough pw"]
+    assert runner.invoke(main, [*created, "--organization", "Acme"], env=env).exit_code == 0
+    token = runner.invoke(main, ["token", "create", "--email", "a@example.com"], env=env)
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    (cwd / "xml.py").write_text('raise RuntimeError("a stray xml.py was imported")\n')
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as output:
+        proc = subprocess.Popen(
+            # The console script, as users run it: the command's own folder is on its path, the
+            # working directory is not.
+            [str(Path(sys.executable).with_name("accord-server")), "serve", "--port", str(port)],
+            env=env,
+            cwd=cwd,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token.output.strip()}"})
+
+    def ready() -> httpx.Response:
+        return client.get("/api/v1/health/ready")
+
+    def job(job_id: int) -> dict[str, Any]:
+        return dict(client.get(f"/api/v1/jobs/{job_id}").json())
+
+    def finished(job_id: int) -> dict[str, Any] | None:
+        found = job(job_id)
+        return found if found["state"] in ("succeeded", "failed", "cancelled") else None
+
+    try:
+        _wait_healthy(url, proc)
+        _until("the worker is ready", lambda: ready().status_code == 200)
+        org = client.get("/api/v1/organizations").json()[0]["id"]
+        schema = {
+            "media": "text",
+            "tools": [{"name": "c", "type": "classification", "choices": ["a"]}],
+        }
+        project = client.post(
+            "/api/v1/projects",
+            json={"organization_id": org, "name": "P", "label_schema": schema},
+        ).json()["id"]
+
+        def import_tasks(count: int) -> int:
+            rows = b"\n".join(b'{"text": "t%d"}' % i for i in range(count))
+            r = client.post(
+                f"/api/v1/projects/{project}/imports/files", files=[("files", ("t.jsonl", rows))]
+            )
+            assert r.status_code == 202, r.text
+            return int(r.json()["id"])
+
+        first_id = import_tasks(3)
+        first = _until("an import", lambda: finished(first_id))
+        assert first["state"] == "succeeded", first  # despite the xml.py in the cwd
+        (worker,) = _children(proc.pid)
+
+        # kill -9: the API lives on, readiness says the worker is gone, a new import waits.
+        os.kill(worker, signal.SIGKILL)
+        killed_at = time.monotonic()
+        waiting = import_tasks(2)
+        report = _until(
+            "readiness to see the dead worker", lambda: ready().status_code == 503 and ready()
+        )
+        assert time.monotonic() - killed_at < 3, "readiness saw it only after the restart"
+        checks = report.json()["checks"]
+        assert checks["database"]["ok"] and not checks["worker"]["ok"]
+        assert checks["worker"]["alive"] == 0 and checks["worker"]["message"].startswith(
+            "no worker alive"
+        )
+        assert checks["queue"]["queued"] == 1 and checks["queue"]["oldest_queued_seconds"] >= 0
+        assert client.get("/api/v1/health").status_code == 200  # liveness: the API answers
+        assert job(waiting)["state"] == "queued"
+        _until("the dead worker is reaped", lambda: not Path(f"/proc/{worker}").exists(), 5)
+
+        # ... restarted after its pause, it runs the waiting import.
+        done = _until("the waiting import", lambda: finished(waiting))
+        assert done["state"] == "succeeded" and done["counts"]["tasks"] == 2, done
+        assert time.monotonic() - killed_at >= 3  # not before the pause
+        (restarted,) = _children(proc.pid)
+        assert restarted != worker
+        _until("ready again", lambda: ready().status_code == 200)
+
+        # kill -9 in the middle of an import: its heartbeat lapses, the next worker takes it
+        # over and runs it again; its tasks are written once.
+        big = import_tasks(30_000)
+        _until("the big import to run", lambda: job(big)["state"] == "running")
+        os.kill(restarted, signal.SIGKILL)
+        done = _until("the big import", lambda: finished(big), timeout=120)
+        assert done["state"] == "succeeded" and done["attempts"] == 2, done
+        progress = client.get(f"/api/v1/projects/{project}/progress").json()
+        assert progress["tasks"] == 3 + 2 + 30_000
+    finally:
+        client.close()
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)
+    output = log.read_text()
+    assert f"worker (pid {worker}) was killed by SIGKILL; restarting it in 3.0 s" in output
+    assert f"worker (pid {restarted}) was killed by SIGKILL; restarting it in 6.0 s" in output
+    assert output.count("worker restarted (pid ") == 2
+    assert f"job {big}: its worker stopped beating; running it again" in output
+    assert "a stray xml.py was imported" not in output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from accord_server.db.models import Job
@@ -56,9 +58,10 @@ def test_checkpoint_raises_cancelled_once_a_cancel_was_asked(
     checkpoint = checkpoint_for(stack.runtime, job_id)
     checkpoint()
     with stack.runtime.db.transaction() as session:
+        assert job_service.start_job(session, job_id=job_id) is not None
         job = session.get(Job, job_id)
         assert job is not None
-        job.state = "running"
-        job_service.request_cancel(session, job=job)
+        job_service.request_cancel(session, job=job, lapse=timedelta(minutes=1))
+        assert job.state == "running" and job.cancel_requested
     with pytest.raises(Cancelled):
         checkpoint()

@@ -213,10 +213,33 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Health
-         * @description Liveness: the API answers and reaches its database.
+         * Live
+         * @description Liveness: the API process answers. Touches nothing else, so an outage of the database
+         *     does not get healthy API processes restarted (readiness reports it).
          */
-        get: operations["health_api_v1_health_get"];
+        get: operations["live_api_v1_health_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Ready
+         * @description Readiness: 200 when the database answers and a worker reported within
+         *     `ACCORD_WORKER_LAPSE_SECONDS`, 503 otherwise; `checks` says which failed, with the job
+         *     queue's depth and the oldest queued job's wait.
+         */
+        get: operations["ready_api_v1_health_ready_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -256,7 +279,8 @@ export interface paths {
         put?: never;
         /**
          * Cancel Job
-         * @description Cancel a queued job, or stop a running one at its next checkpoint.
+         * @description Cancel a queued job, or stop a running one at its next checkpoint (at once when its
+         *     worker died: it stopped reporting `ACCORD_WORKER_LAPSE_SECONDS` ago).
          */
         post: operations["cancel_job_api_v1_jobs__job_id__cancel_post"];
         delete?: never;
@@ -1068,6 +1092,16 @@ export interface components {
              */
             skip_invalid?: boolean;
         };
+        /**
+         * CheckRead
+         * @description One check of the readiness: whether it passed, and what was found.
+         */
+        CheckRead: {
+            /** Message */
+            message: string;
+            /** Ok */
+            ok: boolean;
+        };
         /** DayCount */
         DayCount: {
             /** Annotations */
@@ -1115,6 +1149,20 @@ export interface components {
         HTTPValidationError: {
             /** Detail */
             detail?: components["schemas"]["ValidationError"][];
+        };
+        /**
+         * HealthRead
+         * @description Liveness: the API process answers.
+         */
+        HealthRead: {
+            /**
+             * Status
+             * @default ok
+             * @constant
+             */
+            status?: "ok";
+            /** Version */
+            version: string;
         };
         /** ImportCreate */
         ImportCreate: {
@@ -1172,6 +1220,11 @@ export interface components {
         };
         /** JobRead */
         JobRead: {
+            /**
+             * Attempts
+             * @description How many times a worker has started the job: a retry after an unexpected error and a takeover after its worker died count too.
+             */
+            attempts: number;
             /** Cancel Requested */
             cancel_requested: boolean;
             /**
@@ -1604,6 +1657,51 @@ export interface components {
             /** Overlap */
             overlap?: number | null;
         };
+        /** QueueCheckRead */
+        QueueCheckRead: {
+            /** Message */
+            message: string;
+            /** Ok */
+            ok: boolean;
+            /**
+             * Oldest Queued Seconds
+             * @description How long the oldest queued job has waited (null: none waits).
+             */
+            oldest_queued_seconds: number | null;
+            /**
+             * Queued
+             * @description Jobs waiting for a worker.
+             */
+            queued: number;
+            /**
+             * Running
+             * @description Jobs a worker is running.
+             */
+            running: number;
+        };
+        /** ReadinessChecks */
+        ReadinessChecks: {
+            database: components["schemas"]["CheckRead"];
+            /** @description Null when the database did not answer. */
+            queue: components["schemas"]["QueueCheckRead"] | null;
+            /** @description Null when the database did not answer. */
+            worker: components["schemas"]["WorkerCheckRead"] | null;
+        };
+        /**
+         * ReadinessRead
+         * @description Readiness: 200 when the database answers and a worker is alive, 503 otherwise; the
+         *     queue is reported, never decisive.
+         */
+        ReadinessRead: {
+            checks: components["schemas"]["ReadinessChecks"];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ready" | "unavailable";
+            /** Version */
+            version: string;
+        };
         /**
          * ReportReason
          * @description Why an annotator reported a task instead of annotating it.
@@ -1838,6 +1936,23 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** WorkerCheckRead */
+        WorkerCheckRead: {
+            /**
+             * Alive
+             * @description Workers that reported within `ACCORD_WORKER_LAPSE_SECONDS`.
+             */
+            alive: number;
+            /**
+             * Last Heartbeat Seconds
+             * @description Seconds since any worker last reported (null: none ever did).
+             */
+            last_heartbeat_seconds: number | null;
+            /** Message */
+            message: string;
+            /** Ok */
+            ok: boolean;
         };
     };
     responses: never;
@@ -2279,7 +2394,7 @@ export interface operations {
             };
         };
     };
-    health_api_v1_health_get: {
+    live_api_v1_health_get: {
         parameters: {
             query?: never;
             header?: never;
@@ -2294,9 +2409,36 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["HealthRead"];
+                };
+            };
+        };
+    };
+    ready_api_v1_health_ready_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessRead"];
+                };
+            };
+            /** @description Not ready: see `checks`. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReadinessRead"];
                 };
             };
         };

@@ -263,6 +263,14 @@ def _probe_text(data: bytes, filename: str, ext: str) -> MediaProbe:
         raise MediaError(
             filename, f"not valid UTF-8 text (byte 0x{bad} at offset {exc.start})"
         ) from None
+    nul = text.find("\x00")
+    if nul >= 0:
+        # PostgreSQL stores no U+0000 (refused on SQLite too: one rule for both databases).
+        raise MediaError(
+            filename,
+            f"text contains a NUL character (U+0000) at character {nul}, which cannot be "
+            "stored; remove it",
+        )
     return MediaProbe(MediaKind.TEXT, _TEXT_MIME[ext], None, None, len(text), len(data))
 
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import signal
-import subprocess
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -77,13 +75,17 @@ def serve(data_dir: str | None, host: str, port: int, workers: int, access_log: 
     upgrade(database.write_engine)
     database.dispose()
     env = {**os.environ, "ACCORD_DATA_DIR": str(settings.data_dir)}
-    worker = None
+    supervisor = None
     if settings.embedded_worker:
+        from accord_server.cli.supervisor import WorkerSupervisor
+
         # The worker runs in its own process: huey's consumer installs signal handlers that
-        # must not replace the web server's.
-        worker = subprocess.Popen(
+        # must not replace the web server's. -P: the working directory is not on its path, so
+        # a stray xml.py there cannot shadow the standard library (it killed the worker).
+        supervisor = WorkerSupervisor(
             [
                 sys.executable,
+                "-P",
                 "-m",
                 "accord_server",
                 "worker",
@@ -92,8 +94,11 @@ def serve(data_dir: str | None, host: str, port: int, workers: int, access_log: 
                 "--parent-pid",
                 str(os.getpid()),
             ],
-            env=env,
+            env,
+            delay=settings.worker_restart_seconds,
+            max_delay=settings.worker_restart_max_seconds,
         )
+        supervisor.start()
     click.echo(f"Accord is running on http://{host}:{port}  (data: {settings.data_dir})")
     try:
         os.environ["ACCORD_DATA_DIR"] = str(settings.data_dir)
@@ -107,12 +112,8 @@ def serve(data_dir: str | None, host: str, port: int, workers: int, access_log: 
             access_log=access_log,
         )
     finally:
-        if worker is not None:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        if supervisor is not None:
+            supervisor.stop()
 
 
 def app_from_env() -> object:
@@ -139,14 +140,14 @@ def worker(data_dir: str | None, threads: int, once: bool, parent_pid: int | Non
     from accord_server.app import make_runtime
     from accord_server.jobs.events import DeliveryLoop, deliver_events
     from accord_server.jobs.queue import drain, make_consumer
-    from accord_server.services.jobs import stale_running_jobs
+    from accord_server.jobs.workers import WorkerLoop
 
     settings = _settings(data_dir)
     runtime, huey = make_runtime(settings)
-    with runtime.db.transaction() as session:
-        stale = stale_running_jobs(session, older_than=timedelta(minutes=2))
-    for job_id in stale:
-        runtime.enqueue_job(job_id)
+    # On record as alive (the API's readiness), beating for the jobs it runs, and taking over
+    # those of workers that died mid-job (first right now).
+    loop = WorkerLoop(runtime)
+    loop.start(background=not once)
     if once:
         click.echo(f"ran {wording.count(drain(huey), 'job')}")
         click.echo(f"delivered {wording.count(deliver_events(runtime), 'event')}")
@@ -165,6 +166,7 @@ def worker(data_dir: str | None, threads: int, once: bool, parent_pid: int | Non
     try:
         make_consumer(huey, settings, threads=threads).run()
     finally:
+        loop.stop()
         if delivery is not None:
             delivery.stop()
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import JSON, Boolean, Table, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from accord_server.db.base import Base, UTCDateTime
@@ -106,14 +107,23 @@ def bulk_insert(
     driver = connection.connection.driver_connection
     assert driver is not None
     names = ", ".join(columns)
+    dbapi_error = connection.dialect.loaded_dbapi.Error
     if sqlite:
-        marks = ", ".join("?" for _ in columns)
-        cursor = driver.cursor()
-        cursor.executemany(
-            f"INSERT INTO {table.name} ({names}) VALUES ({marks})", [convert(r) for r in rows]
-        )
-        cursor.close()
-        return
-    with driver.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(convert(row))
+        statement = f"INSERT INTO {table.name} ({names}) VALUES ({', '.join('?' for _ in columns)})"
+    else:
+        statement = f"COPY {table.name} ({names}) FROM STDIN"
+    try:
+        if sqlite:
+            cursor = driver.cursor()
+            cursor.executemany(statement, [convert(r) for r in rows])
+            cursor.close()
+            return
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(convert(row))
+    except dbapi_error as exc:
+        # The driver's own error, as SQLAlchemy would have raised it (DataError, IntegrityError
+        # ...): callers tell refused data from a lost connection the same way for every write.
+        raise DBAPIError.instance(
+            statement, None, exc, dbapi_error, dialect=connection.dialect
+        ) from exc

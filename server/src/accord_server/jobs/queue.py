@@ -45,9 +45,15 @@ def wake_address(settings: Settings) -> bytes | None:
 
 def register_job_task(huey: Huey, runtime: Runtime) -> Callable[[int], Any]:
     """Register the one huey task (``run_job(job_id)``) and return its enqueue function."""
-    from accord_server.jobs.runner import run_job
+    from accord_server.jobs.runner import RETRY_DELAY, run_job
+    from accord_server.services.jobs import MAX_ATTEMPTS
 
-    @huey.task(name=JOB_TASK_NAME, retries=2, retry_delay=2)  # type: ignore[untyped-decorator]
+    # The job row counts the attempts and decides when to stop (run_job raises only while
+    # attempts are left); huey's count has one spare, for a run that failed before it could
+    # claim the job (the database was down).
+    @huey.task(  # type: ignore[untyped-decorator]
+        name=JOB_TASK_NAME, retries=MAX_ATTEMPTS, retry_delay=RETRY_DELAY
+    )
     def run_job_task(job_id: int) -> None:
         run_job(runtime, job_id)
 

@@ -210,6 +210,10 @@ class JobRead(ReadModel):
     )
     message: str
     cancel_requested: bool
+    attempts: int = Field(
+        description="How many times a worker has started the job: a retry after an "
+        "unexpected error and a takeover after its worker died count too."
+    )
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None

@@ -12,17 +12,26 @@ from accord_server.services.errors import Invalid
 from accord_server.services.permissions import Action, authorize
 
 
+def check_batch_name(name: str) -> str:
+    """A batch name as stored (stripped), or ``Invalid`` naming what is wrong with it."""
+    clean = name.strip()
+    if not clean or len(clean) > 200:
+        raise Invalid(f"batch: {name!r} must be 1 to 200 characters", details={"field": "batch"})
+    if "\x00" in clean:  # PostgreSQL stores none; refused on SQLite too
+        raise Invalid(
+            f"batch: {name!r} contains a NUL character (U+0000), which cannot be stored",
+            details={"field": "batch"},
+        )
+    return clean
+
+
 def get_or_create_batches(
     session: Session, *, project: Project, names: Iterable[str]
 ) -> dict[str, int]:
     """Ids of the named batches of a project, creating the missing ones."""
     ids: dict[str, int] = {}
     for name in sorted(set(names)):
-        clean = name.strip()
-        if not clean or len(clean) > 200:
-            raise Invalid(
-                f"batch: {name!r} must be 1 to 200 characters", details={"field": "batch"}
-            )
+        clean = check_batch_name(name)
         batch = session.scalar(
             select(Batch).where(Batch.project_id == project.id, Batch.name == clean)
         )

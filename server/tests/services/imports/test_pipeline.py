@@ -56,6 +56,7 @@ def _job(stack: Stack, project_id: int, params: dict[str, Any]) -> int:
             user=None,
             project_id=project_id,
         )
+        assert job_service.start_job(session, job_id=job.id) is not None  # as the runner does
         return job.id
 
 
@@ -137,7 +138,7 @@ def test_a_cancel_at_a_checkpoint_writes_nothing(stack: Stack, factory: Factory)
         _run(stack, job_id, recorder, import_batch_size=3)
     assert recorder.checks == 2
     assert _images(stack, project["id"]) == []
-    assert _job_row(stack, job_id).state == "queued"  # the runner records the cancel
+    assert _job_row(stack, job_id).state == "running"  # the runner records the cancel
 
 
 def test_bad_rows_fail_the_import_with_the_report(stack: Stack, factory: Factory) -> None:

@@ -3,7 +3,7 @@ import { countsText, errorRows, isFinished, pollJob, reportGroups, type Job } fr
 
 const job = (state: string, progress: number): Job => ({
   id: 1, organization_id: 1, project_id: 1, kind: 'import', state, progress, phase: 'reading', counts: {},
-  errors: [], message: '', cancel_requested: false, created_at: '', started_at: null, finished_at: null,
+  errors: [], message: '', cancel_requested: false, attempts: 0, created_at: '', started_at: null, finished_at: null,
 });
 
 describe('pollJob', () => {

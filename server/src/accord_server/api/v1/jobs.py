@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from accord_server.api.deps import CurrentUser, SessionDep, api_router
+from datetime import timedelta
+
+from accord_server.api.deps import CurrentUser, RuntimeDep, SessionDep, api_router
 from accord_server.schemas.tasks import JobRead
 from accord_server.services import jobs
 
@@ -17,7 +19,9 @@ def get_job(job_id: int, session: SessionDep, user: CurrentUser) -> JobRead:
 
 
 @router.post("/{job_id}/cancel", response_model=JobRead)
-def cancel_job(job_id: int, session: SessionDep, user: CurrentUser) -> JobRead:
-    """Cancel a queued job, or stop a running one at its next checkpoint."""
+def cancel_job(job_id: int, session: SessionDep, user: CurrentUser, runtime: RuntimeDep) -> JobRead:
+    """Cancel a queued job, or stop a running one at its next checkpoint (at once when its
+    worker died: it stopped reporting `ACCORD_WORKER_LAPSE_SECONDS` ago)."""
     job, _ = jobs.get_job_or_raise(session, job_id=job_id, user=user)
-    return JobRead.model_validate(jobs.request_cancel(session, job=job))
+    lapse = timedelta(seconds=runtime.settings.worker_lapse_seconds)
+    return JobRead.model_validate(jobs.request_cancel(session, job=job, lapse=lapse))

@@ -10,7 +10,7 @@ from accord_server.db.models.accounts import (
 )
 from accord_server.db.models.annotations import Annotation, AnnotationRevision
 from accord_server.db.models.events import Event, EventBacklog
-from accord_server.db.models.jobs import Job
+from accord_server.db.models.jobs import Job, Worker
 from accord_server.db.models.projects import Batch, Project
 from accord_server.db.models.queue import Assignment
 from accord_server.db.models.reports import TaskReport
@@ -46,4 +46,5 @@ __all__ = [
     "TaskReport",
     "User",
     "UserSession",
+    "Worker",
 ]

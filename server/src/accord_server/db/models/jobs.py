@@ -1,11 +1,12 @@
-"""Background jobs: state, progress, counts and the per-row error report."""
+"""Background jobs: state, progress, counts and the per-row error report; the worker processes
+that run them."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, String
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord_server.db.base import Base, BigId, Json, UTCDateTime, one_of, utcnow
@@ -14,7 +15,12 @@ from accord_server.schemas.enums import JobState
 
 class Job(Base):
     __tablename__ = "jobs"
-    __table_args__ = (one_of("state", JobState, name="state"),)
+    __table_args__ = (
+        one_of("state", JobState, name="state"),
+        # The queue's health (queued jobs, the oldest) and the search for running jobs whose
+        # worker died.
+        Index("ix_jobs_state_created_at", "state", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     organization_id: Mapped[int] = mapped_column(
@@ -37,3 +43,17 @@ class Job(Base):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """How many times a worker started the job (``services.jobs.MAX_ATTEMPTS`` at most)."""
+
+
+class Worker(Base):
+    """A worker process, as it last reported itself: the API's readiness counts the live ones."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

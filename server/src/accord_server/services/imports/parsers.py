@@ -46,6 +46,9 @@ JSON_WHOLE_MAX_BYTES = 1024 * 1024
 _LEADING_SPACE = re.compile(rb"\s*")
 # csv's default cap is 128 KiB per field, too small for long documents in a text project.
 _CSV_FIELD_LIMIT = 64 * 1024 * 1024
+NUL_MESSAGE = "contains a NUL character (U+0000), which cannot be stored; remove it"
+"""PostgreSQL stores no U+0000 in text or JSONB; refused on SQLite too, so that a project
+moves between the two (and the web app never meets one)."""
 
 
 @dataclass(slots=True)
@@ -396,10 +399,60 @@ def iter_tasks(
     resolved = _resolve_format(filename, fmt)
     data = data.removeprefix(codecs.BOM_UTF8)
     if resolved == "json":
-        return _iter_json(data, filename, max_rows)
-    if resolved == "jsonl":
-        return _iter_jsonl(data, filename, max_rows)
-    return _iter_csv(data, filename, max_rows, "\t" if resolved == "tsv" else ",")
+        rows = _iter_json(data, filename, max_rows)
+    elif resolved == "jsonl":
+        rows = _iter_jsonl(data, filename, max_rows)
+    else:
+        rows = _iter_csv(data, filename, max_rows, "\t" if resolved == "tsv" else ",")
+    # A NUL is a raw byte (CSV; invalid in JSON) or the escape \u0000 (JSON): a file with
+    # neither, nearly every one, has no row to look into.
+    if b"\x00" in data or b"\\u0000" in data:
+        return _refuse_nul(rows)
+    return rows
+
+
+def _refuse_nul(rows: Iterator[TaskIn | RowError]) -> Iterator[TaskIn | RowError]:
+    """The rows, those holding a NUL character anywhere turned into errors naming where."""
+    for item in rows:
+        if type(item) is TaskIn:
+            where = _nul_in_task(item)
+            if where is not None:
+                yield RowError(item.source_row, where, NUL_MESSAGE)
+                continue
+        yield item
+
+
+def _nul_in_task(task: TaskIn) -> str | None:
+    if task.batch is not None and "\x00" in task.batch:
+        return "batch"
+    where = _nul_in(task.data, "data")
+    if where is not None:
+        return where
+    for i, pred in enumerate(task.predictions):
+        if pred.model_version is not None and "\x00" in pred.model_version:
+            return f"predictions[{i}].model_version"
+        if _nul_in(pred.result, "") is not None:
+            return f"predictions[{i}].result"
+    return None
+
+
+def _nul_in(value: Any, path: str) -> str | None:
+    """The path of the first string in ``value`` holding U+0000 (of the object, for a key)."""
+    if type(value) is str:
+        return path if "\x00" in value else None
+    if type(value) is dict:
+        for key, item in value.items():
+            if "\x00" in key:
+                return path
+            where = _nul_in(item, f"{path}.{key}")
+            if where is not None:
+                return where
+    elif type(value) is list:
+        for i, item in enumerate(value):
+            where = _nul_in(item, f"{path}[{i}]")
+            if where is not None:
+                return where
+    return None
 
 
 def parse_tasks(

@@ -76,6 +76,7 @@ def _run(
             raise Invalid(f"project {job.project_id} no longer exists")
         session.expunge_all()
     params: dict[str, Any] = job.params
+    attempt = job.attempts  # the job's end is recorded only while this attempt holds it
     plan = read_sources(
         project,
         params=params,
@@ -87,7 +88,7 @@ def _run(
     nothing = not plan.row_count and not plan.error_count
     if nothing or (plan.error_count and not params.get("skip_invalid")):
         with write() as session:
-            finish_import(session, job_id=job_id, plan=plan, written=None)
+            finish_import(session, job_id=job_id, plan=plan, written=None, attempt=attempt)
         return
     progress(0.5, "writing", plan.counts())
     with write() as session:
@@ -101,14 +102,17 @@ def _run(
             progress=progress,
             checkpoint=checkpoint,
         )
-        finish_import(session, job_id=job_id, plan=plan, written=written)
+        finish_import(session, job_id=job_id, plan=plan, written=written, attempt=attempt)
 
 
 def finish_import(
-    session: Session, *, job_id: int, plan: Plan, written: dict[str, Any] | None
+    session: Session, *, job_id: int, plan: Plan, written: dict[str, Any] | None, attempt: int
 ) -> None:
     """Record how an import ended, in the transaction that wrote its tasks (``written``, their
-    counts) or, when nothing is written, in one of its own: the one place an import ends."""
+    counts) or, when nothing is written, in one of its own: the one place an import ends. Raises
+    ``jobs.Superseded`` when ``attempt`` was taken over meanwhile (its worker was thought dead):
+    the transaction rolls back, and the tasks are written once, by the attempt that holds the
+    job."""
     if written is not None:
         job_service.finish_job(
             session,
@@ -117,6 +121,7 @@ def finish_import(
             counts=written,
             errors=plan.errors,
             message=imported_message(written["tasks"], plan),
+            attempt=attempt,
         )
     elif plan.error_count:
         job_service.finish_job(
@@ -127,6 +132,7 @@ def finish_import(
             errors=plan.errors,
             message=f"nothing imported: {wording.count(plan.error_count, 'error')}; "
             f"first: {_first(plan.errors)}",
+            attempt=attempt,
         )
     else:
         job_service.finish_job(
@@ -135,6 +141,7 @@ def finish_import(
             state=JobState.FAILED,
             counts=plan.counts(tasks=0, predictions=0),
             message="nothing to import: no tasks or media files found",
+            attempt=attempt,
         )
 
 

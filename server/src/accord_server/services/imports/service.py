@@ -12,6 +12,7 @@ from accord_server.adapters.storage import SourcePathError, Storage, safe_relati
 from accord_server.db.models import Job, Membership, Project, User
 from accord_server.schemas.enums import JobKind
 from accord_server.services import jobs
+from accord_server.services.batches import check_batch_name
 from accord_server.services.errors import Invalid
 from accord_server.services.permissions import Action, authorize
 
@@ -79,6 +80,8 @@ def create_import_job(
     if not files and not source:
         raise Invalid("files: give tasks, files or a source to import", details={"field": "files"})
     check_source(source, import_roots)
+    if batch:
+        check_batch_name(batch)
     params: dict[str, Any] = {
         "files": files,
         "source": source,
