@@ -2,7 +2,7 @@
 
 from accord_server.db.models.accounts import (
     ApiToken,
-    LoginFailure,
+    LoginThrottle,
     Membership,
     Organization,
     User,
@@ -31,7 +31,7 @@ __all__ = [
     "Event",
     "EventBacklog",
     "Job",
-    "LoginFailure",
+    "LoginThrottle",
     "Membership",
     "Organization",
     "Prediction",
