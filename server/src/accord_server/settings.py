@@ -100,8 +100,8 @@ class Settings(BaseSettings):
         description="JSON list of the addresses or networks (CIDR) of the reverse proxies in "
         'front of `serve`, e.g. `["10.0.0.5"]`: only from them are X-Forwarded-For (the '
         "client's address, used by login limiting) and X-Forwarded-Proto believed. Default "
-        'none: the client is the TCP peer. `["*"]` trusts every peer (only when nothing but '
-        "the proxy can reach the API).",
+        'none: the client is the TCP peer. `["*"]` trusts every peer and takes the left-most '
+        "address (only behind a proxy that replaces the header and is the only way in).",
     )
     auth_cache_seconds: float = Field(
         5.0,
