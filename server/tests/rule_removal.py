@@ -37,8 +37,8 @@ RULES = [
     Rule(
         "add_member authorize",
         "services/accounts.py",
-        "    authorize(actor.role, Action.MEMBER_MANAGE)\n    _check_role_grant(actor.role, role)\n    user = get_user_by_email",
-        "    _check_role_grant(actor.role, role)\n    user = get_user_by_email",
+        "    authorize(actor.role, Action.MEMBER_MANAGE)\n    _check_role_grant(actor.role, role)\n    email = normalize_email",
+        "    _check_role_grant(actor.role, role)\n    email = normalize_email",
         MATRIX,
         "manager",
     ),
@@ -269,7 +269,7 @@ RULES = [
     ),
     Rule(
         "media scoped to its project",
-        "api/v1/tasks.py",
+        "services/tasks.py",
         "where(Task.project_id == project.id, Task.media_key == key)",
         "where(Task.media_key == key)",
         MATRIX,

@@ -82,9 +82,9 @@ def login(
             counting, email=body.email, address=address, limits=_limits(runtime)
         )
     _forget_old(runtime)
-    new = sessions.login(
-        session, email=body.email, password=body.password, days=settings.session_days
-    )
+    with runtime.db.transaction(write=False) as reading:
+        user_id = sessions.check_login(reading, email=body.email, password=body.password)
+    new = sessions.open_login(session, user_id=user_id, days=settings.session_days)
     login_limits.forgive(session, email=body.email, address=address)
     max_age = settings.session_days * 86400
     response.set_cookie(
