@@ -12,9 +12,11 @@ has failed too often.
   password then gives the account's attempt back (``forgive``); a wrong one stays counted.
 - **Slowed down, never locked.** The first ``free`` failures in a row cost nothing; after them
   each attempt must wait ``first_delay``, doubling with every failure up to ``max_delay``. The
-  account's owner is therefore never shut out: from any address, the right password gets in at
-  the latest ``max_delay`` after the last failure (while an attacker gets one guess per
-  ``max_delay``). A refusal says how long to wait (``Retry-After``) and checks no password.
+  account's owner is not shut out by failures: from any address, the right password gets in
+  once the wait after the last failure (at most ``max_delay``) is over, while an attacker gets
+  one guess per ``max_delay``. (A guesser who sends a guess the moment each wait ends restarts
+  it each time; exempting known devices or a second factor would close that: not built.) A
+  refusal says how long to wait (``Retry-After``) and checks no password.
 - **Per account and per address, separately.** The account counter (by email, whether or not
   it has an account, so the answers do not tell) slows guessing one account from many
   addresses; the address counter (an IPv6 address counts by its /64) slows spraying many
