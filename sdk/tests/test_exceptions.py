@@ -77,7 +77,9 @@ def test_conflict(client: Client, owner: Member) -> None:
         owner.organization_id, "ann@example.com", "annotator", password=PASSWORD
     )
     with pytest.raises(Conflict) as info:
-        client.organizations.add_member(owner.organization_id, "ann@example.com", "reviewer")
+        client.organizations.add_member(
+            owner.organization_id, "ann@example.com", "reviewer", password=PASSWORD
+        )
     assert info.value.status_code == 409
 
 

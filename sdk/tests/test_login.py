@@ -8,7 +8,7 @@ import httpx
 import pytest
 from support import PASSWORD, SCHEMA, Member, Stack
 
-from accord import Client, InvalidRequest, Unauthenticated
+from accord import Client, InvalidRequest, RateLimited, Unauthenticated
 from accord._cli import main
 
 
@@ -108,12 +108,39 @@ def test_change_password(stack: Stack, owner: Member, client: Client) -> None:
     with pytest.raises(InvalidRequest) as caught:
         client.change_password("not the password", "a new passphrase")
     assert "current_password" in str(caught.value)
+    with pytest.raises(InvalidRequest) as common:
+        client.change_password(owner.password, "password123")
+    assert common.value.details == {"field": "new_password", "reason": "common"}
     client.change_password(owner.password, "a new passphrase")
     assert client.me().user.email == owner.email  # the token still works
     with pytest.raises(Unauthenticated):
         Client.login(stack.url, owner.email, owner.password)
     with Client.login(stack.url, owner.email, "a new passphrase") as again:
         assert again.me().user.email == owner.email
+
+
+def test_change_password_revoking_every_token(stack: Stack, owner: Member, client: Client) -> None:
+    with Client.login(stack.url, owner.email, owner.password) as browser:
+        browser.change_password(owner.password, "a new passphrase", revoke_tokens=True)
+        assert browser.me().user.email == owner.email  # this login stays
+        assert all(t.revoked_at is not None for t in browser.tokens.list())
+    with pytest.raises(Unauthenticated):
+        client.me()
+
+
+def test_too_many_wrong_passwords_must_wait(stack: Stack, owner: Member) -> None:
+    refused = None
+    for _ in range(stack.settings.login_free_failures + 4):  # one wait may pass on a slow machine
+        try:
+            Client.login(stack.url, owner.email, "not the password")
+        except Unauthenticated:
+            continue
+        except RateLimited as exc:
+            refused = exc
+            break
+    assert refused is not None, "never asked to wait"
+    assert refused.retry_after is not None and refused.retry_after >= 1
+    assert refused.details["limited"] == "account"
 
 
 def test_set_name(client: Client, owner: Member) -> None:

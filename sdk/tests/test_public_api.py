@@ -19,6 +19,7 @@ EXPECTED = {
     "Lease",
     "Me",
     "Member",
+    "MemberAdded",
     "Membership",
     "Organization",
     "OwnProgress",

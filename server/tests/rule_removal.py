@@ -21,6 +21,7 @@ VISIBILITY = "tests/api/test_annotation_visibility.py tests/services/test_annota
 REPORTS = "tests/api/test_reports.py"
 OWN_PROGRESS = "tests/api/test_own_progress.py"
 MEDIA_SIZES = "tests/api/test_media_sizes.py"
+LIMITS = "tests/api/test_login_limits.py"
 
 
 @dataclass(frozen=True)
@@ -39,8 +40,8 @@ RULES = [
     Rule(
         "add_member authorize",
         "services/accounts.py",
-        "    authorize(actor.role, Action.MEMBER_MANAGE)\n    _check_role_grant(actor.role, role)\n    user = get_user_by_email",
-        "    _check_role_grant(actor.role, role)\n    user = get_user_by_email",
+        "    authorize(actor.role, Action.MEMBER_MANAGE)\n    _check_role_grant(actor.role, role)\n    email = normalize_email",
+        "    _check_role_grant(actor.role, role)\n    email = normalize_email",
         MATRIX,
         "manager",
     ),
@@ -279,7 +280,7 @@ RULES = [
     ),
     Rule(
         "media scoped to its project",
-        "api/v1/tasks.py",
+        "services/tasks.py",
         "where(Task.project_id == project.id, Task.media_key == key)",
         "where(Task.media_key == key)",
         MATRIX,
@@ -471,6 +472,88 @@ RULES = [
         "Task.open_slots == 0, Task.open_reports == 0, _never_handed(Task.id, literal(user.id))",
         "Task.open_slots == 0, Task.open_reports == 0",
         OWN_PROGRESS,
+    ),
+    Rule(
+        "login limit per account",
+        "services/login_limits.py",
+        '        ("account", account_key(email), limits.account_free),\n',
+        "",
+        LIMITS,
+        "guesses_of_one_account",
+    ),
+    Rule(
+        "login limit per address",
+        "services/login_limits.py",
+        '        ("address", address_key(address), limits.address_free),\n',
+        "",
+        LIMITS,
+        "sprays_from_one_address",
+    ),
+    Rule(
+        "a login attempt waits its turn",
+        "services/login_limits.py",
+        "        where=or_(forgotten, table.c.failures < free, table.c.next_at <= now),\n",
+        "",
+        LIMITS,
+        "guesses_of_one_account",
+    ),
+    Rule(
+        "a wrong current password counts like a failed login",
+        "services/sessions.py",
+        "    claim_attempt(session, email=user.email, address=address, limits=limits)\n",
+        "",
+        "tests/api/test_auth.py",
+        "share_the_login_limit",
+    ),
+    Rule(
+        "forwarded headers only from trusted proxies (the app's uvicorn options)",
+        "app.py",
+        '{"proxy_headers": bool(trusted),',
+        '{"proxy_headers": True,',
+        LIMITS,
+        "forwarded",
+    ),
+    Rule(
+        "serve uses the app's uvicorn options",
+        "cli/main.py",
+        "            **server_options(settings),\n",
+        "",
+        "tests/cli/test_cli.py",
+        "forwarded",
+    ),
+    Rule(
+        "common passwords refused",
+        "services/passwords.py",
+        "    problem = _is_common(password)",
+        "    problem = None",
+        "tests/api/test_auth.py",
+        "common",
+    ),
+    Rule(
+        "the email as a password refused",
+        "services/passwords.py",
+        "    if _is_email_like(password, email):",
+        "    if False:",
+        "tests/api/test_auth.py",
+        "common",
+    ),
+    Rule(
+        "adding a member checks the password for every email",
+        "services/accounts.py",
+        "    check_password_rules(password, email=email)\n    password_hash",
+        "    if get_user_by_email(session, email) is None:\n"
+        "        check_password_rules(password, email=email)\n    password_hash",
+        "tests/api/test_organizations.py",
+        "tell",
+    ),
+    Rule(
+        "adding a member hashes the password for every email",
+        "services/accounts.py",
+        "    password_hash = hash_password(password)\n    user = session.scalar(",
+        "    password_hash = hash_password(password) if get_user_by_email(session, email) is None"
+        ' else ""\n    user = session.scalar(',
+        "tests/api/test_organizations.py",
+        "tell",
     ),
     Rule(
         "authentication required",

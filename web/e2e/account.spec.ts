@@ -80,4 +80,22 @@ describe.skipIf(!AVAILABLE)('Account page', () => {
     await page.getByRole('alert').waitFor();
     await login(page, server.url, server.email, 'a fresh passphrase');
   });
+
+  it('changes the password again, revoking every API token', async ({ server, page }) => {
+    await page.getByRole('link', { name: server.email }).click();
+    await page.waitForURL(/#\/account$/);
+    const form = page.getByRole('form', { name: 'Change your password' });
+    await form.getByLabel('Current password').fill('a fresh passphrase');
+    await form.getByLabel('New password', { exact: true }).fill('another fresh passphrase');
+    await form.getByLabel('New password, again').fill('another fresh passphrase');
+    await form.getByLabel(/Also revoke all my API tokens/).check();
+    await form.getByRole('button', { name: 'Change password' }).click();
+    await page.getByTestId('password-note').getByText(/every API token is revoked/).waitFor();
+    expect(await form.getByLabel(/Also revoke all my API tokens/).isChecked()).toBe(false);
+    expect(await meStatus(server, server.token)).toBe(401);
+    const rows = page.getByTestId('tokens').locator('tbody tr');
+    await expect.poll(() => rows.locator('text=/^revoked /').count()).toBe(await rows.count());
+    await page.reload();
+    await page.getByRole('heading', { name: 'Your account' }).waitFor(); // this login goes on
+  });
 });

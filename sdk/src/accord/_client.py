@@ -79,8 +79,8 @@ class Client:
 
         It holds a login session, as the web app does (a cookie, and the CSRF token sent with
         every write), until ``logout()`` or ``close()`` ends it. ``url`` None means
-        ``ACCORD_URL``. A wrong password raises ``Unauthenticated``; too many attempts
-        ``RateLimited``.
+        ``ACCORD_URL``. A wrong password raises ``Unauthenticated``; after a few, the server
+        makes further attempts wait (``RateLimited``, its ``retry_after`` in seconds).
         """
         client = cls(
             url,
@@ -114,12 +114,17 @@ class Client:
         """Change your display name ("" for none); returns you as ``me()`` would."""
         return self._http.send_model(Me, "PATCH", "/auth/me", {"name": name})
 
-    def change_password(self, current: str, new: str) -> None:
-        """Change your password. Your other login sessions end; this client and your API
-        tokens keep working. A wrong ``current`` raises ``InvalidRequest`` and counts against
-        the login rate limit (``RateLimited`` after too many)."""
+    def change_password(self, current: str, new: str, *, revoke_tokens: bool = False) -> None:
+        """Change your password. Your other login sessions end; this client keeps working,
+        and so do your API tokens unless ``revoke_tokens`` (then every one of them is revoked,
+        this client's own included when it uses one). A wrong ``current`` raises
+        ``InvalidRequest`` and counts like a failed login (``RateLimited``, with
+        ``retry_after``, once the account must wait); a common ``new`` password, or your email,
+        is refused with ``InvalidRequest``."""
         self._http.request(
-            "POST", "/auth/password", json={"current_password": current, "new_password": new}
+            "POST",
+            "/auth/password",
+            json={"current_password": current, "new_password": new, "revoke_tokens": revoke_tokens},
         )
 
     def close(self) -> None:

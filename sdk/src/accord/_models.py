@@ -92,6 +92,14 @@ class Organization(_Model):
     role: str
 
 
+class MemberAdded(_Model):
+    """The answer to adding a member: the same whether or not the email had an account (see
+    ``Organizations.add_member``)."""
+
+    email: str
+    role: str
+
+
 class Member(_Model):
     """A member of an organization."""
 

@@ -34,6 +34,15 @@ def make_runtime(settings: Settings, huey: Huey | None = None) -> tuple[Runtime,
     return runtime, huey
 
 
+def server_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's options that the settings decide (``serve`` and the test stack use them):
+    X-Forwarded-For/-Proto are believed only from ``trusted_proxies``. uvicorn's own default
+    believes them from 127.0.0.1, so any process on the host, or a local proxy that passes
+    the header through, could name any client address and escape the login limits."""
+    trusted = settings.trusted_proxies
+    return {"proxy_headers": bool(trusted), "forwarded_allow_ips": list(trusted) or None}
+
+
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     """The ASGI app for these settings."""
     if runtime is None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -85,8 +86,40 @@ class Settings(BaseSettings):
     import_probe_max: int = Field(
         10_000, ge=0, description="Image URLs an import reads the size of, at most."
     )
-    login_attempts_per_minute: int = Field(
-        10, description="Failed logins allowed per account and per client address a minute."
+    login_free_failures: int = Field(
+        5,
+        ge=1,
+        description="Wrong passwords in a row an account may get (logins and password changes, "
+        "from any address) before each further attempt on it must wait: "
+        "login_delay_seconds, doubling with every failure up to login_max_delay_seconds. The "
+        "account is never locked: the right password gets in once that wait is over, and "
+        "resets the count.",
+    )
+    login_address_free_failures: int = Field(
+        30,
+        ge=1,
+        description="Wrong passwords from one client address (an IPv6 /64), for any accounts, "
+        "before each further attempt from it must wait the same way (password spraying).",
+    )
+    login_delay_seconds: float = Field(
+        1.0,
+        gt=0,
+        description="The first wait once an account or address has used its free failures; "
+        "it doubles with each further failure.",
+    )
+    login_max_delay_seconds: float = Field(
+        300.0,
+        gt=0,
+        description="The longest wait between two password checks of one account or address. "
+        "Failures are forgotten after an hour without any (or twice this wait, if longer).",
+    )
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="JSON list of the addresses or networks (CIDR) of the reverse proxies in "
+        'front of `serve`, e.g. `["10.0.0.5"]`: only from them are X-Forwarded-For (the '
+        "client's address, used by login limiting) and X-Forwarded-Proto believed. Default "
+        'none: the client is the TCP peer. `["*"]` trusts every peer and takes the left-most '
+        "address (only behind a proxy that replaces the header and is the only way in).",
     )
     auth_cache_seconds: float = Field(
         5.0,
@@ -155,6 +188,23 @@ class Settings(BaseSettings):
                 "would be taken for dead"
             )
         return self
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_addresses(cls, value: list[str]) -> list[str]:
+        # uvicorn takes anything it cannot parse as a literal host name and never matches it:
+        # a typo would silently trust nobody, or (worse, once fixed by guesswork) everybody.
+        for entry in value:
+            if entry != "*":
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"trusted_proxies: {entry!r} is not an IP address or network (CIDR)"
+                    ) from None
+        if "*" in value and len(value) > 1:
+            raise ValueError('trusted_proxies: "*" trusts every peer; give it alone')
+        return value
 
     @property
     def resolved_database_url(self) -> str:

@@ -69,21 +69,6 @@ def test_wrong_password_and_unknown_email_look_the_same(stack: Stack, factory: F
     )
 
 
-def test_login_is_rate_limited(stack: Stack, factory: Factory) -> None:
-    owner = factory.owner()
-    limit = stack.settings.login_attempts_per_minute
-    with stack.client() as client:
-        for _ in range(limit):
-            r = client.post("/api/v1/auth/login", json={"email": owner.email, "password": "bad"})
-            assert r.status_code == 401
-        blocked = client.post(
-            "/api/v1/auth/login", json={"email": owner.email, "password": owner.password}
-        )
-    assert blocked.status_code == 429
-    assert blocked.json()["code"] == "rate_limited"
-    assert blocked.headers["retry-after"] == "60"
-
-
 def test_api_token_shown_once_stored_hashed_and_revocable(stack: Stack, factory: Factory) -> None:
     owner = factory.owner()
     with stack.client(owner.token) as client:
@@ -152,7 +137,7 @@ def test_password_change_refuses_a_wrong_current_password_and_a_short_new_one(
         assert wrong.json() == {
             "code": "invalid",
             "message": "current_password: wrong password",
-            "details": {"field": "current_password"},
+            "details": {"field": "current_password", "reason": "wrong"},
         }
         short = client.post(
             "/api/v1/auth/password",
@@ -164,26 +149,105 @@ def test_password_change_refuses_a_wrong_current_password_and_a_short_new_one(
         _login(client, owner.email, owner.password)  # unchanged
 
 
-def test_password_guesses_share_the_login_rate_limit(stack: Stack, factory: Factory) -> None:
+def test_password_guesses_share_the_login_limit(settings: Settings) -> None:
+    waits = {"login_delay_seconds": 60, "login_max_delay_seconds": 60}
+    with running_stack(settings.model_copy(update=waits)) as stack:
+        owner = Factory(stack).owner()
+        free = stack.settings.login_free_failures
+        with stack.client(owner.token) as client:
+            # A new password that breaks the rules is refused before any guess is counted.
+            for _ in range(free + 2):
+                common = client.post(
+                    "/api/v1/auth/password",
+                    json={"current_password": "guess guess", "new_password": "password123"},
+                )
+                assert common.status_code == 422
+                assert common.json()["details"] == {"field": "new_password", "reason": "common"}
+            for _ in range(free):
+                r = client.post(
+                    "/api/v1/auth/password",
+                    json={"current_password": "guess guess", "new_password": "whatever it is"},
+                )
+                assert r.status_code == 422, r.text
+            right = client.post(
+                "/api/v1/auth/password",
+                json={"current_password": owner.password, "new_password": "whatever it is"},
+            )
+            assert right.status_code == 429
+            assert right.json()["details"]["limited"] == "account"
+        with stack.client() as client:
+            blocked = client.post(
+                "/api/v1/auth/login", json={"email": owner.email, "password": owner.password}
+            )
+        assert blocked.status_code == 429
+
+
+def test_password_change_can_revoke_every_api_token(stack: Stack, factory: Factory) -> None:
     owner = factory.owner()
-    limit = stack.settings.login_attempts_per_minute
+    new = "a brand new passphrase"
+    other_token = factory.token_for(owner.email, "laptop script")
+    with stack.client() as laptop, stack.client() as phone, stack.client(owner.token) as script:
+        csrf = _login(laptop, owner.email, owner.password)
+        _login(phone, owner.email, owner.password)
+        assert script.get("/api/v1/auth/me").status_code == 200  # remembered by the cache now
+        changed = laptop.post(
+            "/api/v1/auth/password",
+            json={"current_password": owner.password, "new_password": new, "revoke_tokens": True},
+            headers={"X-CSRF-Token": csrf},
+        )
+        assert changed.status_code == 204, changed.text
+        assert laptop.get("/api/v1/auth/me").status_code == 200  # this login stays
+        assert phone.get("/api/v1/auth/me").status_code == 401
+        assert script.get("/api/v1/auth/me").status_code == 401
+        tokens = laptop.get("/api/v1/auth/tokens").json()
+        assert len(tokens) == 2 and all(t["revoked_at"] for t in tokens)
+    with stack.client(other_token) as client:
+        assert client.get("/api/v1/auth/me").status_code == 401
+    # A token client may revoke the tokens too, its own included.
+    fresh = factory.token_for(owner.email, "fresh")
+    with stack.client(fresh) as client:
+        changed = client.post(
+            "/api/v1/auth/password",
+            json={
+                "current_password": new,
+                "new_password": "yet another phrase",
+                "revoke_tokens": True,
+            },
+        )
+        assert changed.status_code == 204, changed.text
+        assert client.get("/api/v1/auth/me").status_code == 401
+
+
+def test_new_passwords_must_not_be_common_or_the_email(stack: Stack, factory: Factory) -> None:
+    # Before: 12345678, password and the user's own email were all accepted.
+    owner = factory.member(factory.owner(), "annotator")  # annotator2@example.com
+    local = owner.email.split("@")[0]
+    refused = {
+        "12345678": "common",
+        "password": "common",
+        "Password1!": "common",
+        "iloveyou2026": "common",
+        owner.email: "email",
+        owner.email.upper(): "email",
+        local: "email",
+        f"{local.title()}2026!": "email",
+        "Annotator 2": "email",
+    }
     with stack.client(owner.token) as client:
-        for _ in range(limit):
+        for password, reason in refused.items():
             r = client.post(
                 "/api/v1/auth/password",
-                json={"current_password": "guess guess", "new_password": "whatever it is"},
+                json={"current_password": owner.password, "new_password": password},
             )
-            assert r.status_code == 422
-        right = client.post(
+            assert r.status_code == 422, password
+            body = r.json()
+            assert body["details"] == {"field": "new_password", "reason": reason}, password
+            assert body["message"].startswith("new_password: "), body
+        ok = client.post(
             "/api/v1/auth/password",
-            json={"current_password": owner.password, "new_password": "whatever it is"},
+            json={"current_password": owner.password, "new_password": "plum tree at dusk"},
         )
-        assert right.status_code == 429
-    with stack.client() as client:
-        blocked = client.post(
-            "/api/v1/auth/login", json={"email": owner.email, "password": owner.password}
-        )
-    assert blocked.status_code == 429
+        assert ok.status_code == 204, ok.text
 
 
 def test_a_token_shows_when_it_was_last_used(stack: Stack, factory: Factory) -> None:

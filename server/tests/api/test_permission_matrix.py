@@ -297,7 +297,11 @@ def _own_counts(w: World, caller: str, response: httpx.Response) -> None:
 
 
 def _new_email(w: World, _: str) -> dict[str, Any]:
-    return {"email": f"new{next(w.counter)}@example.com", "role": "annotator", "password": "x" * 10}
+    return {
+        "email": f"new{next(w.counter)}@example.com",
+        "role": "annotator",
+        "password": "plum tree at dusk",
+    }
 
 
 P = "/api/v1/projects/{project}"
@@ -786,6 +790,18 @@ CASES: list[Case] = [
         },
     ),
     Case("logout", "POST", "/api/v1/auth/logout", expect(204, ANYONE)),
+    # Last: it revokes the caller's own token.
+    Case(
+        "change password, revoking every token",
+        "POST",
+        "/api/v1/auth/password",
+        expect(204, ANYONE),
+        body=lambda w, c: {
+            "current_password": "a new password 1",
+            "new_password": "a newer password 2",
+            "revoke_tokens": True,
+        },
+    ),
 ]
 
 # Routes anyone may call without credentials, so not in the matrix (tested in test_auth.py).

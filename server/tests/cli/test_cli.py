@@ -331,3 +331,46 @@ def test_serve_restarts_its_killed_worker_and_the_worker_ignores_the_cwd(
     assert output.count("worker restarted (pid ") == 2
     assert f"job {big}: its worker stopped beating; running it again" in output
     assert "a stray xml.py was imported" not in output
+
+
+def test_serve_believes_x_forwarded_for_only_from_trusted_proxies(settings: Settings) -> None:
+    # Before: `serve` left uvicorn's default, which believes X-Forwarded-For from 127.0.0.1:
+    # one client there could claim a new address per request and never be limited.
+    env = {
+        **os.environ,
+        **_env(settings),
+        "ACCORD_EMBEDDED_WORKER": "false",
+        "ACCORD_TRUSTED_PROXIES": '["127.0.0.2"]',
+        "ACCORD_LOGIN_ADDRESS_FREE_FAILURES": "2",
+        "ACCORD_LOGIN_DELAY_SECONDS": "60",
+        "FORWARDED_ALLOW_IPS": "*",  # uvicorn's own variable: no effect on serve
+    }
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "accord_server", "serve", "--no-access-log", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+    def guesses(source: str) -> list[int]:
+        transport = httpx.HTTPTransport(local_address=source)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", transport=transport) as client:
+            return [
+                client.post(
+                    "/api/v1/auth/login",
+                    json={"email": f"{source}-{i}@example.com", "password": "guess"},
+                    headers={"X-Forwarded-For": f"198.51.100.{i}"},
+                    timeout=60,
+                ).status_code
+                for i in range(4)
+            ]
+
+    try:
+        _wait_healthy(f"http://127.0.0.1:{port}", proc)
+        assert guesses("127.0.0.1") == [401, 401, 429, 429]  # spoofed: one address
+        assert guesses("127.0.0.2") == [401, 401, 401, 401]  # the proxy: four addresses
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=30)

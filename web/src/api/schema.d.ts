@@ -64,6 +64,9 @@ export interface paths {
         /**
          * Login
          * @description Log in with email and password: sets the session cookie and returns the CSRF token.
+         *
+         *     After a few wrong passwords for an account, or many from one address, attempts must wait
+         *     (429 with `Retry-After`, doubling with each failure); the account is never locked.
          */
         post: operations["login_api_v1_auth_login_post"];
         delete?: never;
@@ -127,8 +130,9 @@ export interface paths {
         put?: never;
         /**
          * Change Password
-         * @description Change your password (the current one is required). Your other login sessions end;
-         *     this one and your API tokens stay.
+         * @description Change your password (the current one is required; a wrong one counts like a failed
+         *     login). Your other login sessions end, this one stays; with `revoke_tokens` every API
+         *     token of yours is revoked too, the one sending this request included.
          */
         post: operations["change_password_api_v1_auth_password_post"];
         delete?: never;
@@ -389,7 +393,9 @@ export interface paths {
         put?: never;
         /**
          * Add Member
-         * @description Add a member by email (a new user is created when the email is unknown).
+         * @description Add a member by email. An email without an account here gets one, with the given
+         *     password and name; an existing account keeps its own. The answer is the same either way,
+         *     so it does not tell whether the email had an account elsewhere.
          */
         post: operations["add_member_api_v1_organizations__organization_id__members_post"];
         delete?: never;
@@ -1376,17 +1382,31 @@ export interface components {
              */
             width: number;
         };
+        /**
+         * MemberAdded
+         * @description The answer to adding a member: the same whether or not the email had an account.
+         */
+        MemberAdded: {
+            /** Email */
+            email: string;
+            /** Role */
+            role: string;
+        };
         /** MemberCreate */
         MemberCreate: {
             /** Email */
             email: string;
             /**
              * Name
+             * @description The display name of a new account (an existing one keeps its own).
              * @default
              */
             name?: string;
-            /** Password */
-            password?: string | null;
+            /**
+             * Password
+             * @description The initial password of a new account. Required whether or not the email already has an account here, so that the answer does not tell: an existing account keeps its own password, and this one is checked against the rules and dropped.
+             */
+            password: string;
             /** Role */
             role: string;
         };
@@ -1476,6 +1496,12 @@ export interface components {
             current_password: string;
             /** New Password */
             new_password: string;
+            /**
+             * Revoke Tokens
+             * @description Also revoke every API token of yours, the one sending this request included (your other login sessions end either way; this one stays).
+             * @default false
+             */
+            revoke_tokens?: boolean;
         };
         /** PersonRead */
         PersonRead: {
@@ -2694,7 +2720,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["MemberRead"];
+                    "application/json": components["schemas"]["MemberAdded"];
                 };
             };
             /** @description Validation Error */

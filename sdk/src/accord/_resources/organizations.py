@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 
 from accord._http import HTTP
-from accord._models import Member, Organization
+from accord._models import Member, MemberAdded, Organization
 
 
 class Organizations:
@@ -36,15 +36,16 @@ class Organizations:
         email: str,
         role: str,
         *,
+        password: str,
         name: str = "",
-        password: str | None = None,
-    ) -> Member:
-        """Add a member by email; an unknown email creates the user (with ``password``)."""
-        body: dict[str, object] = {"email": email, "role": role, "name": name}
-        if password is not None:
-            body["password"] = password
+    ) -> MemberAdded:
+        """Add a member by email. An email without an account here gets one, with ``password``
+        and ``name``; an existing account keeps its own password and name. The password is
+        required (and checked against the rules) either way, and the answer is the same, so
+        it does not tell whether the email had an account; ``members()`` lists the member."""
+        body = {"email": email, "role": role, "name": name, "password": password}
         return self._http.send_model(
-            Member, "POST", f"/organizations/{organization_id}/members", body
+            MemberAdded, "POST", f"/organizations/{organization_id}/members", body
         )
 
     def set_role(self, organization_id: int, user_id: int, role: str) -> Member:

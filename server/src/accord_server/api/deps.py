@@ -64,6 +64,13 @@ async def get_session(request: Request) -> Session:
 
 SessionDep = Annotated[Session, Depends(get_session)]
 
+
+def client_address(request: Request) -> str:
+    """The client's address: the TCP peer, or what a trusted proxy says it is (uvicorn rewrites
+    it from X-Forwarded-For only for the peers in ``trusted_proxies``: ``app.server_options``)."""
+    return request.client.host if request.client else "unknown"
+
+
 AFTER_COMMIT = "accord_after_commit"
 
 

@@ -67,6 +67,7 @@ def serve(data_dir: str | None, host: str, port: int, workers: int, access_log: 
     """Apply migrations, start the job worker (embedded default) and serve the API and web app."""
     import uvicorn
 
+    from accord_server.app import server_options
     from accord_server.db.engine import make_database
     from accord_server.db.migrate import upgrade
 
@@ -110,6 +111,7 @@ def serve(data_dir: str | None, host: str, port: int, workers: int, access_log: 
             workers=workers,
             log_level="info",
             access_log=access_log,
+            **server_options(settings),
         )
     finally:
         if supervisor is not None:

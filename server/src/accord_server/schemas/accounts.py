@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 
 from accord_server.schemas.common import (
     Email,
@@ -29,6 +29,11 @@ class ProfileUpdate(InputModel):
 class PasswordChange(InputModel):
     current_password: Password
     new_password: Password
+    revoke_tokens: bool = Field(
+        False,
+        description="Also revoke every API token of yours, the one sending this request "
+        "included (your other login sessions end either way; this one stays).",
+    )
 
 
 class UserRead(ReadModel):
@@ -80,12 +85,25 @@ class OrganizationRead(ReadModel):
 class MemberCreate(InputModel):
     email: Email
     role: RoleName
-    name: str = ""
-    password: Password | None = None
+    password: Password = Field(
+        description="The initial password of a new account. Required whether or not the email "
+        "already has an account here, so that the answer does not tell: an existing account "
+        "keeps its own password, and this one is checked against the rules and dropped."
+    )
+    name: str = Field(
+        "", description="The display name of a new account (an existing one keeps its own)."
+    )
 
 
 class MemberUpdate(InputModel):
     role: RoleName
+
+
+class MemberAdded(ReadModel):
+    """The answer to adding a member: the same whether or not the email had an account."""
+
+    email: str
+    role: str
 
 
 class MemberRead(ReadModel):

@@ -12,10 +12,9 @@ from sqlalchemy.orm import Session
 from accord_server.db.models import Membership, Organization, User
 from accord_server.schemas.enums import Role
 from accord_server.services.errors import Conflict, Forbidden, Invalid, NotFound
+from accord_server.services.passwords import check_password_rules
 from accord_server.services.permissions import Action, authorize
 from accord_server.services.security import hash_password
-
-MIN_PASSWORD_LENGTH = 8
 
 
 @dataclass(frozen=True)
@@ -35,15 +34,6 @@ def normalize_email(email: str) -> str:
     return email
 
 
-def check_password_rules(password: str, *, field: str = "password") -> None:
-    """Refuse passwords too short to be worth hashing."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(
-            f"{field}: must be at least {MIN_PASSWORD_LENGTH} characters",
-            details={"field": field},
-        )
-
-
 def get_user_by_email(session: Session, email: str) -> User | None:
     """The user with this email, if any."""
     return session.scalar(select(User).where(User.email == normalize_email(email)))
@@ -57,16 +47,20 @@ def create_user(session: Session, *, email: str, password: str | None, name: str
             f"email: a user with email {email} already exists", details={"field": "email"}
         )
     if password is not None:
-        check_password_rules(password)
-    user = User(email=email, name=name, password_hash=hash_password(password) if password else None)
+        check_password_rules(password, email=email)
+    return _insert_user(session, email, hash_password(password) if password else None, name)
+
+
+def _insert_user(session: Session, email: str, password_hash: str | None, name: str) -> User:
+    user = User(email=email, name=name, password_hash=password_hash)
     session.add(user)
     session.flush()
     return user
 
 
 def set_password(session: Session, *, user: User, password: str, field: str = "password") -> None:
-    """Replace a user's password (``field`` names it in the error when it is too short)."""
-    check_password_rules(password, field=field)
+    """Replace a user's password (``field`` names it in the error when it breaks a rule)."""
+    check_password_rules(password, email=user.email, field=field)
     user.password_hash = hash_password(password)
     session.flush()
 
@@ -134,21 +128,23 @@ def add_member(
     actor: Membership,
     email: str,
     role: str,
+    password: str,
     name: str = "",
-    password: str | None = None,
 ) -> tuple[Membership, User]:
-    """Add a user (created when the email is new) to the actor's organization with ``role``."""
+    """Add a user to the actor's organization with ``role``; an email without an account gets
+    one, with ``password`` and ``name``, while an existing account keeps its own.
+
+    Both cases do the same work and the caller answers them alike, so an admin does not learn
+    whether the email has an account elsewhere: the password is checked against the rules
+    (and hashed) even when it is not used."""
     authorize(actor.role, Action.MEMBER_MANAGE)
     _check_role_grant(actor.role, role)
-    user = get_user_by_email(session, email)
+    email = normalize_email(email)
+    check_password_rules(password, email=email)
+    password_hash = hash_password(password)
+    user = session.scalar(select(User).where(User.email == email))
     if user is None:
-        if not password:
-            raise Invalid(
-                f"password: {normalize_email(email)} has no account yet; give a password to "
-                "create it",
-                details={"field": "password"},
-            )
-        user = create_user(session, email=email, password=password, name=name)
+        user = _insert_user(session, email, password_hash, name.strip())
     elif session.scalar(
         select(Membership.id).where(
             Membership.organization_id == actor.organization_id, Membership.user_id == user.id

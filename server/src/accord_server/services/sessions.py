@@ -1,4 +1,5 @@
-"""Logins: password sessions with CSRF tokens, personal API tokens, login rate limiting."""
+"""Logins: password sessions with CSRF tokens, personal API tokens (login limiting:
+``login_limits.py``)."""
 
 from __future__ import annotations
 
@@ -9,23 +10,19 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, bindparam, delete, func, select
+from sqlalchemy import Select, bindparam, delete, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from accord_server.db.base import utcnow
-from accord_server.db.models import ApiToken, LoginFailure, User, UserSession
+from accord_server.db.models import ApiToken, User, UserSession
 from accord_server.services.accounts import normalize_email, set_password
-from accord_server.services.errors import (
-    Invalid,
-    NotFound,
-    RateLimited,
-    Unauthenticated,
-)
+from accord_server.services.errors import Invalid, NotFound, Unauthenticated
+from accord_server.services.login_limits import LoginLimits, claim_attempt, forgive
+from accord_server.services.passwords import check_password_rules
 from accord_server.services.security import hash_secret, new_secret, verify_password
 
 SESSION_PREFIX = "accs_"
 TOKEN_PREFIX = "acc_"
-RATE_WINDOW = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -38,58 +35,32 @@ class NewSession:
     expires_at: datetime
 
 
-def _check_rate(session: Session, keys: list[str], limit: int, now: datetime) -> None:
-    since = now - RATE_WINDOW
-    for key in keys:
-        failures = session.scalar(
-            select(func.count()).where(LoginFailure.key == key, LoginFailure.at > since)
-        )
-        if (failures or 0) >= limit:
-            raise RateLimited(
-                "too many failed logins; wait a minute and try again",
-                details={"retry_after_seconds": int(RATE_WINDOW.total_seconds())},
-            )
+def check_login(session: Session, *, email: str, password: str) -> int:
+    """The id of the active user with this email and password; Unauthenticated (the same for
+    a wrong password and an unknown email) otherwise.
 
-
-def record_login_failure(session: Session, *, email: str, client: str) -> None:
-    """Count one failed login against the account and the client address."""
-    now = utcnow()
-    session.execute(delete(LoginFailure).where(LoginFailure.at < now - RATE_WINDOW * 10))
-    session.add_all(
-        [
-            LoginFailure(key=f"email:{email.lower()}", at=now),
-            LoginFailure(key=f"ip:{client}", at=now),
-        ]
-    )
-    session.flush()
-
-
-def login(
-    session: Session,
-    *,
-    email: str,
-    password: str,
-    client: str,
-    days: int,
-    attempts_per_minute: int,
-) -> NewSession:
-    """Check a password and open a session; Unauthenticated on a wrong email or password.
-
-    The caller commits a failure too (``record_login_failure``) so guessing is rate-limited.
-    """
-    now = utcnow()
+    It only reads: run it in a read transaction, so that the Argon2 check (half a second on a
+    busy machine) holds no lock (on SQLite, the one writer lock every write waits for). The
+    attempt must have been counted first (``login_limits.claim_attempt``, committed)."""
     try:
         email = normalize_email(email)
     except Invalid:
         email = email.strip().lower()
-    _check_rate(session, [f"email:{email}", f"ip:{client}"], attempts_per_minute, now)
     user = session.scalar(select(User).where(User.email == email))
     ok = verify_password(user.password_hash if user else None, password)
     if user is None or not ok or not user.is_active:
         raise Unauthenticated("wrong email or password")
+    return user.id
+
+
+def open_login(session: Session, *, user_id: int, days: int) -> NewSession:
+    """A new login session for a user whose password ``check_login`` accepted."""
+    user = session.get(User, user_id)
+    if user is None or not user.is_active:
+        raise Unauthenticated("wrong email or password")
     token = new_secret(SESSION_PREFIX)
     csrf = secrets.token_urlsafe(24)
-    expires = now + timedelta(days=days)
+    expires = utcnow() + timedelta(days=days)
     session.add(
         UserSession(
             user_id=user.id, token_hash=hash_secret(token), csrf_token=csrf, expires_at=expires
@@ -110,26 +81,38 @@ def change_password(
     current: str,
     new: str,
     keep_login_id: int | None,
-    client: str,
-    attempts_per_minute: int,
+    address: str,
+    limits: LoginLimits,
+    revoke_tokens: bool = False,
 ) -> None:
     """Replace the user's password after checking the current one.
 
     Every other login session of the user ends (``keep_login_id``, the caller's own, stays);
-    API tokens stay valid. A wrong current password raises ``WrongPassword``: the caller
-    commits it with ``record_login_failure``, so guesses share the login's rate limit.
-    """
-    _check_rate(session, [f"email:{user.email}", f"ip:{client}"], attempts_per_minute, utcnow())
+    with ``revoke_tokens`` every API token of theirs is revoked too, the one making the request
+    included. The check of ``current`` is counted like a login's (``login_limits``), in this
+    transaction: a wrong one raises ``WrongPassword``, which the caller must answer without
+    rolling back, so that the guess stays counted. A new password that breaks the rules is
+    refused first and is not a guess."""
+    check_password_rules(new, email=user.email, field="new_password")
+    claim_attempt(session, email=user.email, address=address, limits=limits)
     if not verify_password(user.password_hash, current):
         raise WrongPassword(
-            "current_password: wrong password", details={"field": "current_password"}
+            "current_password: wrong password",
+            details={"field": "current_password", "reason": "wrong"},
         )
+    forgive(session, email=user.email, address=address)
     set_password(session, user=user, password=new, field="new_password")
     others = delete(UserSession).where(UserSession.user_id == user.id)
     if keep_login_id is not None:
         others = others.where(UserSession.id != keep_login_id)
     recent_credentials.forget_all()
     session.execute(others)
+    if revoke_tokens:
+        session.execute(
+            update(ApiToken)
+            .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
     session.flush()
 
 

@@ -14,7 +14,7 @@ import httpx
 import uvicorn
 from huey import Huey
 
-from accord_server.app import create_app, make_runtime
+from accord_server.app import create_app, make_runtime, server_options
 from accord_server.jobs.queue import drain
 from accord_server.runtime import Runtime
 from accord_server.settings import Settings
@@ -58,7 +58,14 @@ def running_stack(settings: Settings, *, background_jobs: bool = False) -> Itera
     runtime, huey = make_runtime(settings)
     app = create_app(settings, runtime=runtime)
     port = free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="on",
+        **server_options(settings),  # as `serve` runs it
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

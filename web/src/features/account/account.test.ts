@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newPasswordProblem, sortTokens, type ApiToken } from './account';
+import { newPasswordProblem, passwordChangedNote, sortTokens, type ApiToken } from './account';
 
 const token = (id: number, revoked: boolean): ApiToken => ({
   id,
@@ -20,5 +20,10 @@ describe('account', () => {
     expect(newPasswordProblem({ current: 'old password', next: 'new password', repeat: 'new passwort' })).toMatch(/differ/);
     expect(newPasswordProblem({ current: 'same password', next: 'same password', repeat: 'same password' })).toMatch(/same as the current/);
     expect(newPasswordProblem({ current: 'old password', next: 'new password', repeat: 'new password' })).toBeNull();
+  });
+
+  it('says whether the API tokens still work after a password change', () => {
+    expect(passwordChangedNote(false)).toMatch(/tokens still work/);
+    expect(passwordChangedNote(true)).toMatch(/every API token is revoked/);
   });
 });

@@ -15,9 +15,11 @@ from accord_server.api.deps import (
     RuntimeDep,
     SessionDep,
     api_router,
+    client_address,
     inline,
 )
 from accord_server.api.errors import error_body
+from accord_server.runtime import Runtime
 from accord_server.schemas.accounts import (
     ApiTokenCreate,
     ApiTokenCreated,
@@ -30,10 +32,19 @@ from accord_server.schemas.accounts import (
     UserRead,
 )
 from accord_server.schemas.common import ErrorRead
-from accord_server.services import accounts, sessions
-from accord_server.services.errors import Unauthenticated
+from accord_server.services import accounts, login_limits, sessions
 
 router = api_router(prefix="/api/v1/auth", tags=["auth"])
+
+
+def _limits(runtime: Runtime) -> login_limits.LoginLimits:
+    return login_limits.LoginLimits.from_settings(runtime.settings)
+
+
+def _forget_old(runtime: Runtime) -> None:
+    # A transaction of its own that never waits for another (see forget_old).
+    with runtime.db.transaction() as cleaning:
+        login_limits.forget_old(cleaning, limits=_limits(runtime))
 
 
 def _me(session: SessionDep, user: CurrentUser, csrf: str | None) -> MeRead:
@@ -59,23 +70,22 @@ def login(
     response: Response,
     session: SessionDep,
     runtime: RuntimeDep,
-) -> MeRead | JSONResponse:
-    """Log in with email and password: sets the session cookie and returns the CSRF token."""
+) -> MeRead:
+    """Log in with email and password: sets the session cookie and returns the CSRF token.
+
+    After a few wrong passwords for an account, or many from one address, attempts must wait
+    (429 with `Retry-After`, doubling with each failure); the account is never locked."""
     settings = runtime.settings
-    client = request.client.host if request.client else "unknown"
-    try:
-        new = sessions.login(
-            session,
-            email=body.email,
-            password=body.password,
-            client=client,
-            days=settings.session_days,
-            attempts_per_minute=settings.login_attempts_per_minute,
+    address = client_address(request)
+    with runtime.db.transaction() as counting:
+        login_limits.claim_attempt(
+            counting, email=body.email, address=address, limits=_limits(runtime)
         )
-    except Unauthenticated as exc:
-        # Answer without raising so that this transaction commits the recorded failure.
-        sessions.record_login_failure(session, email=body.email, client=client)
-        return JSONResponse(error_body(exc.code, exc.message), status_code=401)
+    _forget_old(runtime)
+    with runtime.db.transaction(write=False) as reading:
+        user_id = sessions.check_login(reading, email=body.email, password=body.password)
+    new = sessions.open_login(session, user_id=user_id, days=settings.session_days)
+    login_limits.forgive(session, email=body.email, address=address)
     max_age = settings.session_days * 86400
     response.set_cookie(
         SESSION_COOKIE,
@@ -120,9 +130,10 @@ def change_password(
     caller: CallerDep,
     runtime: RuntimeDep,
 ) -> Response:
-    """Change your password (the current one is required). Your other login sessions end;
-    this one and your API tokens stay."""
-    client = request.client.host if request.client else "unknown"
+    """Change your password (the current one is required; a wrong one counts like a failed
+    login). Your other login sessions end, this one stays; with `revoke_tokens` every API
+    token of yours is revoked too, the one sending this request included."""
+    address = client_address(request)
     try:
         sessions.change_password(
             session,
@@ -130,12 +141,12 @@ def change_password(
             current=body.current_password,
             new=body.new_password,
             keep_login_id=caller.login.id if caller.login else None,
-            client=client,
-            attempts_per_minute=runtime.settings.login_attempts_per_minute,
+            address=address,
+            limits=_limits(runtime),
+            revoke_tokens=body.revoke_tokens,
         )
     except sessions.WrongPassword as exc:
-        # Answer without raising so that this transaction commits the recorded failure.
-        sessions.record_login_failure(session, email=caller.user.email, client=client)
+        # Answer without raising so that this transaction commits the counted guess.
         return JSONResponse(error_body(exc.code, exc.message, exc.details), status_code=422)
     return Response(status_code=204)
 

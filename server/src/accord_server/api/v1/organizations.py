@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from accord_server.api.deps import CurrentUser, SessionDep, api_router
 from accord_server.schemas.accounts import (
+    MemberAdded,
     MemberCreate,
     MemberRead,
     MemberUpdate,
@@ -61,11 +62,13 @@ def list_members(organization_id: int, session: SessionDep, user: CurrentUser) -
     ]
 
 
-@router.post("/{organization_id}/members", response_model=MemberRead, status_code=201)
+@router.post("/{organization_id}/members", response_model=MemberAdded, status_code=201)
 def add_member(
     organization_id: int, body: MemberCreate, session: SessionDep, user: CurrentUser
-) -> MemberRead:
-    """Add a member by email (a new user is created when the email is unknown)."""
+) -> MemberAdded:
+    """Add a member by email. An email without an account here gets one, with the given
+    password and name; an existing account keeps its own. The answer is the same either way,
+    so it does not tell whether the email had an account elsewhere."""
     actor = accounts.get_membership_or_raise(session, organization_id=organization_id, user=user)
     membership, member = accounts.add_member(
         session,
@@ -75,7 +78,7 @@ def add_member(
         name=body.name,
         password=body.password,
     )
-    return MemberRead(user_id=member.id, email=member.email, name=member.name, role=membership.role)
+    return MemberAdded(email=member.email, role=membership.role)
 
 
 @router.patch("/{organization_id}/members/{user_id}", response_model=MemberRead)

@@ -2,7 +2,7 @@
 
 from accord_server.db.models.accounts import (
     ApiToken,
-    LoginFailure,
+    LoginThrottle,
     Membership,
     Organization,
     User,
@@ -32,7 +32,7 @@ __all__ = [
     "Event",
     "EventBacklog",
     "Job",
-    "LoginFailure",
+    "LoginThrottle",
     "Membership",
     "Organization",
     "Prediction",
