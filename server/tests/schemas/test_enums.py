@@ -42,7 +42,12 @@ def test_a_role_on_the_wire_is_one_of_the_roles() -> None:
     for bad in ("Owner", "root", "owner ", ""):
         with pytest.raises(ValidationError):
             adapter.validate_python(bad)
-    assert MemberCreate(email="a@example.com", role="reviewer").role == Role.REVIEWER
+    assert (
+        MemberCreate(
+            email="a@example.com", role="reviewer", password="correct horse battery 42"
+        ).role
+        == Role.REVIEWER
+    )
 
 
 def test_the_policy_names_every_role() -> None:
