@@ -288,7 +288,10 @@ def _one_hop(call: Callable[..., Any]) -> Callable[..., Any]:
         lock: WriterLock | None = runtime.db.writer_lock
         if request.method in SAFE_METHODS or lock is None:
             return _run_endpoint(call, kwargs)  # a read: WAL readers never wait
-        if lock.try_acquire() != "taken" and not await _take_on_loop(lock):
+        holder = lock.try_acquire()
+        if holder == "thread":
+            holder = "taken" if await _take_on_loop(lock) else "process"
+        if holder != "taken":
             # Another process writes (the worker: an import, event delivery): wait in a thread.
             return await run_in_threadpool(_run_endpoint, call, kwargs)
         try:
