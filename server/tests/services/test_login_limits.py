@@ -79,6 +79,19 @@ def test_claims_follow_the_schedule_and_are_forgotten_after_a_quiet_hour(stack: 
     assert failures == 1  # started over
 
 
+def test_a_claim_whose_clock_is_behind_the_last_failure_waits_at_most_the_longest_wait(
+    stack: Stack,
+) -> None:
+    # Concurrent logins each take their own `now`; one that waited for the row lock can find
+    # a next_at set by a later request (CI, PostgreSQL: 121 s of a 120 s limit).
+    t0 = utcnow()
+    late = t0 + timedelta(seconds=30)
+    for i in range(LIMITS.account_free + 1):  # the last one sets a wait from `late`
+        _claim(stack, "late@x.io", f"192.0.2.{i + 20}", late)
+    got = _claim(stack, "late@x.io", "192.0.2.99", t0)
+    assert got == f"wait account {int(LIMITS.max_delay.total_seconds())}"
+
+
 def test_the_address_limits_spraying_and_a_success_gives_back_only_its_attempt(
     stack: Stack,
 ) -> None:
