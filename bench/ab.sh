@@ -26,7 +26,7 @@ run() { # name side args...
 for db in sqlite postgres; do
   for _ in 1 2 3; do
     for side in base new; do
-      run hot-path-$db $side bench/run.py --db $db --tasks 20000 --phases next,submit \
+      run hot-path-$db $side bench/run.py --db $db --tasks 20000 --phases import,next,submit \
         --annotators 1,32 --cycles 3200 --submits 4000 --quiet-load 99
     done
   done
