@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from support import SCHEMA, Member, Stack
+from support import SCHEMA, Factory, Member, Stack
 from transports import Recorder
 
-from accord import Client, ImportFailed, InvalidRequest, JobFailed
+from accord import Client, ImportFailed, InvalidRequest, JobFailed, NotFound
 from accord._resources.imports import JSON_BODY_MAX_TASKS
 
 
@@ -153,17 +153,26 @@ def test_no_wait_returns_the_queued_job(client: Client) -> None:
     assert done.state == "succeeded" and done.counts.tasks == 1
 
 
-def test_server_folder_source(stack: Stack, client: Client) -> None:
+def test_granted_source(stack: Stack, client: Client, factory: Factory, owner: Member) -> None:
     project = client.projects.create("P", SCHEMA)
     (stack.import_root / "batch1").mkdir()
     (stack.import_root / "batch1" / "t.json").write_text(
         json.dumps([{"image": "https://x/1.jpg"}, {"image": "https://x/2.jpg"}])
     )
-    job = client.imports.source_folder(project.id, "batch1", progress=False)
+    source_id = factory.grant(owner, name="drop")
+    [granted] = client.organizations.import_sources(project.organization_id)
+    assert (granted.id, granted.name, granted.kind) == (source_id, "drop", "folder")
+    job = client.imports.source(project.id, "drop", "batch1", progress=False)
+    assert job.counts.tasks == 2
+    job = client.imports.source(project.id, source_id, "batch1", progress=False)
     assert job.counts.tasks == 2
     with pytest.raises(InvalidRequest) as info:
-        client.imports.source_folder(project.id, "../../etc", progress=False)
+        client.imports.source(project.id, source_id, "../../etc", progress=False)
     assert info.value.details["field"] == "source.path"
+    with pytest.raises(ValueError, match="no import source named 'other' \\(granted: 'drop'\\)"):
+        client.imports.source(project.id, "other", progress=False)
+    with pytest.raises(NotFound):
+        client.imports.source(project.id, source_id + 1, progress=False)
 
 
 def test_progress_bar_goes_to_stderr(client: Client, capsys: pytest.CaptureFixture[str]) -> None:

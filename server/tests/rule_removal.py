@@ -22,6 +22,7 @@ REPORTS = "tests/api/test_reports.py"
 OWN_PROGRESS = "tests/api/test_own_progress.py"
 MEDIA_SIZES = "tests/api/test_media_sizes.py"
 LIMITS = "tests/api/test_login_limits.py"
+SOURCES = "tests/api/test_import_sources.py"
 
 
 @dataclass(frozen=True)
@@ -562,6 +563,79 @@ RULES = [
         "    if not secret:\n        return Caller(user=session.get(User, 1), login=None)",
         MATRIX,
         "anonymous",
+    ),
+    # --- import sources belong to an organization (issue 13, finding 1)
+    Rule(
+        "only a server admin grants import sources",
+        "services/import_sources.py",
+        '    require_server_admin(by, "grant import sources")\n',
+        "",
+        SOURCES,
+        "only_an_admin",
+    ),
+    Rule(
+        "only a server admin revokes import sources",
+        "services/import_sources.py",
+        '    require_server_admin(by, "revoke import sources")\n',
+        "",
+        SOURCES,
+        "only_an_admin",
+    ),
+    Rule(
+        "an import names only its organization's sources",
+        "services/import_sources.py",
+        "            ImportSource.id == source_id, ImportSource.organization_id == organization_id\n",
+        "            ImportSource.id == source_id\n",
+        SOURCES,
+        "another_organizations",
+    ),
+    Rule(
+        "the worker reads only a source still granted to the organization",
+        "services/imports/pipeline.py",
+        "            ImportSource.organization_id == project.organization_id,\n",
+        "",
+        SOURCES,
+        "whatever_the_job_says",
+    ),
+    Rule(
+        "listing an organization's sources needs the import right",
+        "api/v1/import_sources.py",
+        "        authorize(membership.role, Action.TASK_IMPORT)\n",
+        "",
+        SOURCES,
+        "only_an_admin",
+    ),
+    Rule(
+        "a grant stays inside the import roots",
+        "services/import_sources.py",
+        "    if not any(real.is_relative_to(_real(root)) for root in bounds.import_roots):",
+        "    if False:",
+        SOURCES,
+        "inside_the_import_roots",
+    ),
+    Rule(
+        "a grant stays off the server's data",
+        "services/import_sources.py",
+        "        if _overlaps(real, _real(own)):",
+        "        if False:",
+        SOURCES,
+        "data_folder",
+    ),
+    Rule(
+        "the media bucket is never a source",
+        "services/import_sources.py",
+        "    if same_store and bucket == bounds.media_bucket:",
+        "    if False:",
+        "tests/api/test_s3.py",
+        "media_bucket",
+    ),
+    Rule(
+        "only server admins create organizations",
+        "services/accounts.py",
+        "    if not open_organizations and not user.is_server_admin:",
+        "    if False:",
+        SOURCES,
+        "creating_organizations",
     ),
 ]
 

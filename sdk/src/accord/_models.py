@@ -92,6 +92,18 @@ class Organization(_Model):
     role: str
 
 
+class ImportSource(_Model):
+    """A server folder or S3 prefix an admin of the server granted to an organization: its
+    members who may import name it in ``client.imports.source()``."""
+
+    id: int
+    organization_id: int
+    name: str
+    kind: str
+    location: str
+    created_at: datetime
+
+
 class MemberAdded(_Model):
     """The answer to adding a member: the same whether or not the email had an account (see
     ``Organizations.add_member``)."""

@@ -42,8 +42,13 @@ class Settings(BaseSettings):
     s3_region: str | None = Field(None, description="Region for S3.")
     import_roots: list[Path] = Field(
         default_factory=list,
-        description="Server folders that imports may read from (`source folder` imports); "
-        "a path outside these is refused.",
+        description="Server folders an admin of the server may grant to organizations as "
+        "import sources (a folder outside these is refused); none: no folder sources.",
+    )
+    open_organizations: bool = Field(
+        False,
+        description="Let any signed-in user create organizations (and so own one); off: only "
+        "admins of the server may (`accord-server user admin EMAIL`).",
     )
     secret_key: str | None = Field(
         None,

@@ -289,6 +289,7 @@ def test_text_files_become_text_tasks(stack: Stack, factory: Factory) -> None:
 def test_path_tricks_are_refused(stack: Stack, factory: Factory) -> None:
     owner = factory.owner()
     project = factory.project(owner)
+    source = factory.grant(owner)
     with stack.client(owner.token) as client:
         r = client.post(
             f"/api/v1/projects/{project['id']}/imports/files",
@@ -299,14 +300,15 @@ def test_path_tricks_are_refused(stack: Stack, factory: Factory) -> None:
         assert "'..' is not allowed" in r.json()["message"]
         r = client.post(
             f"/api/v1/projects/{project['id']}/imports",
-            json={"source": {"type": "folder", "path": "../"}},
+            json={"source": {"id": source, "path": "../"}},
         )
         assert r.status_code == 422 and r.json()["details"]["field"] == "source.path"
-        r = client.post(
-            f"/api/v1/projects/{project['id']}/imports",
-            json={"source": {"type": "folder", "path": "/etc"}},
-        )
-        assert r.status_code == 422
+        for path in ("/etc", "a/../../b", "..\\x"):
+            r = client.post(
+                f"/api/v1/projects/{project['id']}/imports",
+                json={"source": {"id": source, "path": path}},
+            )
+            assert r.status_code == 422 and r.json()["details"]["field"] == "source.path", path
     assert _task_count(stack) == 0
 
 
@@ -319,10 +321,11 @@ def test_symlink_escaping_the_folder_fails_the_import(stack: Stack, factory: Fac
     outside = root.parent / "secret.png"
     outside.write_bytes(_png())
     (root / "set" / "link.png").symlink_to(outside)
+    source = factory.grant(owner)
     with stack.client(owner.token) as client:
         r = client.post(
             f"/api/v1/projects/{project['id']}/imports",
-            json={"source": {"type": "folder", "path": "set"}},
+            json={"source": {"id": source, "path": "set"}},
         )
         stack.run_jobs()
         job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
@@ -338,10 +341,11 @@ def test_folder_import(stack: Stack, factory: Factory) -> None:
     for sub in ("x", "x/y"):
         (root / sub).mkdir(parents=True, exist_ok=True)
         (root / sub / "img.png").write_bytes(_png(10 + len(sub), 10))
+    source = factory.grant(owner)
     with stack.client(owner.token) as client:
         r = client.post(
             f"/api/v1/projects/{project['id']}/imports",
-            json={"source": {"type": "folder", "path": "x"}},
+            json={"source": {"id": source, "path": "x"}},
         )
         assert r.status_code == 202
         stack.run_jobs()

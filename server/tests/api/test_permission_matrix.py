@@ -75,6 +75,7 @@ class World:
     others_task: int
     others_annotation: int
     job: int
+    source: int
     spares: list[int]
     counter: itertools.count[int] = field(default_factory=itertools.count)
 
@@ -199,6 +200,7 @@ def _world(stack: Stack, factory: Factory) -> World:
         others_task=others_task,
         others_annotation=int(made.json()["id"]),
         job=job,
+        source=factory.grant(owner),
         spares=spares,
     )
 
@@ -309,11 +311,39 @@ CASES: list[Case] = [
     # --- organizations
     Case("list orgs", "GET", "/api/v1/organizations", expect(200, ANYONE), check=_sees_org),
     Case(
+        # Only admins of the server create organizations (ACCORD_OPEN_ORGANIZATIONS is off).
         "create org",
         "POST",
         "/api/v1/organizations",
-        expect(201, ANYONE),
+        expect(201, set(), **{OUTSIDER: 403}),
         body=lambda w, c: {"name": "New org"},
+    ),
+    # --- import sources: granted by admins of the server only (none of these callers is one)
+    Case(
+        "list org import sources",
+        "GET",
+        "/api/v1/organizations/{org}/import-sources",
+        expect(200, MANAGERS),
+    ),
+    Case(
+        "grant import source",
+        "POST",
+        "/api/v1/organizations/{org}/import-sources",
+        expect(201, set(), **{OUTSIDER: 403}),
+        body=lambda w, c: {"name": f"g{next(w.counter)}", "kind": "folder", "path": "/"},
+    ),
+    Case(
+        "list all import sources",
+        "GET",
+        "/api/v1/import-sources",
+        expect(200, set(), **{OUTSIDER: 403}),
+    ),
+    Case(
+        "revoke import source",
+        "DELETE",
+        "/api/v1/import-sources/{source}",
+        expect(204, set(), **{OUTSIDER: 403}),
+        params=lambda w, c: {"source": w.source},
     ),
     Case("get org", "GET", "/api/v1/organizations/{org}", expect(200, MEMBERS)),
     Case("list members", "GET", "/api/v1/organizations/{org}/members", expect(200, REVIEWERS)),
@@ -592,6 +622,13 @@ CASES: list[Case] = [
         body=lambda w, c: {"tasks": [{"image": "new.png"}]},
     ),
     Case("import files", "POST", P + "/imports/files", expect(202, MANAGERS), files=True),
+    Case(
+        "import from a granted source",
+        "POST",
+        P + "/imports",
+        expect(202, MANAGERS),
+        body=lambda w, c: {"source": {"id": w.source}},
+    ),
     # --- queue
     Case("next", "POST", P + "/next", expect(200, MEMBERS)),
     Case(
@@ -828,6 +865,7 @@ def test_every_route_is_in_the_matrix() -> None:
         "annotation": "annotation_id",
         "job": "job_id",
         "token": "token_id",
+        "source": "source_id",
     }
     covered = set()
     for case in CASES:

@@ -60,6 +60,44 @@ def test_user_and_token_create(settings: Settings) -> None:
     assert missing.exit_code != 0 and "no user with email" in missing.output
 
 
+def test_the_operator_grants_import_sources_and_makes_server_admins(
+    settings: Settings, tmp_path: Path
+) -> None:
+    runner = CliRunner()
+    root = settings.import_roots[0]
+    (root / "acme").mkdir()
+    env = {**_env(settings), "ACCORD_IMPORT_ROOTS": f'["{root}"]'}
+    assert runner.invoke(main, ["migrate"], env=env).exit_code == 0
+    user = ["user", "create", "--email", "a@example.com", "--password", "long enough pw"]
+    assert runner.invoke(main, [*user, "--organization", "Acme"], env=env).exit_code == 0
+    orgs = runner.invoke(main, ["organization", "list"], env=env)
+    assert orgs.exit_code == 0 and orgs.output.split("\t")[1:] == ["Acme", "1 members\n"]
+    org_id = orgs.output.split("\t")[0]
+    grant = ["source", "grant", "--organization", org_id, "--name", "scans"]
+    refused = runner.invoke(main, [*grant, "--folder", str(tmp_path)], env=env)
+    assert refused.exit_code != 0 and "outside ACCORD_IMPORT_ROOTS" in refused.output
+    both = runner.invoke(main, [*grant, "--folder", str(root), "--s3", "s3://b/p"], env=env)
+    assert both.exit_code != 0 and "either --folder or --s3" in both.output
+    granted = runner.invoke(main, [*grant, "--folder", str(root / "acme")], env=env)
+    assert granted.exit_code == 0, granted.output
+    s3 = runner.invoke(
+        main, [*grant[:-1], "photos", "--s3", "s3://acme-raw/photos", "--profile", "acme"], env=env
+    )
+    assert s3.exit_code == 0, s3.output
+    listed = runner.invoke(main, ["source", "list"], env=env).output.splitlines()
+    assert [line.split("\t")[2:] for line in listed] == [
+        ["scans", str((root / "acme").resolve()), ""],
+        ["photos", "s3://acme-raw/photos/", "acme"],
+    ]
+    source_id = listed[0].split("\t")[0]
+    assert runner.invoke(main, ["source", "revoke", source_id], env=env).exit_code == 0
+    assert len(runner.invoke(main, ["source", "list"], env=env).output.splitlines()) == 1
+    made = runner.invoke(main, ["user", "admin", "a@example.com"], env=env)
+    assert made.exit_code == 0 and "is an admin of the server" in made.output
+    taken = runner.invoke(main, ["user", "admin", "a@example.com", "--off"], env=env)
+    assert taken.exit_code == 0 and "is no longer an admin" in taken.output
+
+
 def _wait_healthy(url: str, proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -18,6 +18,7 @@ from accord_server.db.base import Base, utcnow
 from accord_server.db.models import (
     Annotation,
     Assignment,
+    ImportSource,
     Job,
     Membership,
     Organization,
@@ -32,6 +33,7 @@ from accord_server.schemas.enums import (
     JobState,
     ReportReason,
     Role,
+    SourceKind,
 )
 
 # (table, constraint name, column, enum)
@@ -41,6 +43,7 @@ CHECKED: list[tuple[str, str, str, type[StrEnum]]] = [
     ("annotations", "ck_annotations_origin", "origin", AnnotationOrigin),
     ("assignments", "ck_assignments_state", "state", AssignmentState),
     ("task_reports", "ck_task_reports_reason", "reason", ReportReason),
+    ("import_sources", "ck_import_sources_kind", "kind", SourceKind),
 ]
 
 
@@ -118,6 +121,9 @@ def test_the_migrated_database_refuses_other_values(database_url: str) -> None:
             ),
             ReportReason: lambda v: TaskReport(
                 task_id=task.id, project_id=project.id, user_id=user.id, reason=v
+            ),
+            SourceKind: lambda v: ImportSource(
+                organization_id=org.id, name=f"s-{v}", kind=v, location="/x"
             ),
         }
         for enum, make in rows.items():

@@ -252,6 +252,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/import-sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List All Sources
+         * @description Every grant on the server, with how each is read (admins of the server only).
+         */
+        get: operations["list_all_sources_api_v1_import_sources_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/import-sources/{source_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke Source
+         * @description Take a grant back; imports queued from it fail (admins of the server only).
+         */
+        delete: operations["revoke_source_api_v1_import_sources__source_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/jobs/{job_id}": {
         parameters: {
             query?: never;
@@ -349,7 +389,8 @@ export interface paths {
         put?: never;
         /**
          * Create Organization
-         * @description A new organization with you as its owner.
+         * @description A new organization with you as its owner: for admins of the server, or anyone when the
+         *     server allows it (`ACCORD_OPEN_ORGANIZATIONS`).
          */
         post: operations["create_organization_api_v1_organizations_post"];
         delete?: never;
@@ -372,6 +413,31 @@ export interface paths {
         get: operations["get_organization_api_v1_organizations__organization_id__get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/organizations/{organization_id}/import-sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Organization Sources
+         * @description The sources granted to an organization: for its members who may import, and for admins
+         *     of the server.
+         */
+        get: operations["list_organization_sources_api_v1_organizations__organization_id__import_sources_get"];
+        put?: never;
+        /**
+         * Grant Source
+         * @description Grant a server folder or an S3 prefix to an organization (admins of the server only).
+         */
+        post: operations["grant_source_api_v1_organizations__organization_id__import_sources_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -531,7 +597,8 @@ export interface paths {
         put?: never;
         /**
          * Import Json
-         * @description Import tasks given inline, or from a server folder / S3 prefix; returns the job.
+         * @description Import tasks given inline, or from an import source granted to the organization (a
+         *     server folder or S3 prefix); returns the job.
          */
         post: operations["import_json_api_v1_projects__project_id__imports_post"];
         delete?: never;
@@ -1132,25 +1199,6 @@ export interface components {
             /** Message */
             message: string;
         };
-        /** FolderSource */
-        FolderSource: {
-            /**
-             * Path
-             * @description Folder relative to a configured import root.
-             */
-            path: string;
-            /**
-             * Root
-             * @description Index of the import root (ACCORD_IMPORT_ROOTS).
-             * @default 0
-             */
-            root?: number;
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "folder";
-        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -1183,8 +1231,8 @@ export interface components {
              * @default false
              */
             skip_invalid?: boolean;
-            /** Source */
-            source?: (components["schemas"]["FolderSource"] | components["schemas"]["S3Source"]) | null;
+            /** @description Import every file of a granted server folder or S3 prefix. */
+            source?: components["schemas"]["SourceRef"] | null;
             /**
              * Tasks
              * @description Tasks as objects (Label Studio task JSON or plain data).
@@ -1202,6 +1250,100 @@ export interface components {
          * @enum {string}
          */
         ImportScope: "file" | "row" | "prediction" | "annotations";
+        /**
+         * ImportSourceAdminRead
+         * @description A granted source as an admin of the server sees it: with how it is read.
+         */
+        ImportSourceAdminRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By Id */
+            created_by_id: number | null;
+            /** Endpoint Url */
+            endpoint_url: string | null;
+            /** Id */
+            id: number;
+            kind: components["schemas"]["SourceKind"];
+            /**
+             * Location
+             * @description folder: its path; s3: `s3://bucket/prefix`.
+             */
+            location: string;
+            /** Name */
+            name: string;
+            /** Organization Id */
+            organization_id: number;
+            /** Profile */
+            profile: string | null;
+            /** Region */
+            region: string | null;
+        };
+        /** ImportSourceCreate */
+        ImportSourceCreate: {
+            /**
+             * Bucket
+             * @description s3: the bucket.
+             */
+            bucket?: string | null;
+            /**
+             * Endpoint Url
+             * @description s3: an S3-compatible store (default: the server's).
+             */
+            endpoint_url?: string | null;
+            kind: components["schemas"]["SourceKind"];
+            /**
+             * Name
+             * @description What the organization's members see, unique in it.
+             */
+            name: string;
+            /**
+             * Path
+             * @description folder: an absolute path on the server, under ACCORD_IMPORT_ROOTS.
+             */
+            path?: string | null;
+            /**
+             * Prefix
+             * @description s3: the key prefix (a folder).
+             * @default
+             */
+            prefix?: string;
+            /**
+             * Profile
+             * @description s3: the profile of the server's AWS shared config to read it with (default: the server's own credentials).
+             */
+            profile?: string | null;
+            /**
+             * Region
+             * @description s3: its region.
+             */
+            region?: string | null;
+        };
+        /**
+         * ImportSourceRead
+         * @description A granted source as the organization's members see it.
+         */
+        ImportSourceRead: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            kind: components["schemas"]["SourceKind"];
+            /**
+             * Location
+             * @description folder: its path; s3: `s3://bucket/prefix`.
+             */
+            location: string;
+            /** Name */
+            name: string;
+            /** Organization Id */
+            organization_id: number;
+        };
         /**
          * JobProblemRead
          * @description One entry of a job's report: where (file, row, field), why, and what it left out.
@@ -1734,20 +1876,28 @@ export interface components {
          * @enum {string}
          */
         ReportReason: "broken_media" | "wrong_data" | "other";
-        /** S3Source */
-        S3Source: {
-            /** Bucket */
-            bucket: string;
+        /**
+         * SourceKind
+         * @description Where an import source granted to an organization is: a server folder or an S3 prefix.
+         * @enum {string}
+         */
+        SourceKind: "folder" | "s3";
+        /**
+         * SourceRef
+         * @description An import source granted to the project's organization, and a folder inside it.
+         */
+        SourceRef: {
             /**
-             * Prefix
+             * Id
+             * @description Id of an import source granted to the project's organization (`GET /organizations/{id}/import-sources`).
+             */
+            id: number;
+            /**
+             * Path
+             * @description A folder inside the source (relative; default: all of it).
              * @default
              */
-            prefix?: string;
-            /**
-             * @description discriminator enum property added by openapi-typescript
-             * @enum {string}
-             */
-            type: "s3";
+            path?: string;
         };
         /** TaskBulkResult */
         TaskBulkResult: {
@@ -1947,6 +2097,12 @@ export interface components {
             email: string;
             /** Id */
             id: number;
+            /**
+             * Is Server Admin
+             * @description An admin of the server: grants import sources and creates organizations.
+             * @default false
+             */
+            is_server_admin?: boolean;
             /** Name */
             name: string;
         };
@@ -2469,6 +2625,55 @@ export interface operations {
             };
         };
     };
+    list_all_sources_api_v1_import_sources_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportSourceAdminRead"][];
+                };
+            };
+        };
+    };
+    revoke_source_api_v1_import_sources__source_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                source_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_job_api_v1_jobs__job_id__get: {
         parameters: {
             query?: never;
@@ -2655,6 +2860,72 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OrganizationRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_organization_sources_api_v1_organizations__organization_id__import_sources_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportSourceRead"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    grant_source_api_v1_organizations__organization_id__import_sources_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                organization_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ImportSourceCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportSourceAdminRead"];
                 };
             };
             /** @description Validation Error */

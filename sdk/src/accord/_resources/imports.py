@@ -1,4 +1,5 @@
-"""``client.imports``: tasks, files, a local folder, a server folder or an S3 prefix."""
+"""``client.imports``: tasks, files, a local folder, or an import source granted to the
+project's organization (a server folder or an S3 prefix)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from accord._http import HTTP
-from accord._models import Job
+from accord._models import ImportSource, Job, Project
 from accord._resources.jobs import Jobs
 
 # Up to this many tasks, and this many bytes of them, go as one JSON body; more are streamed as
@@ -141,41 +142,34 @@ class Imports:
             job = self._upload(project_id, files, batch, skip_invalid)
         return self._finish(job, wait, progress)
 
-    def source_folder(
+    def source(
         self,
         project_id: int,
-        server_path: str,
+        source: int | str,
+        path: str = "",
         *,
-        root: int = 0,
         batch: str | None = None,
         skip_invalid: bool = False,
         wait: bool = True,
         progress: bool = True,
     ) -> Job:
-        """Import a folder on the server, relative to its import root number ``root``."""
-        body = {
-            "source": {"type": "folder", "path": server_path, "root": root},
-            "skip_invalid": skip_invalid,
-        }
+        """Import every file of an import source granted to the project's organization (its id
+        or name: ``client.organizations.import_sources()``), or of the folder ``path`` in it."""
+        if isinstance(source, str):
+            source = self._source_id(project_id, source)
+        body = {"source": {"id": source, "path": path}, "skip_invalid": skip_invalid}
         return self._start_json(project_id, body, batch, wait, progress)
 
-    def s3(
-        self,
-        project_id: int,
-        bucket: str,
-        prefix: str = "",
-        *,
-        batch: str | None = None,
-        skip_invalid: bool = False,
-        wait: bool = True,
-        progress: bool = True,
-    ) -> Job:
-        """Import every object under an S3 prefix (read with the server's credentials)."""
-        body = {
-            "source": {"type": "s3", "bucket": bucket, "prefix": prefix},
-            "skip_invalid": skip_invalid,
-        }
-        return self._start_json(project_id, body, batch, wait, progress)
+    def _source_id(self, project_id: int, name: str) -> int:
+        project = self._http.get_model(Project, f"/projects/{project_id}")
+        sources = self._http.get_models(
+            ImportSource, f"/organizations/{project.organization_id}/import-sources"
+        )
+        for granted in sources:
+            if granted.name == name:
+                return granted.id
+        known = ", ".join(repr(s.name) for s in sources) or "none"
+        raise ValueError(f"source: no import source named {name!r} (granted: {known})")
 
     def _start_json(
         self, project_id: int, body: dict[str, Any], batch: str | None, wait: bool, progress: bool

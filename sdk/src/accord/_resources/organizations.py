@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 
 from accord._http import HTTP
-from accord._models import Member, MemberAdded, Organization
+from accord._models import ImportSource, Member, MemberAdded, Organization
 
 
 class Organizations:
@@ -23,7 +23,8 @@ class Organizations:
         return self._http.get_model(Organization, f"/organizations/{organization_id}")
 
     def create(self, name: str) -> Organization:
-        """A new organization with you as its owner."""
+        """A new organization with you as its owner (for admins of the server, unless the
+        server lets anyone: ``ACCORD_OPEN_ORGANIZATIONS``)."""
         return self._http.send_model(Organization, "POST", "/organizations", {"name": name})
 
     def members(self, organization_id: int) -> builtins.list[Member]:
@@ -57,3 +58,10 @@ class Organizations:
     def remove_member(self, organization_id: int, user_id: int) -> None:
         """Remove a member from the organization."""
         self._http.request("DELETE", f"/organizations/{organization_id}/members/{user_id}")
+
+    def import_sources(self, organization_id: int) -> builtins.list[ImportSource]:
+        """The server folders and S3 prefixes granted to the organization (for members who may
+        import)."""
+        return self._http.get_models(
+            ImportSource, f"/organizations/{organization_id}/import-sources"
+        )

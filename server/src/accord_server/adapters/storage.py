@@ -417,6 +417,21 @@ def iter_local_source(root: Path, folder: str) -> Iterator[SourceFile]:
     yield from walk(base, "")
 
 
+def s3_source_client(
+    *, profile: str | None, endpoint_url: str | None, region: str | None
+) -> S3Client:
+    """A client reading with the credentials of ``profile`` in the AWS shared config (None:
+    the default chain); StorageError when there is no such profile."""
+    import boto3
+    from botocore.exceptions import ProfileNotFound
+
+    try:
+        session = boto3.session.Session(profile_name=profile)
+    except ProfileNotFound:
+        raise StorageError(f"no AWS profile {profile!r} in the server's shared config") from None
+    return session.client("s3", endpoint_url=endpoint_url, region_name=region)
+
+
 def _read_s3(client: S3Client, bucket: str, key: str) -> Callable[[], bytes]:
     def read() -> bytes:
         body = client.get_object(Bucket=bucket, Key=key)["Body"]
@@ -459,6 +474,7 @@ __all__ = [
     "iter_s3_source",
     "key_for_bytes",
     "key_for_digest",
+    "s3_source_client",
     "safe_relative_path",
     "validate_key",
 ]

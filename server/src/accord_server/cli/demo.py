@@ -106,6 +106,9 @@ def create_demo(settings: Settings, *, images: int = 24) -> DemoInfo:
             )
         else:
             accounts.set_password(session, user=user, password=password)
+        # The demo is the laptop default: its login is the admin of this server (creates
+        # organizations, grants import sources). Never run `demo` on a shared server.
+        user.is_server_admin = True
         org = session.scalar(
             select(Organization)
             .join(Membership, Membership.organization_id == Organization.id)

@@ -211,8 +211,18 @@ def user() -> None:
 @click.option("--password", required=True, prompt=True, hide_input=True)
 @click.option("--name", default="")
 @click.option("--organization", default=None, help="Create this organization, owned by the user.")
+@click.option(
+    "--server-admin",
+    is_flag=True,
+    help="Make the user an admin of the server (creates organizations, grants import sources).",
+)
 def user_create(
-    data_dir: str | None, email: str, password: str, name: str, organization: str | None
+    data_dir: str | None,
+    email: str,
+    password: str,
+    name: str,
+    organization: str | None,
+    server_admin: bool,
 ) -> None:
     """Create a user (and optionally an organization they own)."""
     from accord_server.db.engine import make_database
@@ -223,11 +233,30 @@ def user_create(
     try:
         with database.transaction() as session:
             new = accounts.create_user(session, email=email, password=password, name=name)
+            new.is_server_admin = server_admin
             if organization:
                 accounts.create_organization(session, name=organization, owner=new)
     except AccordError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(f"created user {new.email} (id {new.id})")
+
+
+@user.command("admin")
+@data_dir_option
+@click.argument("email")
+@click.option("--off", is_flag=True, help="Take the role away instead.")
+def user_admin(data_dir: str | None, email: str, off: bool) -> None:
+    """Make a user an admin of the server (or, with --off, no longer one)."""
+    from accord_server.db.engine import make_database
+    from accord_server.services import accounts
+
+    database = make_database(_settings(data_dir))
+    with database.transaction() as session:
+        found = accounts.get_user_by_email(session, email)
+        if found is None:
+            raise click.ClickException(f"no user with email {email}")
+        found.is_server_admin = not off
+    click.echo(f"{found.email} is {'no longer ' if off else ''}an admin of the server")
 
 
 @main.group()

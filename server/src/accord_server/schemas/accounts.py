@@ -40,6 +40,10 @@ class UserRead(ReadModel):
     id: int
     email: str
     name: str
+    is_server_admin: bool = Field(
+        False,
+        description="An admin of the server: grants import sources and creates organizations.",
+    )
 
 
 class MembershipRead(ReadModel):

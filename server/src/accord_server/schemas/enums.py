@@ -38,6 +38,13 @@ class JobKind(StrEnum):
     IMPORT = "import"
 
 
+class SourceKind(StrEnum):
+    """Where an import source granted to an organization is: a server folder or an S3 prefix."""
+
+    FOLDER = "folder"
+    S3 = "s3"
+
+
 class ImportScope(StrEnum):
     """What a problem in an import's report leaves out: a whole file (none of its rows), a row
     (its task), one prediction (its task is imported without it, with ``skip_invalid``), or a

@@ -149,23 +149,29 @@ class DraftUpdate(InputModel):
     draft: Any
 
 
-class FolderSource(InputModel):
-    type: Literal["folder"]
-    path: str = Field(description="Folder relative to a configured import root.")
-    root: int = Field(0, ge=0, description="Index of the import root (ACCORD_IMPORT_ROOTS).")
+class SourceRef(InputModel):
+    """An import source granted to the project's organization, and a folder inside it."""
 
-
-class S3Source(InputModel):
-    type: Literal["s3"]
-    bucket: str = Field(min_length=3, max_length=63)
-    prefix: str = ""
+    id: int = Field(
+        ge=1,
+        le=2**63 - 1,
+        description="Id of an import source granted to the project's organization "
+        "(`GET /organizations/{id}/import-sources`).",
+    )
+    path: str = Field(
+        "",
+        max_length=1024,
+        description="A folder inside the source (relative; default: all of it).",
+    )
 
 
 class ImportCreate(InputModel):
     tasks: list[dict[str, Any]] | None = Field(
         None, description="Tasks as objects (Label Studio task JSON or plain data)."
     )
-    source: FolderSource | S3Source | None = Field(None, discriminator="type")
+    source: SourceRef | None = Field(
+        None, description="Import every file of a granted server folder or S3 prefix."
+    )
     batch: str | None = Field(None, max_length=200, description="Put the tasks in this batch.")
     skip_invalid: bool = Field(
         False,

@@ -65,6 +65,16 @@ def set_password(session: Session, *, user: User, password: str, field: str = "p
     session.flush()
 
 
+def check_may_create_organization(user: User, *, open_organizations: bool) -> None:
+    """Refuse unless ``user`` may create an organization: an admin of the server, or anyone
+    while ``ACCORD_OPEN_ORGANIZATIONS`` is on."""
+    if not open_organizations and not user.is_server_admin:
+        raise Forbidden(
+            "only an admin of the server may create organizations on this server",
+            details={"action": "organization.create"},
+        )
+
+
 def create_organization(session: Session, *, name: str, owner: User) -> Organization:
     """A new organization whose first member is ``owner``."""
     name = name.strip()

@@ -4,10 +4,12 @@ imports through the API."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from accord_server.db.models import User
-from accord_server.services import accounts, sessions
+from accord_server.schemas.enums import SourceKind
+from accord_server.services import accounts, import_sources, sessions
 from accord_server.testing.stack import Stack
 
 
@@ -55,6 +57,48 @@ class Factory:
             )
             _, token = sessions.create_api_token(session, user=user, name="test")
         return Member(user, owner.organization_id, role, token, email, password)
+
+    def server_admin(self) -> tuple[User, str]:
+        """A new admin of the server (a member of no organization) and an API token."""
+        self.counter += 1
+        with self.stack.runtime.db.transaction() as session:
+            user = accounts.create_user(
+                session, email=f"admin{self.counter}@example.com", password="correct horse 3"
+            )
+            user.is_server_admin = True
+            _, token = sessions.create_api_token(session, user=user, name="test")
+        return user, token
+
+    def grant(
+        self,
+        owner: Member,
+        folder: Path | None = None,
+        *,
+        name: str | None = None,
+        bucket: str | None = None,
+        prefix: str = "",
+        profile: str | None = None,
+        endpoint_url: str | None = None,
+    ) -> int:
+        """Grant a folder (default: the stack's first import root) or an S3 prefix to the
+        owner's organization, as the operator would at the command line; its id."""
+        self.counter += 1
+        bounds = import_sources.SourceBounds.from_settings(self.stack.settings)
+        with self.stack.runtime.db.transaction() as session:
+            source = import_sources.grant_source(
+                session,
+                organization_id=owner.organization_id,
+                name=name or f"source {self.counter}",
+                kind=SourceKind.S3 if bucket else SourceKind.FOLDER,
+                bounds=bounds,
+                by=None,
+                path=None if bucket else str(folder or self.stack.import_root),
+                bucket=bucket,
+                prefix=prefix,
+                profile=profile,
+                endpoint_url=endpoint_url,
+            )
+            return source.id
 
     def token_for(self, email: str, name: str = "test") -> str:
         """A new API token for an existing user (one made through the API, say)."""

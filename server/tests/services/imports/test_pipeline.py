@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from accord_server.adapters.storage import SourceFile
-from accord_server.db.models import Job, Project, Task
+from accord_server.db.models import ImportSource, Job, Project, Task
 from accord_server.services import jobs as job_service
 from accord_server.services.errors import Invalid
 from accord_server.services.imports import pipeline
@@ -158,14 +158,24 @@ def test_bad_rows_fail_the_import_with_the_report(stack: Stack, factory: Factory
     assert _images(stack, project["id"]) == []
 
 
+def _grant(stack: Stack, source_id: int) -> ImportSource:
+    with stack.runtime.db.session(write=False) as session:
+        grant = session.get(ImportSource, source_id)
+        assert grant is not None
+        session.expunge_all()
+    return grant
+
+
 def test_stored_files_keep_their_rows_within_one_chunk_and_others_are_read_again(
     stack: Stack, factory: Factory
 ) -> None:
     # A stored file cannot change (its key is its content's hash): phase 2 takes the rows
     # phase 1 checked, while all kept rows fit in one write chunk. A folder's files can change,
     # so they are always read again.
-    project_id = factory.project(factory.owner())["id"]
+    owner = factory.owner()
+    project_id = factory.project(owner)["id"]
     root: Path = stack.settings.import_roots[0]
+    grant = _grant(stack, factory.grant(owner))
     (root / "drop").mkdir()
     (root / "drop" / "c.jsonl").write_bytes(_jsonl(2, 100))
     params = {
@@ -174,7 +184,7 @@ def test_stored_files_keep_their_rows_within_one_chunk_and_others_are_read_again
             _stored(stack, "b.jsonl", _jsonl(2, 10)),
             _stored(stack, "c.jsonl", _jsonl(1, 20)),
         ],
-        "source": {"type": "folder", "path": "drop"},
+        "source": {"id": grant.id, "path": "drop"},
     }
     with stack.runtime.db.session(write=False) as session:
         project = session.get(Project, project_id)
@@ -184,6 +194,7 @@ def test_stored_files_keep_their_rows_within_one_chunk_and_others_are_read_again
     plan = read_sources(
         project,
         params=params,
+        grant=grant,
         storage=stack.runtime.storage,
         limits=_limits(stack, import_batch_size=4),
         progress=recorder.progress,
@@ -224,7 +235,8 @@ def test_a_file_changed_between_reading_and_writing_imports_nothing(
     (root / "drop").mkdir(parents=True, exist_ok=True)
     tasks = root / "drop" / "tasks.jsonl"
     tasks.write_bytes(b'{"image": "https://x/1"}\n{"image": "https://x/2"}\n')
-    params = {"source": {"type": "folder", "path": "drop"}}
+    grant = _grant(stack, factory.grant(owner))
+    params = {"source": {"id": grant.id, "path": "drop"}}
     job_id = _job(stack, project["id"], params)
     # The two phases run by hand, with the file growing in between (as a sync tool still
     # copying it would make it).
@@ -237,6 +249,7 @@ def test_a_file_changed_between_reading_and_writing_imports_nothing(
     plan = read_sources(
         db_project,
         params=params,
+        grant=grant,
         storage=stack.runtime.storage,
         limits=limits,
         progress=recorder.progress,

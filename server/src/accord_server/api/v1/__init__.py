@@ -5,6 +5,7 @@ from starlette.routing import BaseRoute
 from accord_server.api.v1 import (
     annotations,
     auth,
+    import_sources,
     imports,
     jobs,
     limits,
@@ -34,6 +35,7 @@ def v1_routes() -> list[BaseRoute]:
         projects,
         organizations,
         imports,
+        import_sources,
         jobs,
         limits,
     )

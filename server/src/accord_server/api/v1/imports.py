@@ -28,7 +28,8 @@ CHUNK = 1 << 20
 def import_json(
     project_id: int, body: ImportCreate, session: SessionDep, user: CurrentUser, runtime: RuntimeDep
 ) -> JobRead:
-    """Import tasks given inline, or from a server folder / S3 prefix; returns the job."""
+    """Import tasks given inline, or from an import source granted to the organization (a
+    server folder or S3 prefix); returns the job."""
     project, membership = projects.get_project_or_raise(session, project_id=project_id, user=user)
     files = []
     if body.tasks is not None:
@@ -42,7 +43,6 @@ def import_json(
         source=body.source.model_dump() if body.source else None,
         batch=body.batch,
         skip_invalid=body.skip_invalid,
-        import_roots=runtime.settings.import_roots,
     )
     after_commit(session, lambda: runtime.enqueue_job(job.id))
     return JobRead.model_validate(job)
@@ -97,7 +97,6 @@ def import_files(
         source=None,
         batch=batch,
         skip_invalid=skip_invalid,
-        import_roots=runtime.settings.import_roots,
     )
     after_commit(session, lambda: runtime.enqueue_job(job.id))
     return JobRead.model_validate(job)

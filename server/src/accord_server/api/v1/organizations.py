@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from accord_server.api.deps import CurrentUser, SessionDep, api_router
+from accord_server.api.deps import CurrentUser, RuntimeDep, SessionDep, api_router
 from accord_server.schemas.accounts import (
     MemberAdded,
     MemberCreate,
@@ -28,9 +28,13 @@ def list_organizations(session: SessionDep, user: CurrentUser) -> list[Organizat
 
 @router.post("", response_model=OrganizationRead, status_code=201)
 def create_organization(
-    body: OrganizationCreate, session: SessionDep, user: CurrentUser
+    body: OrganizationCreate, session: SessionDep, user: CurrentUser, runtime: RuntimeDep
 ) -> OrganizationRead:
-    """A new organization with you as its owner."""
+    """A new organization with you as its owner: for admins of the server, or anyone when the
+    server allows it (`ACCORD_OPEN_ORGANIZATIONS`)."""
+    accounts.check_may_create_organization(
+        user, open_organizations=runtime.settings.open_organizations
+    )
     org = accounts.create_organization(session, name=body.name, owner=user)
     return OrganizationRead(id=org.id, name=org.name, created_at=org.created_at, role="owner")
 

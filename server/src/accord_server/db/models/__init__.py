@@ -14,6 +14,7 @@ from accord_server.db.models.jobs import Job, Worker
 from accord_server.db.models.projects import Batch, Project
 from accord_server.db.models.queue import Assignment
 from accord_server.db.models.reports import TaskReport
+from accord_server.db.models.sources import ImportSource
 from accord_server.db.models.stats import (
     ProjectStats,
     StatsAnnotation,
@@ -31,6 +32,7 @@ __all__ = [
     "Batch",
     "Event",
     "EventBacklog",
+    "ImportSource",
     "Job",
     "LoginThrottle",
     "Membership",

@@ -35,6 +35,9 @@ class User(Base):
     name: Mapped[str] = mapped_column(String(200), default="")
     password_hash: Mapped[str | None] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # An admin of the server (not of an organization): grants import sources to organizations
+    # and may create organizations. Set by `accord-server user admin`; never through the API.
+    is_server_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     # The user's own settings for the web app (keymap remapping, ...): theirs on every device.
     preferences: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -19,12 +19,14 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord_server import wording
 from accord_server.adapters.storage import Storage
-from accord_server.db.models import Job, Project
+from accord_server.db.models import ImportSource, Job, Project
 from accord_server.schemas.enums import JobState
+from accord_server.services import import_sources
 from accord_server.services import jobs as job_service
 from accord_server.services.errors import Invalid
 from accord_server.services.imports.reading import ImportLimits, Plan, read_sources
@@ -74,12 +76,14 @@ def _run(
         project = session.get(Project, job.project_id) if job.project_id else None
         if project is None:
             raise Invalid(f"project {job.project_id} no longer exists")
+        grant = _granted(session, job.params, project, limits)
         session.expunge_all()
     params: dict[str, Any] = job.params
     attempt = job.attempts  # the job's end is recorded only while this attempt holds it
     plan = read_sources(
         project,
         params=params,
+        grant=grant,
         storage=storage,
         limits=limits,
         progress=progress,
@@ -103,6 +107,36 @@ def _run(
             checkpoint=checkpoint,
         )
         finish_import(session, job_id=job_id, plan=plan, written=written, attempt=attempt)
+
+
+def _granted(
+    session: Session, params: dict[str, Any], project: Project, limits: ImportLimits
+) -> ImportSource | None:
+    """The import source the job names, if still granted to the project's organization and
+    allowed by the settings in force (Invalid fails the job, with the reason)."""
+    source = params.get("source")
+    if not source:
+        return None
+    if "id" not in source:
+        raise Invalid(
+            "source: this import was queued before import sources were granted per organization "
+            "and reads none; import again from a source granted to the organization",
+            details={"field": "source"},
+        )
+    grant = session.scalar(
+        select(ImportSource).where(
+            ImportSource.id == int(source["id"]),
+            ImportSource.organization_id == project.organization_id,
+        )
+    )
+    if grant is None:
+        raise Invalid(
+            f"source: import source {source.get('name', source['id'])!r} is no longer granted "
+            "to this organization",
+            details={"field": "source"},
+        )
+    import_sources.check_grant(grant, limits.sources)
+    return grant
 
 
 def finish_import(

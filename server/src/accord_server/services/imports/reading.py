@@ -24,14 +24,18 @@ from accord_server.adapters.storage import (
     SourceFile,
     SourcePathError,
     Storage,
+    StorageError,
     iter_local_source,
+    iter_s3_source,
+    s3_source_client,
 )
 from accord_server.adapters.url_probe import probe_image_size
-from accord_server.db.models import Project
-from accord_server.schemas.enums import MediaKind
+from accord_server.db.models import ImportSource, Project
+from accord_server.schemas.enums import MediaKind, SourceKind
 from accord_server.schemas.label_schema import LabelSchema
 from accord_server.services import jobs as job_service
 from accord_server.services.errors import Invalid
+from accord_server.services.import_sources import SourceBounds
 from accord_server.services.imports.parsers import RowError, TaskIn, iter_tasks
 from accord_server.services.imports.report import (
     ERROR_SCOPES,
@@ -63,7 +67,7 @@ class ImportLimits:
     batch_size: int
     max_image_pixels: int
     max_upload_bytes: int
-    import_roots: list[Path]
+    sources: SourceBounds
     s3_endpoint_url: str | None = None
     s3_region: str | None = None
     probe_urls: bool = False
@@ -78,7 +82,7 @@ class ImportLimits:
             batch_size=settings.import_batch_size,
             max_image_pixels=settings.max_image_pixels,
             max_upload_bytes=settings.max_upload_bytes,
-            import_roots=list(settings.import_roots),
+            sources=SourceBounds.from_settings(settings),
             s3_endpoint_url=settings.s3_endpoint_url,
             s3_region=settings.s3_region,
             probe_urls=settings.import_probe_urls,
@@ -145,28 +149,29 @@ class Plan:
 
 
 def _sources(
-    storage: Storage, limits: ImportLimits, params: dict[str, Any]
+    storage: Storage, limits: ImportLimits, params: dict[str, Any], grant: ImportSource | None
 ) -> Iterator[tuple[SourceFile, bool]]:
-    """The import's files in order, each with whether it is a stored (unchanging) one."""
+    """The import's files in order, each with whether it is a stored (unchanging) one; then
+    those of the granted source ``grant`` (checked by the caller), under ``params.source.path``."""
     for item in params.get("files", []):
         read = functools.partial(storage.read, item["key"])
         yield SourceFile(name=item["name"], size=int(item["size"]), read=read), True
-    source = params.get("source")
-    if not source:
+    if grant is None:
         return
-    if source["type"] == "folder":
-        root = limits.import_roots[int(source.get("root", 0))]
-        for src in iter_local_source(root, source["path"]):
+    path = str(params["source"].get("path") or "")
+    if grant.kind == SourceKind.FOLDER:
+        for src in iter_local_source(Path(grant.location), path or "."):
             yield src, False
-    elif source["type"] == "s3":
-        import boto3
-
-        from accord_server.adapters.storage import iter_s3_source
-
-        client = boto3.client(
-            "s3", endpoint_url=limits.s3_endpoint_url, region_name=limits.s3_region
-        )
-        for src in iter_s3_source(client, source["bucket"], source.get("prefix", "")):
+    else:
+        try:
+            client = s3_source_client(
+                profile=grant.profile,
+                endpoint_url=grant.endpoint_url or limits.s3_endpoint_url,
+                region=grant.region or limits.s3_region,
+            )
+        except StorageError as exc:
+            raise Invalid(f"source: import source {grant.name!r}: {exc}") from None
+        for src in iter_s3_source(client, grant.location, grant.prefix + path):
             yield src, False
 
 
@@ -329,16 +334,18 @@ def read_sources(
     project: Project,
     *,
     params: dict[str, Any],
+    grant: ImportSource | None = None,
     storage: Storage,
     limits: ImportLimits,
     progress: job_service.Progress,
     checkpoint: job_service.Checkpoint,
 ) -> Plan:
     """Phase 1: parse and probe every source file of an import into a plan (writes media
-    blobs only). ``project`` may be detached: only its columns are read."""
+    blobs only). ``project`` and ``grant`` (the import source named by ``params``, checked) may
+    be detached: only their columns are read."""
     plan = Plan(url_sizes=limits.url_sizes(project.media))
     try:
-        _read(plan, project, params, storage, limits, progress, checkpoint)
+        _read(plan, project, params, grant, storage, limits, progress, checkpoint)
     finally:
         plan.url_sizes.close()
     return plan
@@ -348,12 +355,13 @@ def _read(
     plan: Plan,
     project: Project,
     params: dict[str, Any],
+    grant: ImportSource | None,
     storage: Storage,
     limits: ImportLimits,
     progress: job_service.Progress,
     checkpoint: job_service.Checkpoint,
 ) -> None:
-    sources = _sources(storage, limits, params)
+    sources = _sources(storage, limits, params, grant)
     total = int(params.get("total_files") or 0)
     while True:
         try:

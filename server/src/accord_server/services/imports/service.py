@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -11,7 +10,7 @@ from sqlalchemy.orm import Session
 from accord_server.adapters.storage import SourcePathError, Storage, safe_relative_path
 from accord_server.db.models import Job, Membership, Project, User
 from accord_server.schemas.enums import JobKind
-from accord_server.services import jobs
+from accord_server.services import import_sources, jobs
 from accord_server.services.batches import check_batch_name
 from accord_server.services.errors import Invalid
 from accord_server.services.permissions import Action, authorize
@@ -39,28 +38,18 @@ def store_inline_tasks(storage: Storage, tasks: list[dict[str, Any]]) -> dict[st
     return {"name": INLINE_TASKS_FILE, "key": key, "size": len(blob)}
 
 
-def check_source(source: dict[str, Any] | None, import_roots: list[Path]) -> None:
-    """Refuse a folder source outside the configured roots before queueing anything."""
-    if not source or source.get("type") != "folder":
-        return
-    if not import_roots:
-        raise Invalid(
-            "source: folder imports are off; set ACCORD_IMPORT_ROOTS on the server",
-            details={"field": "source"},
-        )
-    root = int(source.get("root", 0))
-    if root >= len(import_roots):
-        raise Invalid(f"source.root: no import root {root}", details={"field": "source.root"})
-    path = str(source.get("path", ""))
-    try:
-        safe_relative_path(path or ".")
-    except SourcePathError as exc:
-        if path not in ("", "."):
-            raise Invalid(f"source.path: {exc}", details={"field": "source.path"}) from None
-    if not (import_roots[root] / path).resolve().is_relative_to(import_roots[root].resolve()):
-        raise Invalid(
-            f"source.path: {path} is outside the import root", details={"field": "source.path"}
-        )
+def check_source(
+    session: Session, source: dict[str, Any] | None, *, organization_id: int
+) -> dict[str, Any] | None:
+    """The job's record of a source reference, ``{"id", "name", "path"}``: NotFound unless the
+    source is granted to the organization, Invalid when the path would leave it."""
+    if not source:
+        return None
+    granted = import_sources.granted_source(
+        session, organization_id=organization_id, source_id=int(source["id"])
+    )
+    path = import_sources.check_subpath(str(source.get("path") or ""))
+    return {"id": granted.id, "name": granted.name, "path": path}
 
 
 def create_import_job(
@@ -73,13 +62,13 @@ def create_import_job(
     source: dict[str, Any] | None,
     batch: str | None,
     skip_invalid: bool,
-    import_roots: list[Path],
 ) -> Job:
-    """Record an import of stored files and/or a source folder / S3 prefix as a queued job."""
+    """Record an import of stored files and/or a granted source (a folder or S3 prefix the
+    project's organization may read, ``{"id", "path"}``) as a queued job."""
     authorize(membership.role, Action.TASK_IMPORT)
     if not files and not source:
         raise Invalid("files: give tasks, files or a source to import", details={"field": "files"})
-    check_source(source, import_roots)
+    source = check_source(session, source, organization_id=project.organization_id)
     if batch:
         check_batch_name(batch)
     params: dict[str, Any] = {
