@@ -126,6 +126,8 @@ class Run:
 
     submits: dict[str, Submit] = field(default_factory=dict)
     ok: int = 0  # 2xx answers since the server last came up
+    total_ok: int = 0
+    per_second: list[int] = field(default_factory=list)  # 2xx answers in each second of load
     in_flight: int = 0  # submits sent and not yet answered
     outage: Outage | None = None
     outages: list[Outage] = field(default_factory=list)
@@ -153,6 +155,7 @@ async def call(
         return "unanswered"
     if 200 <= status < 300:
         run.ok += 1
+        run.total_ok += 1
         outage = run.outage
         if outage is not None and outage.first_ok_s is None and sent >= outage.killed_at:
             outage.first_ok_s = round(time.monotonic() - outage.killed_at, 3)
@@ -289,6 +292,15 @@ async def killer(run: Run, server: Server, kills: int, tail: float, rng: random.
     run.stopping = True
 
 
+async def count_per_second(run: Run) -> None:
+    seen, tick = 0, time.monotonic()
+    while True:
+        tick += 1
+        await asyncio.sleep(tick - time.monotonic())
+        run.per_second.append(run.total_ok - seen)
+        seen = run.total_ok
+
+
 async def drive(
     server: Server, tokens: list[str], project_id: int, args: argparse.Namespace
 ) -> Run:
@@ -298,7 +310,9 @@ async def drive(
         annotator(run, i, t, server.url, project_id, args.replay, rng.randrange(2**32))
         for i, t in enumerate(tokens)
     ]
+    ticker = asyncio.create_task(count_per_second(run))
     await asyncio.gather(killer(run, server, args.kills, args.tail, rng), *workers)
+    ticker.cancel()
     return run
 
 
@@ -652,6 +666,8 @@ def main() -> None:
             "ok": not failures and checks["total_matches"],
         }
         res["outages"] = [o.report() for o in run.outages]
+        res["kills_at_s"] = [round(o.killed_at - t0, 1) for o in run.outages]
+        res["ok_per_second"] = run.per_second
         res["details"] = details
         res["data_dir"] = str(tmp) if args.keep else None
     finally:
