@@ -617,7 +617,7 @@ def main() -> None:
     ap.add_argument("--tasks", type=int, default=10_000)
     ap.add_argument("--overlap", type=int, default=2)
     ap.add_argument("--annotators", type=int, default=16)
-    ap.add_argument("--kills", type=int, default=8)
+    ap.add_argument("--kills", type=int, default=10)
     ap.add_argument("--tail", type=float, default=5, help="seconds of load after the last kill")
     ap.add_argument(
         "--replay", type=float, default=0.05, help="share of acknowledged submits sent again"
