@@ -191,17 +191,24 @@ class Server:
     """One `accord-server serve` process (API) with its embedded worker child."""
 
     def __init__(
-        self, db: str, data_dir: Path, workers: int = 1, prefix: list[str] | None = None
+        self,
+        db: str,
+        data_dir: Path,
+        workers: int = 1,
+        prefix: list[str] | None = None,
+        database_url: str | None = None,
     ) -> None:
         self.db = db
+        # PostgreSQL: the database to use (default: accord_bench); SQLite: the data dir's file.
+        self.database_url = database_url or (PG_URL if db == "postgres" else None)
         self.prefix = prefix or []
         self.workers = workers
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "ACCORD_DATA_DIR": str(data_dir)}
-        if db == "postgres":
-            self.env["ACCORD_DATABASE_URL"] = PG_URL
+        if self.database_url is not None:
+            self.env["ACCORD_DATABASE_URL"] = self.database_url
         self.log = open(data_dir / "server.log", "wb")  # noqa: SIM115
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -284,27 +291,25 @@ class Server:
         self.log.close()
 
 
-def reset_postgres() -> None:
+def reset_postgres(name: str = PG_DB) -> None:
     import psycopg
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {PG_DB}")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
 
 
-def drop_postgres() -> None:
+def drop_postgres(name: str = PG_DB) -> None:
     import psycopg
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def settings_for(server: Server) -> Any:
     from accord_server.settings import Settings
 
-    return Settings(
-        data_dir=server.data_dir, database_url=PG_URL if server.db == "postgres" else None
-    )
+    return Settings(data_dir=server.data_dir, database_url=server.database_url)
 
 
 def setup_people(server: Server, annotators: int, managers: int) -> dict[str, Any]:
