@@ -66,6 +66,13 @@ class Settings(BaseSettings):
         description="Largest request body that is not a file upload (JSON), in bytes; large "
         "imports go as files.",
     )
+    max_regions: int = Field(
+        20_000,
+        ge=1,
+        description="Most regions one annotation may hold (submit and update): a result with "
+        "more is refused with 422 before it is validated. The image workspace is built for "
+        "10,000 boxes on one image; checking 20,000 regions takes a few hundred milliseconds.",
+    )
     max_image_pixels: int = Field(
         178_956_970,
         description="Images with more pixels are refused as possible decompression bombs.",
