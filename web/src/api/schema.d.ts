@@ -658,7 +658,8 @@ export interface paths {
         };
         /**
          * Get Thumbnail
-         * @description A JPEG thumbnail of an image of one of the project's tasks (made once, then cached).
+         * @description A JPEG thumbnail of an image of one of the project's tasks (made once, then cached);
+         *     422 for an image that is not a JPEG and has more than `ACCORD_MAX_DECODE_PIXELS` pixels.
          */
         get: operations["get_thumbnail_api_v1_projects__project_id__media__key__thumbnail_get"];
         put?: never;
