@@ -66,9 +66,24 @@ class Settings(BaseSettings):
         description="Largest request body that is not a file upload (JSON), in bytes; large "
         "imports go as files.",
     )
+    max_regions: int = Field(
+        20_000,
+        ge=1,
+        description="Most regions one annotation may hold (submit and update): a result with "
+        "more is refused with 422 before it is validated. The image workspace is built for "
+        "10,000 boxes on one image; checking 20,000 regions takes a few hundred milliseconds.",
+    )
     max_image_pixels: int = Field(
         178_956_970,
         description="Images with more pixels are refused as possible decompression bombs.",
+    )
+    max_decode_pixels: int = Field(
+        50_000_000,
+        ge=1,
+        description="Most pixels an image is decoded at in memory (about 4 bytes each) when it "
+        "is checked at import or a thumbnail is made: a larger JPEG is decoded at a reduced "
+        "scale, a larger PNG's data is checked without decoding it whole and gets no "
+        "thumbnail, a larger image of another format is refused.",
     )
     import_batch_size: int = Field(
         20_000, description="Tasks written per database round trip during an import."

@@ -64,7 +64,7 @@ def test_json_bodies_over_the_limit_are_refused_and_uploads_are_not(settings: Se
 
 
 def test_the_limits_are_told_to_a_logged_in_client(settings: Settings) -> None:
-    configured = {"max_json_bytes": LIMIT, "max_upload_bytes": 5 * 1024 * 1024}
+    configured = {"max_json_bytes": LIMIT, "max_upload_bytes": 5 * 1024 * 1024, "max_regions": 7}
     with running_stack(settings.model_copy(update=configured)) as stack:
         owner = Factory(stack).owner()
         with stack.client(owner.token) as client:

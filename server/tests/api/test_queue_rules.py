@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from accord_server.db.base import utcnow
 from accord_server.db.models import Assignment, Task
+from accord_server.services import accounts
 from support import Factory, Stack
 
 TEXT = {
@@ -147,3 +148,49 @@ def test_an_expired_lease_is_recorded_when_it_is_reclaimed(stack: Stack, factory
         # Its holder's next lease is a new one, on another task.
         again = client.post(f"/api/v1/projects/{pid}/next").json()
         assert again["resumed"] is False and again["task"]["id"] != task
+
+
+def test_a_removed_members_leases_go_back_to_the_queue_at_once(
+    stack: Stack, factory: Factory
+) -> None:
+    owner = factory.owner()
+    project = factory.project(owner, schema=TEXT, overlap=1)
+    factory.import_tasks(owner, project["id"], [{"text": "only one"}])
+    pid = project["id"]
+    leaving, staying = factory.member(owner, "annotator"), factory.member(owner, "annotator")
+    # Their lease in another organization's project is not this organization's to end.
+    elsewhere = factory.owner("Elsewhere")
+    other = factory.project(elsewhere, schema=TEXT, overlap=1)
+    factory.import_tasks(elsewhere, other["id"], [{"text": "theirs"}])
+    with stack.runtime.db.transaction() as session:
+        actor = accounts.get_membership_or_raise(
+            session, organization_id=elsewhere.organization_id, user=elsewhere.user
+        )
+        accounts.add_member(
+            session, actor=actor, email=leaving.email, role="annotator", password="ignored!"
+        )
+    with stack.client(leaving.token) as client:
+        task = client.post(f"/api/v1/projects/{pid}/next").json()["task"]["id"]
+        assert (
+            client.put(f"/api/v1/tasks/{task}/draft", json={"draft": {"n": 1}}).status_code == 204
+        )
+        kept = client.post(f"/api/v1/projects/{other['id']}/next").json()["task"]["id"]
+    with stack.client(staying.token) as client:
+        assert client.post(f"/api/v1/projects/{pid}/next").status_code == 204  # it is held
+    before = utcnow()
+    with stack.client(owner.token) as client:
+        members = f"/api/v1/organizations/{owner.organization_id}/members"
+        assert client.delete(f"{members}/{leaving.user.id}").status_code == 204
+    row = _assignments(stack)[(leaving.user.id, task)]
+    assert row.state == "expired" and row.draft == {"n": 1}
+    assert row.finished_at is not None and _aware(row.finished_at) >= before
+    assert _open_slots(stack)[task] == 1
+    assert _assignments(stack)[(leaving.user.id, kept)].state == "leased"
+    assert _open_slots(stack)[kept] == 0
+    with stack.client(staying.token) as client:
+        # The slot is back now, not when the lease would have run out.
+        got = client.post(f"/api/v1/projects/{pid}/next")
+        assert got.status_code == 200 and got.json()["task"]["id"] == task
+    assert _open_slots(stack)[task] == 0
+    with stack.client(leaving.token) as client:
+        assert client.post(f"/api/v1/projects/{pid}/next").status_code == 404

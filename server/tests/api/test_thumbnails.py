@@ -7,7 +7,8 @@ import io
 from PIL import Image
 
 from accord_server.adapters.storage import derived_key
-from support import Factory, Stack
+from accord_server.settings import Settings
+from support import Factory, Stack, running_stack
 
 
 def _png(width: int, height: int) -> bytes:
@@ -72,3 +73,47 @@ def test_thumbnail_is_made_once_cached_and_scoped_to_the_project(
     annotator = factory.member(owner, "annotator")
     with stack.client(annotator.token) as client:
         assert client.get(url, params={"size": 64}).status_code == 200
+
+
+def _encoded(fmt: str, size: tuple[int, int]) -> bytes:
+    out = io.BytesIO()
+    Image.radial_gradient("L").resize(size).convert("RGB").save(out, format=fmt)
+    return out.getvalue()
+
+
+def test_images_past_the_decode_budget(settings: Settings) -> None:
+    """Issue 13: an image near the pixel limit cost ~670 MiB of a worker (checked at import)
+    or an API process (its thumbnail). Past ACCORD_MAX_DECODE_PIXELS a JPEG is checked and
+    thumbnailed at a reduced scale, a PNG is checked without being decoded whole and gets no
+    thumbnail, another format is refused at import."""
+    with running_stack(settings.model_copy(update={"max_decode_pixels": 100_000})) as stack:
+        factory = Factory(stack)
+        owner = factory.owner()
+        project = factory.project(owner)
+        files = [("p.png", _encoded("PNG", (400, 300))), ("j.jpg", _encoded("JPEG", (400, 300)))]
+        _upload(stack, owner.token, project["id"], files)
+        with stack.client(owner.token) as client:
+            tasks = client.get(f"/api/v1/projects/{project['id']}/tasks").json()["items"]
+            assert len(tasks) == 2
+            urls = {t["data"]["filename"]: f"{t['data']['image']}/thumbnail?size=64" for t in tasks}
+            jpeg = client.get(urls["j.jpg"])
+            assert jpeg.status_code == 200
+            with Image.open(io.BytesIO(jpeg.content)) as im:
+                assert im.size == (64, 48)
+            png = client.get(urls["p.png"])
+            assert png.status_code == 422
+            assert png.json()["message"].endswith(
+                "image of 400×300 pixels is larger than 100,000 pixels, the most a thumbnail "
+                "is made from (ACCORD_MAX_DECODE_PIXELS)"
+            )
+            r = client.post(
+                f"/api/v1/projects/{project['id']}/imports/files",
+                files=[("files", ("g.gif", _encoded("GIF", (400, 300))))],
+            )
+            stack.run_jobs()
+            job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
+        assert job["state"] == "failed"
+        assert job["errors"][0]["message"] == (
+            "g.gif: image of 400×300 pixels is larger than 100,000 pixels, the most a GIF image "
+            "is decoded at (ACCORD_MAX_DECODE_PIXELS); save it as PNG or JPEG"
+        )

@@ -27,7 +27,8 @@ export interface paths {
         head?: never;
         /**
          * Update Annotation
-         * @description Replace the result; the previous one is kept as a revision.
+         * @description Replace the result; the previous one is kept as a revision (at most
+         *     `ACCORD_MAX_REGIONS` regions).
          */
         patch: operations["update_annotation_api_v1_annotations__annotation_id__patch"];
         trace?: never;
@@ -363,7 +364,8 @@ export interface paths {
         };
         /**
          * Get Limits
-         * @description Upload and JSON body limits, in bytes (the web app checks file sizes against them).
+         * @description Upload and JSON body limits, in bytes (the web app checks file sizes against them), and
+         *     the most regions an annotation may hold.
          */
         get: operations["get_limits_api_v1_limits_get"];
         put?: never;
@@ -656,7 +658,8 @@ export interface paths {
         };
         /**
          * Get Thumbnail
-         * @description A JPEG thumbnail of an image of one of the project's tasks (made once, then cached).
+         * @description A JPEG thumbnail of an image of one of the project's tasks (made once, then cached);
+         *     422 for an image that is not a JPEG and has more than `ACCORD_MAX_DECODE_PIXELS` pixels.
          */
         get: operations["get_thumbnail_api_v1_projects__project_id__media__key__thumbnail_get"];
         put?: never;
@@ -853,6 +856,8 @@ export interface paths {
         /**
          * Submit Annotation
          * @description Submit your annotation of a task; the same `id` again returns the first result.
+         *
+         *     At most `ACCORD_MAX_REGIONS` regions (`GET /api/v1/limits`).
          */
         post: operations["submit_annotation_api_v1_tasks__task_id__annotations_post"];
         delete?: never;
@@ -1466,6 +1471,11 @@ export interface components {
              * @description Largest request body that is not a file upload (JSON), in bytes.
              */
             max_json_bytes: number;
+            /**
+             * Max Regions
+             * @description Most regions one annotation may hold.
+             */
+            max_regions: number;
             /**
              * Max Upload Bytes
              * @description Largest accepted uploaded file, in bytes.

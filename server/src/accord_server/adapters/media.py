@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
+from accord_server.adapters.png import PngDataError, check_png_data
 from accord_server.schemas.enums import MediaKind
 
 # Point clouds are not probed (yet): no extension maps to them.
@@ -180,6 +181,11 @@ def _header(data: bytes) -> tuple[tuple[int, int], int | None] | None:
 
 
 def _orientation(im: Image.Image) -> int | None:
+    if im.format == "PNG" and "exif" not in im.info:
+        # No eXIf chunk before the image data. Pillow would look for one after it by decoding
+        # every pixel (~670 MiB for a 13,000 x 13,000 PNG, and the whole size allocated even
+        # for the first megabyte of one): not worth an orientation that PNGs hardly carry.
+        return None
     try:
         value = im.getexif().get(_EXIF_ORIENTATION)
     except Exception:  # noqa: BLE001 — a broken EXIF block is no orientation
@@ -220,7 +226,45 @@ def _check_pixels(filename: str, size: tuple[int, int], max_pixels: int) -> None
         )
 
 
-def _probe_image(data: bytes, filename: str, max_pixels: int) -> MediaProbe:
+MAX_DECODE_PIXELS = 50_000_000
+"""Default of ``ACCORD_MAX_DECODE_PIXELS``: the most pixels an image is decoded at in memory
+(Pillow holds 4 bytes a pixel for RGB: ~200 MiB). Decoding a 13,000 x 13,000 image in full
+took ~670 MiB of a worker or API process."""
+
+
+def _pixels(size: tuple[int, int]) -> int:
+    return size[0] * size[1]
+
+
+def _decode_all(im: Image.Image, data: bytes, filename: str, max_decode_pixels: int) -> None:
+    """Decode every pixel of an opened image to check it, holding at most ``max_decode_pixels``
+    of them: a JPEG larger than that decodes at 1/2, 1/4 or 1/8 of its size (libjpeg's DCT
+    scaling still reads all of its data), a PNG's compressed data is inflated and checked in
+    pieces (``png.check_png_data``); another format that large is refused."""
+    size = im.size
+    if _pixels(size) > max_decode_pixels and im.format in ("JPEG", "MPO"):
+        scale = next(
+            (s for s in (2, 4, 8) if _pixels((size[0] // s, size[1] // s)) <= max_decode_pixels),
+            8,
+        )
+        im.draft(im.mode, (max(1, size[0] // scale), max(1, size[1] // scale)))
+    if _pixels(im.size) <= max_decode_pixels:
+        im.load()
+    elif im.format == "PNG":
+        try:
+            check_png_data(data)
+        except PngDataError as exc:
+            raise MediaError(filename, f"not a decodable image ({exc})") from None
+    else:
+        raise MediaError(
+            filename,
+            f"image of {size[0]}×{size[1]} pixels is larger than {max_decode_pixels:,} pixels, "
+            f"the most a {im.format} image is decoded at (ACCORD_MAX_DECODE_PIXELS); save it "
+            "as PNG or JPEG",
+        )
+
+
+def _probe_image(data: bytes, filename: str, max_pixels: int, max_decode_pixels: int) -> MediaProbe:
     header = _header_size(data)
     formats = [fmt for fmt in _IMAGE_FORMATS if fmt in Image.OPEN]  # MPO opens through JPEG
     if header is not None:
@@ -236,7 +280,7 @@ def _probe_image(data: bytes, filename: str, max_pixels: int) -> MediaProbe:
                 im.verify()
             # verify() leaves the image unusable; decode from a fresh handle.
             with Image.open(io.BytesIO(data), formats=formats) as im:
-                im.load()
+                _decode_all(im, data, filename, max_decode_pixels)
     except MediaError:
         raise
     except Image.DecompressionBombError as exc:
@@ -293,6 +337,7 @@ def probe_media(
     filename: str,
     *,
     max_image_pixels: int = 178_956_970,
+    max_decode_pixels: int = MAX_DECODE_PIXELS,
     max_bytes: int | None = None,
 ) -> MediaProbe:
     """Probe one upload; raise ``MediaError`` (``<filename>: <reason>``) when it is refused."""
@@ -309,7 +354,7 @@ def probe_media(
     if not data:
         raise MediaError(filename, "empty file")
     if kind == MediaKind.IMAGE:
-        return _probe_image(data, filename, max_image_pixels)
+        return _probe_image(data, filename, max_image_pixels, max_decode_pixels)
     if kind == MediaKind.TEXT:
         return _probe_text(data, filename, ext)
     return _probe_av(data, filename, kind, ext)
@@ -325,9 +370,12 @@ __all__ = [
 ]
 
 
-def make_thumbnail(data: bytes, *, size: int, max_pixels: int) -> bytes:
+def make_thumbnail(
+    data: bytes, *, size: int, max_pixels: int, max_decode_pixels: int = MAX_DECODE_PIXELS
+) -> bytes:
     """A JPEG no larger than ``size``×``size`` of an image, refusing decompression bombs as
-    ``probe_media`` does (``MediaError``)."""
+    ``probe_media`` does (``MediaError``), and images that would decode at more than
+    ``max_decode_pixels`` (a JPEG decodes at a reduced scale, so only a non-JPEG that large)."""
     header = _header_size(data)
     if header is not None:
         _check_pixels("thumbnail", header, max_pixels)
@@ -337,7 +385,15 @@ def make_thumbnail(data: bytes, *, size: int, max_pixels: int) -> bytes:
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data), formats=formats) as im:
                 _check_pixels("thumbnail", im.size, max_pixels)
+                width, height = im.size
                 im.draft("RGB", (size, size))  # JPEG decodes at a reduced scale: much faster
+                if _pixels(im.size) > max_decode_pixels:
+                    raise MediaError(
+                        "thumbnail",
+                        f"image of {width}×{height} pixels is larger than "
+                        f"{max_decode_pixels:,} pixels, the most a thumbnail is made from "
+                        "(ACCORD_MAX_DECODE_PIXELS)",
+                    )
                 im.thumbnail((size, size))
                 rgb = im.convert("RGBA") if im.mode in ("P", "LA", "PA") else im
                 if rgb.mode == "RGBA":

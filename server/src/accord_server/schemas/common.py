@@ -43,3 +43,4 @@ class LimitsRead(BaseModel):
     max_json_bytes: int = Field(
         description="Largest request body that is not a file upload (JSON), in bytes."
     )
+    max_regions: int = Field(description="Most regions one annotation may hold.")

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from accord_server.db.models import Membership, Organization, User
 from accord_server.schemas.enums import Role
+from accord_server.services import queue
 from accord_server.services.errors import Conflict, Forbidden, Invalid, NotFound
 from accord_server.services.passwords import check_password_rules
 from accord_server.services.permissions import Action, authorize
@@ -207,7 +208,8 @@ def change_member_role(
 
 
 def remove_member(session: Session, *, actor: Membership, user_id: int) -> None:
-    """Remove a member; the last owner cannot be removed."""
+    """Remove a member; the last owner cannot be removed. The tasks they hold under lease in
+    the organization's projects go back to the queue at once."""
     authorize(actor.role, Action.MEMBER_MANAGE)
     target = _get_member_or_raise(session, actor.organization_id, user_id)
     if target.role == Role.OWNER:
@@ -215,6 +217,7 @@ def remove_member(session: Session, *, actor: Membership, user_id: int) -> None:
             raise Forbidden("only an owner can remove an owner")
         if _count_owners(session, actor.organization_id) <= 1:
             raise Conflict("the organization's last owner cannot be removed")
+    queue.release_leases_of_member(session, organization_id=actor.organization_id, user_id=user_id)
     session.delete(target)
     session.flush()
 

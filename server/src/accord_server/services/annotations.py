@@ -135,6 +135,7 @@ def submit_annotation(
     client_id: str,
     result: Any,
     lead_time: float | None = None,
+    max_regions: int | None = None,
 ) -> tuple[Annotation, bool]:
     """Create the user's annotation on a task; a retried submit returns the first one.
 
@@ -146,7 +147,11 @@ def submit_annotation(
     client_id = _check_client_id(client_id)
     schema = schema_for(session, project_id=access.project_id, version=access.schema_version)
     regions = validate_result(
-        schema, result, media_info(access.meta, access.media), require_complete=True
+        schema,
+        result,
+        media_info(access.meta, access.media),
+        require_complete=True,
+        max_regions=max_regions,
     )
     if lead_time is not None and (lead_time < 0 or lead_time != lead_time):
         raise Invalid(
@@ -333,11 +338,16 @@ def update_annotation(
     user: User,
     result: Any,
     lead_time: float | None = None,
+    max_regions: int | None = None,
 ) -> Annotation:
     """Replace an annotation's result, keeping the previous one as a revision."""
     _authorize_edit(annotation, membership, user)
     regions = validate_result(
-        project_schema(project), result, media_info(task.meta, project.media), require_complete=True
+        project_schema(project),
+        result,
+        media_info(task.meta, project.media),
+        require_complete=True,
+        max_regions=max_regions,
     )
     now = utcnow()
     revision = annotation.revision + 1

@@ -240,6 +240,32 @@ def reclaim_expired_leases(session: Session, *, project_id: int, now: datetime) 
     return len(rows)
 
 
+def release_leases_of_member(session: Session, *, organization_id: int, user_id: int) -> int:
+    """End a user's leases in an organization's projects, expired ones included, and give their
+    tasks the slots back at once (the user leaves the organization: their leases would
+    otherwise keep the slots until they expire). Each ends ``expired``, as a lease that ran
+    out; its draft stays with it. Returns how many ended."""
+    now = utcnow()
+    ended = session.scalars(
+        update(Assignment)
+        .where(
+            Assignment.user_id == user_id,
+            Assignment.state == "leased",
+            Assignment.project_id.in_(
+                select(Project.id).where(Project.organization_id == organization_id)
+            ),
+        )
+        .values(state="expired", finished_at=now)
+        .returning(Assignment.task_id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    for task_id, n in sorted(Counter(ended).items()):  # in id order: no deadlock with another
+        session.execute(
+            update(Task).where(Task.id == task_id).values(open_slots=Task.open_slots + n)
+        )
+    return len(ended)
+
+
 def _take_task(session: Session, project: ProjectAccess, user: User) -> Task | None:
     """Take a slot of the best eligible task; the task as it is now (not in the session)."""
     conn = session.connection()

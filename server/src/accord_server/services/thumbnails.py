@@ -27,6 +27,7 @@ def get_thumbnail(
     key: str,
     size: int,
     max_pixels: int,
+    max_decode_pixels: int,
 ) -> bytes:
     """The JPEG thumbnail (at most ``size`` pixels a side) of an image one of the project's
     tasks names; NotFound for a key of no task of the project, Invalid for a non-image."""
@@ -42,7 +43,12 @@ def get_thumbnail(
     if storage.exists(thumb_key):
         return storage.read(thumb_key)
     try:
-        data = make_thumbnail(storage.read(key), size=size, max_pixels=max_pixels)
+        data = make_thumbnail(
+            storage.read(key),
+            size=size,
+            max_pixels=max_pixels,
+            max_decode_pixels=max_decode_pixels,
+        )
     except MediaError as exc:
         raise Invalid(f"media {key}: {exc.reason}", details={"key": key}) from None
     storage.put_derived(thumb_key, data, content_type=MIME)

@@ -6,7 +6,14 @@ from typing import Annotated
 
 from fastapi import Query, Response
 
-from accord_server.api.deps import CurrentUser, SessionDep, api_router, inline, one_write
+from accord_server.api.deps import (
+    CurrentUser,
+    RuntimeDep,
+    SessionDep,
+    api_router,
+    inline,
+    one_write,
+)
 from accord_server.schemas.annotations import (
     AnnotationCreate,
     AnnotationList,
@@ -32,9 +39,16 @@ router = api_router(prefix="/api/v1", tags=["annotations"])
 @inline
 @one_write
 def submit_annotation(
-    task_id: int, body: AnnotationCreate, response: Response, session: SessionDep, user: CurrentUser
+    task_id: int,
+    body: AnnotationCreate,
+    response: Response,
+    session: SessionDep,
+    user: CurrentUser,
+    runtime: RuntimeDep,
 ) -> AnnotationRead:
-    """Submit your annotation of a task; the same `id` again returns the first result."""
+    """Submit your annotation of a task; the same `id` again returns the first result.
+
+    At most `ACCORD_MAX_REGIONS` regions (`GET /api/v1/limits`)."""
     access = tasks.get_task_access_or_raise(session, task_id=task_id, user_id=user.id)
     annotation, created = annotation_service.submit_annotation(
         session,
@@ -43,6 +57,7 @@ def submit_annotation(
         client_id=body.id,
         result=body.result,
         lead_time=body.lead_time,
+        max_regions=runtime.settings.max_regions,
     )
     if not created:
         response.status_code = 200
@@ -95,9 +110,14 @@ def get_annotation(annotation_id: int, session: SessionDep, user: CurrentUser) -
 
 @router.patch("/annotations/{annotation_id}", response_model=AnnotationRead)
 def update_annotation(
-    annotation_id: int, body: AnnotationUpdate, session: SessionDep, user: CurrentUser
+    annotation_id: int,
+    body: AnnotationUpdate,
+    session: SessionDep,
+    user: CurrentUser,
+    runtime: RuntimeDep,
 ) -> AnnotationRead:
-    """Replace the result; the previous one is kept as a revision."""
+    """Replace the result; the previous one is kept as a revision (at most
+    `ACCORD_MAX_REGIONS` regions)."""
     annotation, task, project, membership = annotation_service.get_annotation_or_raise(
         session, annotation_id=annotation_id, user=user
     )
@@ -110,6 +130,7 @@ def update_annotation(
         user=user,
         result=body.result,
         lead_time=body.lead_time,
+        max_regions=runtime.settings.max_regions,
     )
     return AnnotationRead.model_validate(annotation)
 

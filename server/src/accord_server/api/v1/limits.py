@@ -10,8 +10,11 @@ router = api_router(prefix="/api/v1/limits", tags=["meta"])
 
 @router.get("", response_model=LimitsRead)
 def get_limits(runtime: RuntimeDep, user: CurrentUser) -> LimitsRead:
-    """Upload and JSON body limits, in bytes (the web app checks file sizes against them)."""
+    """Upload and JSON body limits, in bytes (the web app checks file sizes against them), and
+    the most regions an annotation may hold."""
     settings = runtime.settings
     return LimitsRead(
-        max_upload_bytes=settings.max_upload_bytes, max_json_bytes=settings.max_json_bytes
+        max_upload_bytes=settings.max_upload_bytes,
+        max_json_bytes=settings.max_json_bytes,
+        max_regions=settings.max_regions,
     )

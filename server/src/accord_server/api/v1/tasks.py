@@ -272,7 +272,8 @@ def get_thumbnail(
     runtime: RuntimeDep,
     size: int = 256,
 ) -> Response:
-    """A JPEG thumbnail of an image of one of the project's tasks (made once, then cached)."""
+    """A JPEG thumbnail of an image of one of the project's tasks (made once, then cached);
+    422 for an image that is not a JPEG and has more than `ACCORD_MAX_DECODE_PIXELS` pixels."""
     project, _ = projects.get_project_or_raise(session, project_id=project_id, user=user)
     data = thumbnails.get_thumbnail(
         session,
@@ -281,6 +282,7 @@ def get_thumbnail(
         key=key,
         size=size,
         max_pixels=runtime.settings.max_image_pixels,
+        max_decode_pixels=runtime.settings.max_decode_pixels,
     )
     return Response(
         data,

@@ -67,6 +67,7 @@ class ImportLimits:
     batch_size: int
     max_image_pixels: int
     max_upload_bytes: int
+    max_decode_pixels: int
     sources: SourceBounds
     s3_endpoint_url: str | None = None
     s3_region: str | None = None
@@ -82,6 +83,7 @@ class ImportLimits:
             batch_size=settings.import_batch_size,
             max_image_pixels=settings.max_image_pixels,
             max_upload_bytes=settings.max_upload_bytes,
+            max_decode_pixels=settings.max_decode_pixels,
             sources=SourceBounds.from_settings(settings),
             s3_endpoint_url=settings.s3_endpoint_url,
             s3_region=settings.s3_region,
@@ -301,6 +303,7 @@ def _add_media_file(
         data,
         src.name,
         max_image_pixels=limits.max_image_pixels,
+        max_decode_pixels=limits.max_decode_pixels,
         max_bytes=limits.max_upload_bytes,
     )
     if probe.kind != project.media:

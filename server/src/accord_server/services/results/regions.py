@@ -34,14 +34,27 @@ from accord_server.services.results.video import placement
 
 
 def validate_result(
-    schema: LabelSchema, result: object, media: MediaInfo, *, require_complete: bool
+    schema: LabelSchema,
+    result: object,
+    media: MediaInfo,
+    *,
+    require_complete: bool,
+    max_regions: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Check a canonical result against the schema and media; return its normalized regions."""
+    """Check a canonical result against the schema and media; return its normalized regions.
+
+    A result of more than ``max_regions`` regions is refused before any region is looked at."""
     if media.kind != schema.media:
         message = f'media kind "{media.kind}" does not match the schema media "{schema.media}"'
         raise _invalid([field_error("media", message, region=None)])
     if not isinstance(result, list):
         raise _invalid([field_error("result", "must be a list of regions", region=None)])
+    if max_regions is not None and len(result) > max_regions:
+        message = (
+            f"at most {max_regions:,} regions per annotation (ACCORD_MAX_REGIONS), "
+            f"not {len(result):,}"
+        )
+        raise _invalid([field_error("result", message, region=None, limit=max_regions)])
     types: dict[str, object] = {}
     for r in result:
         if isinstance(r, dict) and is_id(r.get("id")):
