@@ -80,9 +80,16 @@ def test_annotators_cannot_list_or_manage_members(stack: Stack, factory: Factory
         assert [(o["id"], o["role"]) for o in orgs] == [(owner.organization_id, "annotator")]
 
 
-def test_any_user_can_create_an_organization(stack: Stack, factory: Factory) -> None:
+def test_an_admin_of_the_server_creates_organizations_and_owns_them(
+    stack: Stack, factory: Factory
+) -> None:
+    # Any user could before (issue 13, finding 1); see also test_import_sources.py.
     owner = factory.owner()
     annotator = factory.member(owner, "annotator")
+    with stack.client(annotator.token) as client:
+        assert client.post("/api/v1/organizations", json={"name": "Mine"}).status_code == 403
+    with stack.runtime.db.transaction() as session:
+        session.merge(annotator.user).is_server_admin = True
     with stack.client(annotator.token) as client:
         created = client.post("/api/v1/organizations", json={"name": "Mine"})
         assert created.status_code == 201 and created.json()["role"] == "owner"
@@ -109,6 +116,8 @@ def test_adding_a_member_does_not_tell_whether_the_email_has_an_account(
     with stack.runtime.db.transaction() as session:
         accounts.set_name(session, user=session.merge(elsewhere.user), name="Bob Private")
     existing = elsewhere.email
+    with stack.runtime.db.transaction() as session:
+        session.merge(admin.user).is_server_admin = True  # to create the organizations below
     with stack.client(admin.token) as client:
 
         def both(org: int, new: str, **body: Any) -> tuple[Any, Any, float, float]:
