@@ -17,9 +17,13 @@ from accord import (
 )
 
 
-def test_organizations_and_members(client: Client, owner: Member) -> None:
+def test_organizations_and_members(client: Client, owner: Member, stack: Stack) -> None:
     orgs = client.organizations.list()
     assert [(o.id, o.role) for o in orgs] == [(owner.organization_id, "owner")]
+    with pytest.raises(Forbidden, match="only an admin of the server may create organizations"):
+        client.organizations.create("Second")
+    with stack.runtime.db.transaction() as session:
+        session.merge(owner.user).is_server_admin = True
     new = client.organizations.create("Second")
     assert new.role == "owner"
     assert client.organizations.get(new.id).name == "Second"
