@@ -23,6 +23,7 @@ OWN_PROGRESS = "tests/api/test_own_progress.py"
 MEDIA_SIZES = "tests/api/test_media_sizes.py"
 LIMITS = "tests/api/test_login_limits.py"
 SOURCES = "tests/api/test_import_sources.py"
+UPLOADS = "tests/api/test_uploads.py"
 
 
 @dataclass(frozen=True)
@@ -563,6 +564,15 @@ RULES = [
         "    if not secret:\n        return Caller(user=session.get(User, 1), login=None)",
         MATRIX,
         "anonymous",
+    ),
+    # --- uploads are refused before they are read or stored (issue 13, finding 2)
+    Rule(
+        "an upload's caller is checked before its body is read",
+        "api/v1/imports.py",
+        "    await run_as_caller(request, check, write=False)\n",
+        "",
+        UPLOADS,
+        "refused_caller",
     ),
     # --- import sources belong to an organization (issue 13, finding 1)
     Rule(

@@ -58,7 +58,11 @@ class Settings(BaseSettings):
     session_days: int = Field(14, description="Lifetime of a login session, in days.")
     cookie_secure: bool = Field(False, description="Mark cookies Secure (set this behind HTTPS).")
     max_upload_bytes: int = Field(
-        512 * 1024 * 1024, description="Largest accepted upload, in bytes."
+        512 * 1024 * 1024,
+        ge=1,
+        description="Largest upload, in bytes: the files of one upload request together (its "
+        "body may be 8 MiB larger, for part headers and form fields). A larger declared body is "
+        "refused at once, a chunked one as soon as it passes the limit.",
     )
     max_json_bytes: int = Field(
         16 * 1024 * 1024,
