@@ -24,6 +24,7 @@ MEDIA_SIZES = "tests/api/test_media_sizes.py"
 LIMITS = "tests/api/test_login_limits.py"
 SOURCES = "tests/api/test_import_sources.py"
 UPLOADS = "tests/api/test_uploads.py"
+MEDIA_GC = "tests/api/test_media_gc.py"
 
 
 @dataclass(frozen=True)
@@ -573,6 +574,38 @@ RULES = [
         "",
         UPLOADS,
         "refused_caller",
+    ),
+    Rule(
+        "media collection keeps what any task names",
+        "services/media_gc.py",
+        "            named = held | _named_by_tasks(session, [obj.key for obj in old])\n",
+        "            named = held\n",
+        MEDIA_GC,
+        "shared",
+    ),
+    Rule(
+        "media collection keeps the files of unfinished jobs",
+        "services/media_gc.py",
+        '        held.update(str(f["key"]) for f in (params or {}).get("files") or [] if "key" in f)\n',
+        "",
+        MEDIA_GC,
+        "in_flight",
+    ),
+    Rule(
+        "media collection keeps what was written since the oldest unfinished job",
+        "services/media_gc.py",
+        "        if created_at < cutoff:\n",
+        "        if False:\n",
+        MEDIA_GC,
+        "in_flight",
+    ),
+    Rule(
+        "storing bytes again refreshes the stored file (local)",
+        "adapters/storage.py",
+        "        if not _touch(self.root / key):\n",
+        "        if not (self.root / key).is_file():\n",
+        MEDIA_GC,
+        "in_flight",
     ),
     # --- import sources belong to an organization (issue 13, finding 1)
     Rule(

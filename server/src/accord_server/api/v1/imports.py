@@ -112,7 +112,7 @@ async def import_files(project_id: int, request: Request, runtime: RuntimeDep) -
     await run_as_caller(request, check, write=False)
     async with received_upload(
         request,
-        directory=runtime.settings.data_dir / "tmp",
+        directory=runtime.settings.upload_tmp_dir,
         max_bytes=runtime.settings.max_upload_bytes,
         file_field="files",
         text_fields=UPLOAD_FIELDS,
