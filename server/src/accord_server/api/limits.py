@@ -1,8 +1,9 @@
-"""Limits on request bodies, enforced before they are read: JSON (any body that is not a file
-upload) and multipart file uploads."""
+"""Limits on request bodies, enforced before they are read: file uploads, and every other body
+(JSON; multipart too, on a route that takes no files)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -19,6 +20,10 @@ Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _NO_BODY = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+
+UPLOAD_PATH = re.compile(r"/api/v1/projects/[^/]+/imports/files/?")
+"""The routes that take file uploads (``api/v1/imports.py`` ``import_files``); any other body,
+multipart or not, has the JSON limit."""
 
 UPLOAD_OVERHEAD_BYTES = 8 * 1024 * 1024
 """What an upload's body may hold beyond its files' bytes (``max_upload_bytes``): the multipart
@@ -51,8 +56,8 @@ def upload_too_large_message(limit: int) -> str:
 
 
 class BodyLimit:
-    """Refuse a JSON (any non-multipart) request body over ``limit`` bytes, and a multipart
-    upload over ``upload_limit`` bytes of files (plus ``UPLOAD_OVERHEAD_BYTES``), with 413.
+    """Refuse a request body over ``limit`` bytes (JSON), and an upload (``UPLOAD_PATH``) over
+    ``upload_limit`` bytes of files (plus ``UPLOAD_OVERHEAD_BYTES``), with 413.
 
     A declared ``Content-Length`` over the limit is refused without keeping any of the body; a
     chunked body is counted as it arrives. Without this an API process would build a request
@@ -74,16 +79,13 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         length: int | None = None
-        multipart = False
         for key, value in scope["headers"]:
             if key == b"content-length":
                 try:
                     length = int(value)
                 except ValueError:
                     length = None
-            elif key == b"content-type" and value[:10].lower() == b"multipart/":
-                multipart = True
-        if multipart:
+        if UPLOAD_PATH.fullmatch(scope["path"]):
             await self._upload(scope, receive, send, length)
         elif length is None:
             await self.app(scope, self._counting(receive), send)
