@@ -290,10 +290,10 @@ RULES = [
         "outsider",
     ),
     Rule(
-        "create_import_job authorize",
+        "only importers import (before anything is stored)",
         "services/imports/service.py",
-        "    authorize(membership.role, Action.TASK_IMPORT)",
-        "",
+        "        session, project_id=project_id, user=user, action=Action.TASK_IMPORT\n",
+        "        session, project_id=project_id, user=user\n",
         MATRIX,
         "reviewer",
     ),

@@ -252,15 +252,19 @@ class LocalStorage:
         with os.scandir(top) as folders:
             names = sorted(f.name for f in folders if f.is_dir(follow_symlinks=False))
         for folder in names:
+            found: list[StoredObject] = []
             with os.scandir(top / folder) as entries:
-                found = [
-                    StoredObject(f"{BLOB_PREFIX}{folder}/{e.name}", st.st_size, _utc(st.st_mtime))
-                    for e in entries
-                    if not e.name.startswith(".")
-                    and e.is_file(follow_symlinks=False)
-                    and (st := e.stat(follow_symlinks=False))
-                ]
-            yield from (obj for obj in found if _KEY_RE.fullmatch(obj.key))
+                for entry in entries:
+                    key = f"{BLOB_PREFIX}{folder}/{entry.name}"
+                    if entry.name.startswith(".") or not _KEY_RE.fullmatch(key):
+                        continue  # temporary files (.tmp-*), strays
+                    try:
+                        st = entry.stat(follow_symlinks=False)
+                    except FileNotFoundError:
+                        continue  # deleted meanwhile
+                    if stat.S_ISREG(st.st_mode):
+                        found.append(StoredObject(key, st.st_size, _utc(st.st_mtime)))
+            yield from found
 
     def delete_unless_written_since(self, key: str, since: datetime) -> bool:
         """Move the object aside first, then look at its modification time: a write of the same

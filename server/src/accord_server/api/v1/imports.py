@@ -33,14 +33,13 @@ def import_json(
 ) -> JobRead:
     """Import tasks given inline, or from an import source granted to the organization (a
     server folder or S3 prefix); returns the job."""
-    project, membership = get_import_project_or_raise(session, project_id=project_id, user=user)
+    project, _ = get_import_project_or_raise(session, project_id=project_id, user=user)
     files = []
     if body.tasks is not None:
         files.append(store_inline_tasks(runtime.storage, body.tasks))
     job = create_import_job(
         session,
         project=project,
-        membership=membership,
         user=user,
         files=files,
         source=body.source.model_dump() if body.source else None,

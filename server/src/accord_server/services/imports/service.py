@@ -15,7 +15,7 @@ from accord_server.schemas.enums import JobKind
 from accord_server.services import import_sources, jobs, projects
 from accord_server.services.batches import check_batch_name
 from accord_server.services.errors import Invalid
-from accord_server.services.permissions import Action, authorize
+from accord_server.services.permissions import Action
 
 
 def check_upload_name(name: str | None, index: int) -> str:
@@ -62,7 +62,7 @@ def import_uploaded_files(
     job. Everything is checked before a file is kept; a failure after that leaves blobs no task
     or job names, which media collection deletes after its grace period (content-addressed
     blobs may be another task's: they are never deleted here)."""
-    project, membership = get_import_project_or_raise(session, project_id=project_id, user=user)
+    project, _ = get_import_project_or_raise(session, project_id=project_id, user=user)
     if not files:
         raise Invalid("files: give at least one file to import", details={"field": "files"})
     if batch:
@@ -78,7 +78,6 @@ def import_uploaded_files(
     return create_import_job(
         session,
         project=project,
-        membership=membership,
         user=user,
         files=stored,
         source=None,
@@ -119,7 +118,6 @@ def create_import_job(
     session: Session,
     *,
     project: Project,
-    membership: Membership,
     user: User,
     files: list[dict[str, Any]],
     source: dict[str, Any] | None,
@@ -127,8 +125,9 @@ def create_import_job(
     skip_invalid: bool,
 ) -> Job:
     """Record an import of stored files and/or a granted source (a folder or S3 prefix the
-    project's organization may read, ``{"id", "path"}``) as a queued job."""
-    authorize(membership.role, Action.TASK_IMPORT)
+    project's organization may read, ``{"id", "path"}``) as a queued job, into a project that
+    ``get_import_project_or_raise`` gave (the caller may import: checked before anything of
+    the request was stored)."""
     if not files and not source:
         raise Invalid("files: give tasks, files or a source to import", details={"field": "files"})
     source = check_source(session, source, organization_id=project.organization_id)
