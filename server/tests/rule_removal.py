@@ -23,6 +23,8 @@ OWN_PROGRESS = "tests/api/test_own_progress.py"
 MEDIA_SIZES = "tests/api/test_media_sizes.py"
 LIMITS = "tests/api/test_login_limits.py"
 SOURCES = "tests/api/test_import_sources.py"
+UPLOADS = "tests/api/test_uploads.py"
+MEDIA_GC = "tests/api/test_media_gc.py"
 
 
 @dataclass(frozen=True)
@@ -288,10 +290,10 @@ RULES = [
         "outsider",
     ),
     Rule(
-        "create_import_job authorize",
+        "only importers import (before anything is stored)",
         "services/imports/service.py",
-        "    authorize(membership.role, Action.TASK_IMPORT)",
-        "",
+        "        session, project_id=project_id, user=user, action=Action.TASK_IMPORT\n",
+        "        session, project_id=project_id, user=user\n",
         MATRIX,
         "reviewer",
     ),
@@ -563,6 +565,47 @@ RULES = [
         "    if not secret:\n        return Caller(user=session.get(User, 1), login=None)",
         MATRIX,
         "anonymous",
+    ),
+    # --- uploads are refused before they are read or stored (issue 13, finding 2)
+    Rule(
+        "an upload's caller is checked before its body is read",
+        "api/v1/imports.py",
+        "    await run_as_caller(request, check, write=False)\n",
+        "",
+        UPLOADS,
+        "refused_caller",
+    ),
+    Rule(
+        "media collection keeps what any task names",
+        "services/media_gc.py",
+        "            named = held | _named_by_tasks(session, [obj.key for obj in old])\n",
+        "            named = held\n",
+        MEDIA_GC,
+        "shared",
+    ),
+    Rule(
+        "media collection keeps the files of unfinished jobs",
+        "services/media_gc.py",
+        '        held.update(str(f["key"]) for f in (params or {}).get("files") or [] if "key" in f)\n',
+        "",
+        MEDIA_GC,
+        "in_flight",
+    ),
+    Rule(
+        "media collection keeps what was written since the oldest unfinished job",
+        "services/media_gc.py",
+        "        if created_at < cutoff:\n",
+        "        if False:\n",
+        MEDIA_GC,
+        "in_flight",
+    ),
+    Rule(
+        "storing bytes again refreshes the stored file (local)",
+        "adapters/storage.py",
+        "        if not _touch(self.root / key):\n",
+        "        if not (self.root / key).is_file():\n",
+        MEDIA_GC,
+        "in_flight",
     ),
     # --- import sources belong to an organization (issue 13, finding 1)
     Rule(

@@ -27,7 +27,7 @@ describe.skipIf(!AVAILABLE)('Upload limit', () => {
     await page.goto(`${server.url}/#/projects/${projectId}/import`);
     await page.getByTestId('file-input').setInputFiles([big]);
     const alert = page.getByTestId('too-large');
-    await alert.getByText('big.jpg is 3 KiB, larger than the limit of 1 KiB a file').waitFor();
+    await alert.getByText('big.jpg is 3 KiB, larger than the limit of 1 KiB for one upload').waitFor();
     expect(await page.getByRole('button', { name: /^Import/ }).isDisabled()).toBe(true);
     const tasks = await api<{ items: unknown[] }>('GET', `/api/v1/projects/${projectId}/tasks`);
     expect(tasks.json.items).toEqual([]);

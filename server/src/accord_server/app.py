@@ -66,7 +66,9 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     )
     app.state.runtime = runtime
     install_error_handlers(app)
-    app.add_middleware(BodyLimit, limit=settings.max_json_bytes)
+    app.add_middleware(
+        BodyLimit, limit=settings.max_json_bytes, upload_limit=settings.max_upload_bytes
+    )
     app.add_middleware(SecurityHeaders)  # the outermost: on every answer, errors included
 
     app.include_router(health.router)

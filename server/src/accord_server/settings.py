@@ -58,7 +58,11 @@ class Settings(BaseSettings):
     session_days: int = Field(14, description="Lifetime of a login session, in days.")
     cookie_secure: bool = Field(False, description="Mark cookies Secure (set this behind HTTPS).")
     max_upload_bytes: int = Field(
-        512 * 1024 * 1024, description="Largest accepted upload, in bytes."
+        512 * 1024 * 1024,
+        ge=1,
+        description="Largest upload, in bytes: the files of one upload request together (its "
+        "body may be 8 MiB larger, for part headers and form fields). A larger declared body is "
+        "refused at once, a chunked one as soon as it passes the limit.",
     )
     max_json_bytes: int = Field(
         16 * 1024 * 1024,
@@ -195,6 +199,20 @@ class Settings(BaseSettings):
         "(project statistics now; webhooks later); 0 turns its delivery loop off.",
         ge=0,
     )
+    media_gc_grace_hours: float = Field(
+        24.0,
+        ge=1,
+        description="Media collection deletes a stored file that no task (and no unfinished "
+        "job) names only once nothing has written it for this long: an import in flight has "
+        "stored blobs that no task names yet, and an upload is stored before its job is "
+        "recorded. Also how old leftovers of interrupted writes must be to be removed.",
+    )
+    media_gc_interval_hours: float = Field(
+        24.0,
+        ge=0,
+        description="How often the workers collect media (a `media_gc` job, one at a time "
+        "across workers); 0: never (run `accord-server media gc` yourself).",
+    )
     web_dir: Path | None = Field(
         None, description="Built web app to serve at `/` (default: web/dist when present)."
     )
@@ -225,6 +243,12 @@ class Settings(BaseSettings):
         if "*" in value and len(value) > 1:
             raise ValueError('trusted_proxies: "*" trusts every peer; give it alone')
         return value
+
+    @property
+    def upload_tmp_dir(self) -> Path:
+        """Where the files of an upload wait until it is accepted: a folder per request, removed
+        when the request ends (media collection removes what a killed process left)."""
+        return self.data_dir / "tmp"
 
     @property
     def resolved_database_url(self) -> str:

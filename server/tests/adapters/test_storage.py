@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,12 +66,92 @@ def test_local_round_trip(tmp_path: Path) -> None:
 def test_local_put_is_idempotent_and_does_not_rewrite(tmp_path: Path) -> None:
     store = LocalStorage(tmp_path)
     key = store.put_bytes(b"same bytes")
+    os.utime(tmp_path / key, (1_000_000, 1_000_000))  # written long ago
     before = (tmp_path / key).stat()
     assert store.put_bytes(b"same bytes") == key
     after = (tmp_path / key).stat()
-    # os.replace of a fresh temp file would give a new inode.
-    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    # os.replace of a fresh temp file would give a new inode; the bytes are not written again,
+    # but the write counts: its time is now (media collection spares what was just written).
+    assert after.st_ino == before.st_ino
+    assert after.st_mtime > time.time() - 60
+    source = tmp_path / "again.bin"
+    source.write_bytes(b"same bytes")
+    os.utime(tmp_path / key, (1_000_000, 1_000_000))
+    assert store.put_file(source) == key
+    assert (tmp_path / key).stat().st_ino == before.st_ino
+    assert (tmp_path / key).stat().st_mtime > time.time() - 60
     assert store.put_bytes(b"other bytes") != key
+
+
+def test_local_lists_blobs_and_deletes_unless_written_since(tmp_path: Path) -> None:
+    store = LocalStorage(tmp_path)
+    data = {store.put_bytes(bytes([i]) * 10): bytes([i]) * 10 for i in range(5)}
+    keys = sorted(data)
+    store.put_derived(derived_key("thumb", keys[0], "jpeg64"), b"thumbnail")
+    (tmp_path / keys[0]).with_name(".tmp-interrupted").write_bytes(b"half")
+    listed = sorted(store.list_blobs(), key=lambda o: o.key)
+    assert [o.key for o in listed] == keys  # no derived objects, no temporary files
+    assert {o.size for o in listed} == {10}
+    assert all(abs(o.modified.timestamp() - time.time()) < 60 for o in listed)
+
+    now = datetime.now(UTC)
+    os.utime(tmp_path / keys[1], (1_000_000, 1_000_000))
+    assert store.delete_unless_written_since(keys[1], now)
+    assert not store.exists(keys[1])
+    assert not store.delete_unless_written_since(keys[1], now)  # gone already
+    # Written (again) at or after the time given: kept, and readable as before.
+    assert not store.delete_unless_written_since(keys[2], now - timedelta(minutes=1))
+    assert store.read(keys[2]) == data[keys[2]]
+    assert not list((tmp_path / ".trash").iterdir())
+
+
+def test_local_deletion_never_loses_a_write_that_comes_meanwhile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The race of a collection with an import storing the same bytes: the import's write
+    # lands between the collection's look at the time and its delete.
+    store = LocalStorage(tmp_path)
+    key = store.put_bytes(b"old, named by nothing")
+    os.utime(tmp_path / key, (1_000_000, 1_000_000))
+    real_rename = os.rename
+    done: list[str] = []
+
+    def rename_after_a_write(src: Any, dst: Any) -> None:
+        if not done:  # the import writes just before the move aside: it is kept
+            done.append(store.put_bytes(b"old, named by nothing"))
+        real_rename(src, dst)
+
+    monkeypatch.setattr(os, "rename", rename_after_a_write)
+    assert not store.delete_unless_written_since(key, datetime.now(UTC) - timedelta(minutes=1))
+    assert store.exists(key)
+
+    def write_after_rename(src: Any, dst: Any) -> None:
+        real_rename(src, dst)
+        done.append(store.put_bytes(b"old, named by nothing"))  # finds none: writes it anew
+
+    os.utime(tmp_path / key, (1_000_000, 1_000_000))
+    monkeypatch.setattr(os, "rename", write_after_rename)
+    assert store.delete_unless_written_since(key, datetime.now(UTC) - timedelta(minutes=1))
+    assert store.read(key) == b"old, named by nothing"
+
+
+def test_local_sweeps_interrupted_writes(tmp_path: Path) -> None:
+    store = LocalStorage(tmp_path)
+    key = store.put_bytes(b"kept")
+    leftovers = [
+        tmp_path / ".incoming" / ".tmp-abc",
+        (tmp_path / key).with_name(".tmp-def"),
+        tmp_path / ".trash" / "moved-aside",
+    ]
+    fresh = tmp_path / ".incoming" / ".tmp-now"
+    for path in [*leftovers, fresh]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    later = datetime.now(UTC) + timedelta(minutes=1)
+    assert store.sweep_temporary(later - timedelta(hours=1)) == 0  # all too young
+    fresh.touch()
+    assert store.sweep_temporary(later) == 4
+    assert store.exists(key) and not any(p.exists() for p in [*leftovers, fresh])
 
 
 def test_local_put_file_streams_large_file(tmp_path: Path) -> None:
@@ -337,3 +419,40 @@ def test_s3_derived_objects(s3_endpoint: str, bucket: str) -> None:
     assert store.read(key) == b"small"
     head = _client(s3_endpoint).head_object(Bucket=bucket, Key="media/" + key)
     assert head["ContentType"] == "image/jpeg"
+
+
+def test_s3_writing_again_refreshes_and_collection_primitives(
+    s3_endpoint: str, bucket: str, tmp_path: Path
+) -> None:
+    store = S3Storage(bucket, prefix="media/", endpoint_url=s3_endpoint, **CREDENTIALS)
+    key = store.put_bytes(b"image bytes", content_type="image/png")
+    other = store.put_bytes(b"other bytes")
+    store.put_derived(derived_key("thumb", key, "jpeg64"), b"thumbnail")
+    client = _client(s3_endpoint)
+    client.put_object(Bucket=bucket, Key="elsewhere/sha256/x", Body=b"not ours")
+    assert sorted(o.key for o in store.list_blobs()) == sorted([key, other])
+    first = client.head_object(Bucket=bucket, Key=f"media/{key}")["LastModified"]
+
+    store.refresh_after = timedelta(0)  # S3 keeps its own times: refresh at every write
+    time.sleep(1.1)  # LastModified has whole seconds
+    assert store.put_bytes(b"image bytes") == key
+    head = client.head_object(Bucket=bucket, Key=f"media/{key}")
+    assert head["LastModified"] > first
+    assert head["ContentType"] == "image/png"  # the copy onto itself keeps it
+    assert store.read(key) == b"image bytes"
+    source = tmp_path / "same.bin"
+    source.write_bytes(b"image bytes")
+    assert store.put_file(source) == key
+
+    assert not store.delete_unless_written_since(key, head["LastModified"])
+    assert store.delete_unless_written_since(key, datetime.now(UTC) + timedelta(minutes=1))
+    assert not store.exists(key)
+    assert not store.delete_unless_written_since(key, datetime.now(UTC))
+
+    upload = client.create_multipart_upload(Bucket=bucket, Key=f"media/{other}.partial")
+    # moto says every multipart upload was initiated on 2010-11-10.
+    initiated = client.list_multipart_uploads(Bucket=bucket)["Uploads"][0]["Initiated"]
+    assert store.sweep_temporary(initiated) == 0
+    assert store.sweep_temporary(datetime.now(UTC)) == 1
+    assert not client.list_multipart_uploads(Bucket=bucket).get("Uploads")
+    assert upload["UploadId"]

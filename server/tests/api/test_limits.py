@@ -53,6 +53,14 @@ def test_json_bodies_over_the_limit_are_refused_and_uploads_are_not(settings: Se
             streamed = client.post(url, content=chunks(), headers=headers)
             assert streamed.status_code == 413
             assert streamed.json()["code"] == "too_large"
+            # Multipart is no way around it: only the upload route takes files.
+            sneaked = client.post(
+                url,
+                files={"files": ("t.jsonl", big)},
+                data={"batch": "b"},
+            )
+            assert sneaked.status_code == 413
+            assert "for JSON" in sneaked.json()["message"]
             # The client goes on working after the refusals.
             assert client.post(url, content=small, headers=headers).status_code == 202
             # A file upload of the same size goes through: uploads have their own limit.

@@ -412,3 +412,25 @@ def test_serve_believes_x_forwarded_for_only_from_trusted_proxies(settings: Sett
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
+
+
+def test_media_gc_lists_then_deletes_what_no_task_names(settings: Settings) -> None:
+    from accord_server.adapters.storage import LocalStorage
+
+    runner = CliRunner()
+    env = _env(settings)
+    assert runner.invoke(main, ["migrate"], env=env).exit_code == 0
+    store = LocalStorage(settings.data_dir / "media")
+    old, young = store.put_bytes(b"of a deleted project"), store.put_bytes(b"just stored")
+    long_ago = time.time() - 3 * 86400
+    os.utime(settings.data_dir / "media" / old, (long_ago, long_ago))
+    dry = runner.invoke(main, ["media", "gc", "--dry-run"], env=env)
+    assert dry.exit_code == 0, dry.output
+    lines = dry.output.splitlines()
+    assert lines[0] == old
+    assert lines[1].startswith("would delete 1 stored file (0.0 MiB) of 2; ")
+    assert store.exists(old)
+    done = runner.invoke(main, ["media", "gc"], env=env)
+    assert done.exit_code == 0, done.output
+    assert done.output.startswith("deleted 1 stored file (0.0 MiB) of 2; "), done.output
+    assert not store.exists(old) and store.exists(young)

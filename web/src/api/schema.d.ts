@@ -621,6 +621,10 @@ export interface paths {
         /**
          * Import Files
          * @description Upload files and import them as one job (all or nothing unless `skip_invalid`).
+         *
+         *     The caller is checked before the body is read (401, 404, 403 come at once and close the
+         *     connection), the files go to a temporary folder as they come (413 past
+         *     `max_upload_bytes` in all), and they are kept only once the import is recorded.
          */
         post: operations["import_files_api_v1_projects__project_id__imports_files_post"];
         delete?: never;
@@ -1154,21 +1158,6 @@ export interface components {
             priority: number;
             /** Tasks */
             tasks: number;
-        };
-        /** Body_import_files_api_v1_projects__project_id__imports_files_post */
-        Body_import_files_api_v1_projects__project_id__imports_files_post: {
-            /** Batch */
-            batch?: string | null;
-            /**
-             * Files
-             * @description Task files (.json, .jsonl, .csv) or media files.
-             */
-            files: string[];
-            /**
-             * Skip Invalid
-             * @default false
-             */
-            skip_invalid?: boolean;
         };
         /**
          * CheckRead
@@ -3356,7 +3345,24 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["Body_import_files_api_v1_projects__project_id__imports_files_post"];
+                "multipart/form-data": {
+                    /**
+                     * Batch
+                     * @description Put the tasks in this batch.
+                     */
+                    batch?: string | null;
+                    /**
+                     * Files
+                     * @description Task files (.json, .jsonl, .csv) or media files; `max_upload_bytes` (`GET /api/v1/limits`) of them in all.
+                     */
+                    files: string[];
+                    /**
+                     * Skip Invalid
+                     * @description Import the valid rows and report the rest (default: all or none).
+                     * @default false
+                     */
+                    skip_invalid?: boolean;
+                };
             };
         };
         responses: {

@@ -4,8 +4,10 @@ Keys are ``sha256/<first 2 hex>/<64 hex>`` and are validated by one regex before
 can never name a path outside the storage root. Derived objects (thumbnails) live under
 ``derived/<kind>/<2 hex>/<64 hex>``, named by a hash of their source key and variant, so they can
 be found again without a database row; they are written with ``put_derived``. Writing the same
-bytes twice returns the same key and does not rewrite the object. Plain values in and out: no
-settings, no services.
+bytes twice returns the same key and does not rewrite the object, but it counts as a write: the
+object's modification time is refreshed (on S3 when it is older than ``S3Storage.refresh_after``),
+so that media collection, which deletes only objects not written for its grace period, never
+deletes a blob an import is storing right now. Plain values in and out: no settings, no services.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ import os
 import re
 import stat
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol, cast
 
@@ -84,6 +88,19 @@ def validate_key(key: str) -> str:
     return key
 
 
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    """An object of the store as listed: its key, size and when it was last written (UTC)."""
+
+    key: str
+    size: int
+    modified: datetime
+
+
+BLOB_PREFIX = "sha256/"
+"""Where the content-addressed blobs are (``derived/`` holds what is made from them)."""
+
+
 class Storage(Protocol):
     """What services need from a media store; every method takes or returns a validated key."""
 
@@ -119,6 +136,24 @@ class Storage(Protocol):
         """The object's size in bytes."""
         ...
 
+    def list_blobs(self) -> Iterator[StoredObject]:
+        """Every content-addressed blob (``sha256/...``; not the derived objects), in no
+        particular order."""
+        ...
+
+    def delete_unless_written_since(self, key: str, since: datetime) -> bool:
+        """Delete the object unless it was written (or rewritten: ``put_*`` of its bytes again)
+        at ``since`` or later; whether it was deleted (False too when it was missing)."""
+        ...
+
+    def sweep_temporary(self, before: datetime) -> int:
+        """Remove what interrupted writes left behind, older than ``before``; how many."""
+        ...
+
+
+def _utc(timestamp: float) -> datetime:
+    return datetime.fromtimestamp(timestamp, UTC)
+
 
 class LocalStorage:
     """A directory tree under ``root``; writes go to a temp file and are renamed into place."""
@@ -130,9 +165,10 @@ class LocalStorage:
         return self.root / validate_key(key)
 
     def put_bytes(self, data: bytes, *, content_type: str | None = None) -> str:
-        """Store ``data`` and return its key; a no-op when the key already exists."""
+        """Store ``data`` and return its key; when the key exists already, only its
+        modification time is refreshed."""
         key = key_for_bytes(data)
-        if not (self.root / key).is_file():
+        if not _touch(self.root / key):
             self._write(self.root / key, data)
         return key
 
@@ -170,7 +206,7 @@ class LocalStorage:
                 os.fsync(out.fileno())
             key = key_for_digest(digest.hexdigest())
             target = self.root / key
-            if target.is_file():
+            if _touch(target):
                 os.unlink(tmp)
                 return key
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -208,6 +244,76 @@ class LocalStorage:
         except FileNotFoundError:
             raise KeyNotFoundError(f"no object stored under {key}") from None
 
+    def list_blobs(self) -> Iterator[StoredObject]:
+        """Every content-addressed blob, folder by folder (temporary files left out)."""
+        top = self.root / BLOB_PREFIX
+        if not top.is_dir():
+            return
+        with os.scandir(top) as folders:
+            names = sorted(f.name for f in folders if f.is_dir(follow_symlinks=False))
+        for folder in names:
+            found: list[StoredObject] = []
+            with os.scandir(top / folder) as entries:
+                for entry in entries:
+                    key = f"{BLOB_PREFIX}{folder}/{entry.name}"
+                    if entry.name.startswith(".") or not _KEY_RE.fullmatch(key):
+                        continue  # temporary files (.tmp-*), strays
+                    try:
+                        st = entry.stat(follow_symlinks=False)
+                    except FileNotFoundError:
+                        continue  # deleted meanwhile
+                    if stat.S_ISREG(st.st_mode):
+                        found.append(StoredObject(key, st.st_size, _utc(st.st_mtime)))
+            yield from found
+
+    def delete_unless_written_since(self, key: str, since: datetime) -> bool:
+        """Move the object aside first, then look at its modification time: a write of the same
+        bytes (``put_*``) that came before the move refreshed it (the object is put back), one
+        that comes after finds no object and writes it anew. No moment is left in which a write
+        could be lost."""
+        path = self._path(key)
+        aside = self.root / TRASH / f"{path.name}.{uuid.uuid4().hex}"
+        aside.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(path, aside)
+        except FileNotFoundError:
+            return False
+        if _utc(aside.stat().st_mtime) >= since:
+            os.replace(aside, path)  # written meanwhile: keep it (same bytes if rewritten)
+            return False
+        os.unlink(aside)
+        return True
+
+    def sweep_temporary(self, before: datetime) -> int:
+        """Remove interrupted writes (``.tmp-*`` files) and objects moved aside by a deletion
+        that did not finish (``.trash``), older than ``before``."""
+        removed = 0
+        for folder, _, files in os.walk(self.root):
+            in_trash = Path(folder).name == TRASH
+            for name in files:
+                if not (in_trash or name.startswith(".tmp-")):
+                    continue
+                path = Path(folder, name)
+                with contextlib.suppress(FileNotFoundError):
+                    # ctime: a move aside changes it, so the time it was moved aside counts.
+                    st = path.stat()
+                    if _utc(max(st.st_mtime, st.st_ctime)) < before:
+                        path.unlink()
+                        removed += 1
+        return removed
+
+
+TRASH = ".trash"
+
+
+def _touch(path: Path) -> bool:
+    """Refresh the modification time of an existing object; False when there is none."""
+    try:
+        os.utime(path)
+    except FileNotFoundError:
+        return False
+    return True
+
 
 def _client_error_code(exc: Exception) -> str:
     response = getattr(exc, "response", None) or {}
@@ -219,6 +325,10 @@ _MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 
 class S3Storage:
     """Objects in an S3-compatible bucket under an optional key prefix."""
+
+    refresh_after = timedelta(minutes=10)
+    """Writing the bytes of an object that exists refreshes its modification time (a copy onto
+    itself) when it is older than this: media collection's grace period counts from it."""
 
     def __init__(
         self,
@@ -257,12 +367,37 @@ class S3Storage:
             raise StorageError(f"S3 {fn.__name__} failed for {key}: {exc}") from exc
 
     def put_bytes(self, data: bytes, *, content_type: str | None = None) -> str:
-        """Store ``data`` and return its key; a no-op when the key already exists."""
+        """Store ``data`` and return its key; when the key exists already, only its
+        modification time is refreshed (if older than ``refresh_after``)."""
         key = key_for_bytes(data)
-        if not self.exists(key):
+        if not self._refresh(key):
             extra = {"ContentType": content_type} if content_type else {}
             self._call(self.client.put_object, key, Body=data, **extra)
         return key
+
+    def _refresh(self, key: str) -> bool:
+        """Whether the object exists, its modification time refreshed when it was old."""
+        try:
+            head = self._call(self.client.head_object, key)
+        except KeyNotFoundError:
+            return False
+        if datetime.now(UTC) - head["LastModified"] < self.refresh_after:
+            return True
+        extra = {"ContentType": head["ContentType"]} if head.get("ContentType") else {}
+        source = {"Bucket": self.bucket, "Key": self._object_key(key)}
+        try:
+            # A copy onto itself must change something: the metadata, replaced by the same.
+            self._call(
+                self.client.copy_object,
+                key,
+                CopySource=source,
+                MetadataDirective="REPLACE",
+                Metadata=head.get("Metadata") or {},
+                **extra,
+            )
+        except StorageError:
+            return False  # gone meanwhile (collected), or too large to copy: write it again
+        return True
 
     def put_derived(self, key: str, data: bytes, *, content_type: str | None = None) -> None:
         """Store ``data`` under a ``derived_key`` (overwrites: one key makes the same bytes)."""
@@ -276,7 +411,7 @@ class S3Storage:
             while chunk := fh.read(_CHUNK):
                 digest.update(chunk)
         key = key_for_digest(digest.hexdigest())
-        if self.exists(key):
+        if self._refresh(key):
             return key
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -315,6 +450,57 @@ class S3Storage:
     def size(self, key: str) -> int:
         """The object's size in bytes."""
         return int(self._call(self.client.head_object, key)["ContentLength"])
+
+    def list_blobs(self) -> Iterator[StoredObject]:
+        """Every content-addressed blob under the prefix, a listing page at a time."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        top = self.prefix + BLOB_PREFIX
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=top
+        )
+        try:
+            for page in pages:
+                for obj in page.get("Contents", []):
+                    key = obj["Key"][len(self.prefix) :]
+                    if _KEY_RE.fullmatch(key):
+                        yield StoredObject(key, int(obj["Size"]), obj["LastModified"])
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"S3 listing of {top} failed: {exc}") from exc
+
+    def delete_unless_written_since(self, key: str, since: datetime) -> bool:
+        """Look at the object's modification time, then delete it. Unlike a local folder, S3
+        has no move: a write of the same bytes in the few milliseconds between the two is
+        lost (the key stays referenced by what wrote it, and reads of it fail)."""
+        try:
+            head = self._call(self.client.head_object, key)
+        except KeyNotFoundError:
+            return False
+        if head["LastModified"] >= since:
+            return False
+        self._call(self.client.delete_object, key)
+        return True
+
+    def sweep_temporary(self, before: datetime) -> int:
+        """Abort the multipart uploads (of large files) under the prefix that an interrupted
+        write left, started before ``before``: S3 keeps, and bills, their parts until then."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        aborted = 0
+        try:
+            pages = self.client.get_paginator("list_multipart_uploads").paginate(
+                Bucket=self.bucket, Prefix=self.prefix
+            )
+            for page in pages:
+                for upload in page.get("Uploads", []):
+                    if upload["Initiated"] < before:
+                        self.client.abort_multipart_upload(
+                            Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                        )
+                        aborted += 1
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"S3 multipart uploads of {self.bucket}: {exc}") from exc
+        return aborted
 
 
 # --- import sources -------------------------------------------------------------------------
@@ -462,6 +648,7 @@ def iter_s3_source(
 
 
 __all__ = [
+    "BLOB_PREFIX",
     "InvalidKeyError",
     "KeyNotFoundError",
     "LocalStorage",
@@ -470,6 +657,7 @@ __all__ = [
     "SourcePathError",
     "Storage",
     "StorageError",
+    "StoredObject",
     "iter_local_source",
     "iter_s3_source",
     "key_for_bytes",

@@ -187,6 +187,30 @@ async def get_user(session: SessionDep) -> User:
 
 CurrentUser = Annotated[User, Depends(get_user)]
 
+T = TypeVar("T")
+
+
+async def run_as_caller(
+    request: Request, call: Callable[[Session, User], T], *, write: bool = True
+) -> T:
+    """Run ``call(session, user)`` as a plain endpoint runs: in one worker-thread call,
+    authenticated like ``CurrentUser`` (token, or session cookie + CSRF token), in a
+    transaction of its own that commits when it returns, then the after-commit callbacks.
+
+    For an ``async`` endpoint that must act before it reads the body, and again after (an
+    upload: the caller is checked before a byte of it is read, and the files are kept only
+    after); each call authenticates again (the credentials cache makes it cheap)."""
+    runtime: Runtime = request.app.state.runtime
+    session = runtime.db.session(write=write)
+    session.info[_REQUEST] = (request, runtime)
+    user = cast(User, _Pending(session, lambda: _caller_for(session).user))
+
+    def endpoint(session: Session, user: User) -> T:
+        return call(session, user)
+
+    result: T = await run_in_threadpool(_run_endpoint, endpoint, {"session": session, "user": user})
+    return result
+
 
 def _session_of(kwargs: dict[str, Any]) -> Session | None:
     return next(

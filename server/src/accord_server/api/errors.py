@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from accord_server.services import errors
 
@@ -94,6 +95,12 @@ async def _http(_: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _disconnected(_: Request, exc: Exception) -> JSONResponse:
+    # The client went away while its body was read (an upload cut off): nobody gets the answer,
+    # and it is no server error to log.
+    return JSONResponse(error_body("bad_request", "the client went away"), status_code=400)
+
+
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return JSONResponse(error_body("internal", "internal server error"), status_code=500)
@@ -104,4 +111,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(errors.AccordError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(ClientDisconnect, _disconnected)
     app.add_exception_handler(Exception, _unexpected)

@@ -149,6 +149,7 @@ def worker(data_dir: str | None, threads: int, once: bool, parent_pid: int | Non
     events to their subscribers."""
     from accord_server.app import make_runtime
     from accord_server.jobs.events import DeliveryLoop, deliver_events
+    from accord_server.jobs.media_gc import MediaGcLoop
     from accord_server.jobs.queue import drain, make_consumer
     from accord_server.jobs.workers import WorkerLoop
 
@@ -170,6 +171,11 @@ def worker(data_dir: str | None, threads: int, once: bool, parent_pid: int | Non
         # time, about once a second, however busy the queue is.
         delivery = DeliveryLoop(runtime, settings.event_delivery_seconds)
         delivery.start()
+    collection = None
+    if settings.media_gc_interval_hours > 0:
+        # Queues a media_gc job when it is due (one at a time across workers).
+        collection = MediaGcLoop(runtime)
+        collection.start()
     # Poll an idle queue at least every quarter second (huey's default backs off to 10 s, which
     # a user sees as an import that sits "queued"; at 1 s the wait was still 40 % of a 100,000-task
     # import), and wake at once when this machine's API queues a job (jobs/queue.py).
@@ -179,6 +185,8 @@ def worker(data_dir: str | None, threads: int, once: bool, parent_pid: int | Non
         loop.stop()
         if delivery is not None:
             delivery.stop()
+        if collection is not None:
+            collection.stop()
 
 
 def _exit_with_parent(parent_pid: int) -> None:
@@ -265,6 +273,43 @@ def user_admin(data_dir: str | None, email: str, off: bool) -> None:
             raise click.ClickException(f"no user with email {email}")
         found.is_server_admin = not off
     click.echo(f"{found.email} is {'no longer ' if off else ''}an admin of the server")
+
+
+@main.group()
+def media() -> None:
+    """Manage stored media."""
+
+
+@media.command("gc")
+@data_dir_option
+@click.option("--dry-run", is_flag=True, help="List what would be deleted, and delete nothing.")
+def media_gc(data_dir: str | None, dry_run: bool) -> None:
+    """Delete the stored files (and their thumbnails) that no task names any more: media of
+    deleted tasks and projects, of failed imports, files of finished imports. Only files that
+    nothing wrote for ACCORD_MEDIA_GC_GRACE_HOURS (and none written since the oldest unfinished
+    job was created) go, so imports in flight keep theirs. Workers run it on their own every
+    ACCORD_MEDIA_GC_INTERVAL_HOURS."""
+    from datetime import timedelta
+
+    from accord_server.runtime import Runtime
+    from accord_server.services.media_gc import collect_media
+
+    settings = _settings(data_dir)
+    runtime = Runtime(settings=settings)
+    try:
+        done = collect_media(
+            read=lambda: runtime.db.session(write=False),
+            storage=runtime.storage,
+            grace=timedelta(hours=settings.media_gc_grace_hours),
+            scratch=settings.upload_tmp_dir,
+            dry_run=dry_run,
+            keep_keys=dry_run,
+        )
+    finally:
+        runtime.close()
+    for key in done.keys:
+        click.echo(key)
+    click.echo(done.summary())
 
 
 @main.group()

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from sqlalchemy.exc import DataError
 
 from accord_server.jobs.imports import run_import
+from accord_server.jobs.media_gc import run_media_gc
 from accord_server.runtime import Runtime
 from accord_server.schemas.enums import JobKind, JobState
 from accord_server.services import jobs as job_service
@@ -29,7 +30,10 @@ log = logging.getLogger(__name__)
 RETRY_DELAY = 2
 """Seconds before an attempt that failed unexpectedly is retried."""
 
-HANDLERS: dict[str, Callable[[Runtime, int], None]] = {JobKind.IMPORT: run_import}
+HANDLERS: dict[str, Callable[[Runtime, int], None]] = {
+    JobKind.IMPORT: run_import,
+    JobKind.MEDIA_GC: run_media_gc,
+}
 """The job function of each job kind."""
 
 

@@ -36,6 +36,8 @@ class JobKind(StrEnum):
     """What a background job does (``jobs/runner.py`` maps each kind to its function)."""
 
     IMPORT = "import"
+    MEDIA_GC = "media_gc"
+    """Delete stored media that no task names any more (server-wide: no organization)."""
 
 
 class SourceKind(StrEnum):

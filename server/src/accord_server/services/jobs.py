@@ -72,13 +72,14 @@ class QueueStatus:
 def create_job(
     session: Session,
     *,
-    organization_id: int,
+    organization_id: int | None,
     kind: JobKind,
     params: dict[str, Any],
     user: User | None,
     project_id: int | None = None,
 ) -> Job:
-    """A queued job; the caller enqueues it after commit."""
+    """A queued job; the caller enqueues it after commit. ``organization_id`` None: one of the
+    server's own jobs (media collection), which no organization sees."""
     job = Job(
         organization_id=organization_id,
         project_id=project_id,
@@ -171,7 +172,7 @@ def _end_if(
 
 def _record_finished(session: Session, job: Job) -> None:
     kind = FINISHED_EVENTS.get(job.kind)
-    if kind is None:
+    if kind is None or job.organization_id is None:  # the server's own jobs tell no one
         return
     record(
         session,

@@ -19,6 +19,11 @@ SIZES = (64, 128, 256, 512)
 MIME = "image/jpeg"
 
 
+def thumbnail_keys(key: str) -> list[str]:
+    """Where the thumbnails of ``key`` are (or would be) stored, every size."""
+    return [derived_key("thumb", key, f"jpeg{size}") for size in SIZES]
+
+
 def get_thumbnail(
     session: Session,
     *,
@@ -39,7 +44,7 @@ def get_thumbnail(
     mime = get_media_mime_or_raise(session, project=project, key=key)
     if not mime.startswith("image/"):
         raise NotFound(f"media {key} is not an image ({mime}): it has no thumbnail")
-    thumb_key = derived_key("thumb", key, f"jpeg{size}")
+    thumb_key = thumbnail_keys(key)[SIZES.index(size)]
     if storage.exists(thumb_key):
         return storage.read(thumb_key)
     try:

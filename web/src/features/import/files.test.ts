@@ -88,12 +88,21 @@ describe('mergePicked and fileKind', () => {
 });
 
 describe('oversized', () => {
+  const sized = (path: string, size: number) => ({ path, file: { size } as File });
+  const limit = 512 * 1024 * 1024;
+
   it('names each file over the limit in binary units, before anything is sent', () => {
-    const sized = (path: string, size: number) => ({ path, file: { size } as File });
-    const limit = 512 * 1024 * 1024;
     const files = [sized('small.jpg', 10), sized('big.mp4', 629 * 1024 * 1024), sized('edge.png', limit)];
-    expect(oversized(files, limit)).toEqual(['big.mp4 is 629 MiB, larger than the limit of 512 MiB a file']);
+    expect(oversized(files, limit)).toEqual(['big.mp4 is 629 MiB, larger than the limit of 512 MiB for one upload']);
     expect(oversized(files, null)).toEqual([]);
+  });
+
+  it('counts the files of one upload together', () => {
+    const half = sized('a.mp4', limit / 2);
+    expect(oversized([half, sized('b.mp4', limit / 2)], limit)).toEqual([]);
+    expect(oversized([half, sized('b.mp4', limit / 2), sized('c.txt', 1024 * 1024)], limit)).toEqual([
+      'the 3 files are 513 MiB together, larger than the limit of 512 MiB for one upload',
+    ]);
   });
 });
 

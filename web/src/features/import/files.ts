@@ -121,13 +121,19 @@ export function kindsText(files: readonly PickedFile[]): string {
   return [...counts].map(([kind, n]) => plural(n, ...KIND_NOUNS[kind])).join(', ');
 }
 
-/** Why the files over the server's upload limit (bytes, per file) cannot be sent, one line each;
- * empty when all fit. Checked before sending, so nobody waits for a refusal. */
+/** Why the picked files cannot be sent in one upload (the server's limit, in bytes, is for the
+ * files of one upload together): each file over it alone, one line each, or else their total;
+ * empty when they fit. Checked before sending, so nobody waits for a refusal. */
 export function oversized(files: readonly PickedFile[], limit: number | null): string[] {
   if (limit === null) return [];
-  return files
+  const alone = files
     .filter((p) => p.file.size > limit)
-    .map((p) => `${p.path} is ${formatBinaryBytes(p.file.size)}, larger than the limit of ${formatBinaryBytes(limit)} a file`);
+    .map((p) => `${p.path} is ${formatBinaryBytes(p.file.size)}, larger than the limit of ${formatBinaryBytes(limit)} for one upload`);
+  if (alone.length) return alone;
+  // The limit is the files of one upload together (the server refuses a larger body at once).
+  const total = files.reduce((n, p) => n + p.file.size, 0);
+  if (total <= limit) return [];
+  return [`the ${plural(files.length, 'file')} are ${formatBinaryBytes(total)} together, larger than the limit of ${formatBinaryBytes(limit)} for one upload`];
 }
 
 /** The multipart body of `POST /projects/{id}/imports/files`. */

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import File, Form, UploadFile
+from fastapi import Request
 
-from accord_server.api.deps import CurrentUser, RuntimeDep, SessionDep, after_commit, api_router
+from accord_server.api.deps import (
+    CurrentUser,
+    RuntimeDep,
+    SessionDep,
+    after_commit,
+    api_router,
+    run_as_caller,
+)
+from accord_server.api.uploads import ReceivedForm, form_bool, received_upload
 from accord_server.runtime import Runtime
 from accord_server.schemas.tasks import ImportCreate, JobRead
-from accord_server.services import projects
-from accord_server.services.errors import TooLarge
 from accord_server.services.imports.service import (
-    check_upload_name,
     create_import_job,
+    get_import_project_or_raise,
+    import_uploaded_files,
     store_inline_tasks,
 )
 
 router = api_router(prefix="/api/v1", tags=["imports"])
-
-CHUNK = 1 << 20
 
 
 @router.post("/projects/{project_id}/imports", response_model=JobRead, status_code=202)
@@ -30,14 +33,13 @@ def import_json(
 ) -> JobRead:
     """Import tasks given inline, or from an import source granted to the organization (a
     server folder or S3 prefix); returns the job."""
-    project, membership = projects.get_project_or_raise(session, project_id=project_id, user=user)
+    project, _ = get_import_project_or_raise(session, project_id=project_id, user=user)
     files = []
     if body.tasks is not None:
         files.append(store_inline_tasks(runtime.storage, body.tasks))
     job = create_import_job(
         session,
         project=project,
-        membership=membership,
         user=user,
         files=files,
         source=body.source.model_dump() if body.source else None,
@@ -48,55 +50,88 @@ def import_json(
     return JobRead.model_validate(job)
 
 
-def _store_upload(
-    runtime: Runtime, upload: UploadFile, field: str, name: str, limit: int
-) -> dict[str, Any]:
-    """Copy an upload into storage chunk by chunk, refusing it once past ``limit`` bytes."""
-    tmp_dir = runtime.settings.data_dir / "tmp"
-    tmp_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=tmp_dir, prefix="upload-") as tmp:
-        size = 0
-        while chunk := upload.file.read(CHUNK):
-            size += len(chunk)
-            if size > limit:
-                raise TooLarge(
-                    f"{field} ({name}): larger than the limit of {limit} bytes",
-                    details={"field": field, "limit": limit},
-                )
-            tmp.write(chunk)
-        tmp.flush()
-        key = runtime.storage.put_file(Path(tmp.name), content_type=upload.content_type)
-    return {"name": name, "key": key, "size": size}
+UPLOAD_FIELDS = ("batch", "skip_invalid")
+
+UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "title": "ImportFilesForm",
+                    "type": "object",
+                    "required": ["files"],
+                    "properties": {
+                        "files": {
+                            "title": "Files",
+                            "type": "array",
+                            "items": {
+                                "type": "string",
+                                "contentMediaType": "application/octet-stream",
+                            },
+                            "description": "Task files (.json, .jsonl, .csv) or media files; "
+                            "`max_upload_bytes` (`GET /api/v1/limits`) of them in all.",
+                        },
+                        "batch": {
+                            "title": "Batch",
+                            "anyOf": [{"type": "string"}, {"type": "null"}],
+                            "description": "Put the tasks in this batch.",
+                        },
+                        "skip_invalid": {
+                            "title": "Skip Invalid",
+                            "type": "boolean",
+                            "default": False,
+                            "description": "Import the valid rows and report the rest "
+                            "(default: all or none).",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
 
 
-@router.post("/projects/{project_id}/imports/files", response_model=JobRead, status_code=202)
-def import_files(
-    project_id: int,
-    files: Annotated[
-        list[UploadFile], File(description="Task files (.json, .jsonl, .csv) or media files.")
-    ],
-    session: SessionDep,
-    user: CurrentUser,
-    runtime: RuntimeDep,
-    batch: Annotated[str | None, Form()] = None,
-    skip_invalid: Annotated[bool, Form()] = False,
+@router.post(
+    "/projects/{project_id}/imports/files",
+    response_model=JobRead,
+    status_code=202,
+    openapi_extra=UPLOAD_BODY,
+)
+async def import_files(project_id: int, request: Request, runtime: RuntimeDep) -> JobRead:
+    """Upload files and import them as one job (all or nothing unless `skip_invalid`).
+
+    The caller is checked before the body is read (401, 404, 403 come at once and close the
+    connection), the files go to a temporary folder as they come (413 past
+    `max_upload_bytes` in all), and they are kept only once the import is recorded."""
+
+    def check(session: SessionDep, user: CurrentUser) -> None:
+        get_import_project_or_raise(session, project_id=project_id, user=user)
+
+    await run_as_caller(request, check, write=False)
+    async with received_upload(
+        request,
+        directory=runtime.settings.upload_tmp_dir,
+        max_bytes=runtime.settings.max_upload_bytes,
+        file_field="files",
+        text_fields=UPLOAD_FIELDS,
+    ) as form:
+        return await run_as_caller(
+            request, lambda session, user: _start(session, user, runtime, project_id, form)
+        )
+
+
+def _start(
+    session: SessionDep, user: CurrentUser, runtime: Runtime, project_id: int, form: ReceivedForm
 ) -> JobRead:
-    """Upload files and import them as one job (all or nothing unless `skip_invalid`)."""
-    project, membership = projects.get_project_or_raise(session, project_id=project_id, user=user)
-    limit = runtime.settings.max_upload_bytes
-    stored = []
-    for i, upload in enumerate(files):
-        name = check_upload_name(upload.filename, i)
-        stored.append(_store_upload(runtime, upload, f"files[{i}]", name, limit))
-    job = create_import_job(
+    job = import_uploaded_files(
         session,
-        project=project,
-        membership=membership,
+        storage=runtime.storage,
+        project_id=project_id,
         user=user,
-        files=stored,
-        source=None,
-        batch=batch,
-        skip_invalid=skip_invalid,
+        files=form.files,
+        batch=form.fields.get("batch"),
+        skip_invalid=form_bool(form, "skip_invalid"),
     )
     after_commit(session, lambda: runtime.enqueue_job(job.id))
     return JobRead.model_validate(job)

@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from accord_server.db.base import Base, BigId, Json, UTCDateTime, one_of, utcnow
 from accord_server.schemas.enums import JobState
+
+ONE_MEDIA_GC = "kind = 'media_gc' AND state IN ('queued', 'running')"
 
 
 class Job(Base):
@@ -20,10 +22,19 @@ class Job(Base):
         # The queue's health (queued jobs, the oldest) and the search for running jobs whose
         # worker died.
         Index("ix_jobs_state_created_at", "state", "created_at"),
+        # One media collection at a time, however many workers start one.
+        Index(
+            "uq_jobs_one_media_gc",
+            "kind",
+            unique=True,
+            sqlite_where=text(ONE_MEDIA_GC),
+            postgresql_where=text(ONE_MEDIA_GC),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    organization_id: Mapped[int] = mapped_column(
+    # None for the server's own jobs (media collection), which no organization sees.
+    organization_id: Mapped[int | None] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
     project_id: Mapped[int | None] = mapped_column(

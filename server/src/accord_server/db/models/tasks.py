@@ -33,6 +33,13 @@ class Task(Base):
         ),
         Index("ix_tasks_project_id_id", "project_id", "id"),
         Index("ix_tasks_project_media", "project_id", "media_key"),
+        # Media collection: is a stored file named by any task, of any project?
+        Index(
+            "ix_tasks_media_key",
+            "media_key",
+            sqlite_where=text("media_key IS NOT NULL"),
+            postgresql_where=text("media_key IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -10,10 +12,10 @@ from sqlalchemy.orm import Session
 from accord_server.adapters.storage import SourcePathError, Storage, safe_relative_path
 from accord_server.db.models import Job, Membership, Project, User
 from accord_server.schemas.enums import JobKind
-from accord_server.services import import_sources, jobs
+from accord_server.services import import_sources, jobs, projects
 from accord_server.services.batches import check_batch_name
 from accord_server.services.errors import Invalid
-from accord_server.services.permissions import Action, authorize
+from accord_server.services.permissions import Action
 
 
 def check_upload_name(name: str | None, index: int) -> str:
@@ -22,6 +24,66 @@ def check_upload_name(name: str | None, index: int) -> str:
         return safe_relative_path(name or "")
     except SourcePathError as exc:
         raise Invalid(f"files[{index}]: {exc}", details={"field": f"files[{index}]"}) from None
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file of an upload, received into a temporary file that the caller removes: its
+    relative name (checked by ``check_upload_name``), where it is, its size and the content
+    type it was sent with."""
+
+    name: str
+    path: Path
+    size: int
+    content_type: str | None
+
+
+def get_import_project_or_raise(
+    session: Session, *, project_id: int, user: User
+) -> tuple[Project, Membership]:
+    """A project the user may import into: NotFound when they cannot see it, Forbidden when
+    their role may not import (checked before an upload's body is read)."""
+    return projects.get_project_or_raise(
+        session, project_id=project_id, user=user, action=Action.TASK_IMPORT
+    )
+
+
+def import_uploaded_files(
+    session: Session,
+    *,
+    storage: Storage,
+    project_id: int,
+    user: User,
+    files: list[UploadedFile],
+    batch: str | None,
+    skip_invalid: bool,
+) -> Job:
+    """Keep the files of an accepted upload (into storage) and record their import as a queued
+    job. Everything is checked before a file is kept; a failure after that leaves blobs no task
+    or job names, which media collection deletes after its grace period (content-addressed
+    blobs may be another task's: they are never deleted here)."""
+    project, _ = get_import_project_or_raise(session, project_id=project_id, user=user)
+    if not files:
+        raise Invalid("files: give at least one file to import", details={"field": "files"})
+    if batch:
+        check_batch_name(batch)
+    stored = [
+        {
+            "name": upload.name,
+            "key": storage.put_file(upload.path, content_type=upload.content_type),
+            "size": upload.size,
+        }
+        for upload in files
+    ]
+    return create_import_job(
+        session,
+        project=project,
+        user=user,
+        files=stored,
+        source=None,
+        batch=batch,
+        skip_invalid=skip_invalid,
+    )
 
 
 INLINE_TASKS_FILE = "tasks.json"
@@ -56,7 +118,6 @@ def create_import_job(
     session: Session,
     *,
     project: Project,
-    membership: Membership,
     user: User,
     files: list[dict[str, Any]],
     source: dict[str, Any] | None,
@@ -64,8 +125,9 @@ def create_import_job(
     skip_invalid: bool,
 ) -> Job:
     """Record an import of stored files and/or a granted source (a folder or S3 prefix the
-    project's organization may read, ``{"id", "path"}``) as a queued job."""
-    authorize(membership.role, Action.TASK_IMPORT)
+    project's organization may read, ``{"id", "path"}``) as a queued job, into a project that
+    ``get_import_project_or_raise`` gave (the caller may import: checked before anything of
+    the request was stored)."""
     if not files and not source:
         raise Invalid("files: give tasks, files or a source to import", details={"field": "files"})
     source = check_source(session, source, organization_id=project.organization_id)
