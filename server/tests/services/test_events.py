@@ -128,23 +128,6 @@ def test_delivery_hands_each_subscriber_its_kinds_in_order_once(
     assert probe.seen == ids
 
 
-def test_on_sqlite_a_batch_holds_the_one_writer_lock_for_few_events(
-    stack: Stack, factory: Factory
-) -> None:
-    # 500 events per transaction held SQLite's writer lock for 45-525 ms while the stats were
-    # updated, and every submit waited behind it (issue 11's alternating benchmark).
-    owner = factory.owner()
-    ids = _record(stack, owner.organization_id, 120)
-    probe = Probe()
-    deliver_events(stack.runtime, subscribers=_subscribers(probe=probe))
-    assert probe.seen == ids
-    sizes = [len(call) for call in probe.calls]
-    if stack.runtime.db.is_sqlite:
-        assert sizes == [50, 50, 20]
-    else:
-        assert sizes == [120]
-
-
 def test_a_failing_subscriber_keeps_its_events_in_order_and_holds_up_no_other(
     stack: Stack, factory: Factory
 ) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 
 from accord_server.runtime import Runtime
 from accord_server.schemas.enums import EventKind
@@ -14,13 +13,6 @@ from accord_server.services import events, stats, tasks
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
-SQLITE_BATCH_SIZE = 50
-"""On SQLite a batch holds the one writer lock while its subscribers run: 500 events took 45-525
-ms there, and every submit waited behind them (submit p99 140-150 ms instead of 32-50 ms in the
-alternating benchmark of issue 11). 50 hold it for a few milliseconds."""
-SQLITE_PAUSE_MAX = 0.1
-"""After a batch on SQLite, wait as long as it took (at most this): writers of the API process,
-sleeping in SQLite's busy handler, find the lock free instead of losing it to the next batch."""
 
 
 def default_subscribers() -> events.Subscribers:
@@ -37,30 +29,23 @@ def deliver_events(
     runtime: Runtime,
     *,
     subscribers: events.Subscribers | None = None,
-    batch_size: int | None = None,
+    batch_size: int = BATCH_SIZE,
 ) -> int:
-    """Deliver every pending event, a batch per transaction (``BATCH_SIZE``; on SQLite
-    ``SQLITE_BATCH_SIZE``, with a pause after each); returns how many were handed over (0 too
-    when another process is delivering them)."""
+    """Deliver every pending event, a batch per transaction; returns how many were handed over
+    (0 too when another process is delivering them)."""
     subscribers = subscribers or default_subscribers()
     db = runtime.db
-    single_writer = db.is_sqlite
-    if batch_size is None:
-        batch_size = SQLITE_BATCH_SIZE if single_writer else BATCH_SIZE
     total = 0
     while True:
         # Look first without the writer lock: on SQLite an idle poll must not make writers wait.
         with db.session(write=False) as session:
             if not events.has_pending(session):
                 return total
-        started = time.monotonic()
         with db.transaction() as session:
             handed = events.deliver_batch(session, subscribers, limit=batch_size)
         if not handed:
             return total
         total += handed
-        if single_writer:
-            time.sleep(min(time.monotonic() - started, SQLITE_PAUSE_MAX))
 
 
 class DeliveryLoop:
