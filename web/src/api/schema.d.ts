@@ -1229,7 +1229,7 @@ export interface components {
             source?: components["schemas"]["SourceRef"] | null;
             /**
              * Tasks
-             * @description Tasks as objects (Label Studio task JSON or plain data).
+             * @description Tasks as objects (Label Studio task JSON or plain data). A row holding what cannot be stored (a NUL character, a lone surrogate) is reported by the job, with its row and field, as in a task file.
              */
             tasks?: {
                 [key: string]: unknown;
@@ -1915,7 +1915,10 @@ export interface components {
              * @default false
              */
             delete?: boolean;
-            /** Priority */
+            /**
+             * Priority
+             * @description Set the tasks' priority (higher first; a 32-bit integer).
+             */
             priority?: number | null;
             /** Task Ids */
             task_ids: number[];

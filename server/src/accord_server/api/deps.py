@@ -8,17 +8,18 @@ import functools
 import hmac
 import inspect
 import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar, cast
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response, params
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
-from accord_server.api.bodies import is_large, read_large_body
+from accord_server.api.bodies import is_large
+from accord_server.api.input_checks import Handler, checked_input
 from accord_server.db.base import utcnow
 from accord_server.db.engine import (
     NeedsTransaction,
@@ -287,17 +288,10 @@ class RequestRoute(APIRoute):
             endpoint = _one_hop(endpoint)
         super().__init__(path, endpoint, **kwargs)
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        """FastAPI's handler; a large JSON body is decoded in a thread first (``bodies``)."""
-        handler = super().get_route_handler()
-        if self.body_field is None or isinstance(self.body_field.field_info, params.Form):
-            return handler  # no body, or a form (uploads are streamed, never read whole)
-
-        async def app(request: Request) -> Response:
-            await read_large_body(request)
-            return await handler(request)
-
-        return app
+    def get_route_handler(self) -> Handler:
+        """FastAPI's handler, behind the decoding of a JSON body (a large one in a thread,
+        ``bodies``) and the checks that the input can be stored (``input_checks``)."""
+        return checked_input(self, super().get_route_handler())
 
 
 def _one_hop(call: Callable[..., Any]) -> Callable[..., Any]:

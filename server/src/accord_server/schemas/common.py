@@ -15,6 +15,17 @@ Password = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
 RoleName = Annotated[str, Field(pattern=f"^({'|'.join(Role)})$")]
 ClientId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 
+# Integers reach the database bounded: SQLite and PostgreSQL hold signed 64-bit integers (a
+# larger one was an OverflowError in SQLite's driver, a 500), and a priority is a 32-bit column.
+INT64_MAX = 2**63 - 1
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+Id = Annotated[int, Field(ge=1, le=INT64_MAX)]
+"""The id of a row (in a path, a query or a body): ids start at 1."""
+Offset = Annotated[int, Field(ge=0, le=INT64_MAX)]
+"""How many rows to skip."""
+Priority = Annotated[int, Field(ge=INT32_MIN, le=INT32_MAX)]
+"""A task's or a batch's priority (higher first): a 32-bit integer."""
+
 
 class InputModel(BaseModel):
     """Base of request bodies: unknown fields are an error, not silently dropped."""

@@ -7,11 +7,11 @@ from typing import Any
 
 from pydantic import Field
 
-from accord_server.schemas.common import InputModel, Name, ReadModel
+from accord_server.schemas.common import Id, InputModel, Name, ReadModel
 
 
 class ProjectCreate(InputModel):
-    organization_id: int | None = Field(
+    organization_id: Id | None = Field(
         None, description="Organization to create the project in; default: your only one."
     )
     name: Name

@@ -7,8 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 
-from accord_server.schemas.common import InputModel, ReadModel
+from accord_server.schemas.common import Id, InputModel, Priority, ReadModel
 from accord_server.schemas.enums import ImportScope, ReportReason
+from accord_server.schemas.storable import PER_ROW
 
 
 class TaskRead(ReadModel):
@@ -41,8 +42,10 @@ class TaskUpdate(InputModel):
 
 
 class TaskBulkUpdate(InputModel):
-    task_ids: list[int] = Field(min_length=1, max_length=10_000)
-    priority: int | None = None
+    task_ids: list[Id] = Field(min_length=1, max_length=10_000)
+    priority: Priority | None = Field(
+        None, description="Set the tasks' priority (higher first; a 32-bit integer)."
+    )
     batch: str | None = Field(None, max_length=200, description="Move the tasks to this batch.")
     delete: bool = False
 
@@ -152,9 +155,7 @@ class DraftUpdate(InputModel):
 class SourceRef(InputModel):
     """An import source granted to the project's organization, and a folder inside it."""
 
-    id: int = Field(
-        ge=1,
-        le=2**63 - 1,
+    id: Id = Field(
         description="Id of an import source granted to the project's organization "
         "(`GET /organizations/{id}/import-sources`).",
     )
@@ -166,8 +167,11 @@ class SourceRef(InputModel):
 
 
 class ImportCreate(InputModel):
-    tasks: list[dict[str, Any]] | None = Field(
-        None, description="Tasks as objects (Label Studio task JSON or plain data)."
+    tasks: Annotated[list[dict[str, Any]] | None, PER_ROW] = Field(
+        None,
+        description="Tasks as objects (Label Studio task JSON or plain data). A row holding what "
+        "cannot be stored (a NUL character, a lone surrogate) is reported by the job, with its "
+        "row and field, as in a task file.",
     )
     source: SourceRef | None = Field(
         None, description="Import every file of a granted server folder or S3 prefix."

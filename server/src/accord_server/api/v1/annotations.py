@@ -22,6 +22,7 @@ from accord_server.schemas.annotations import (
     AnnotationSort,
     AnnotationUpdate,
 )
+from accord_server.schemas.common import Id
 from accord_server.services import annotations as annotation_service
 from accord_server.services import projects, tasks
 
@@ -39,7 +40,7 @@ router = api_router(prefix="/api/v1", tags=["annotations"])
 @inline
 @one_write
 def submit_annotation(
-    task_id: int,
+    task_id: Id,
     body: AnnotationCreate,
     response: Response,
     session: SessionDep,
@@ -66,7 +67,7 @@ def submit_annotation(
 
 @router.get("/projects/{project_id}/annotations", response_model=AnnotationList)
 def list_annotations(
-    project_id: int,
+    project_id: Id,
     session: SessionDep,
     user: CurrentUser,
     mine: Annotated[
@@ -77,7 +78,7 @@ def list_annotations(
         Query(description="`id`: oldest first; `-id`: newest first (e.g. your latest submits)."),
     ] = "id",
     cursor: Annotated[
-        int | None, Query(description="`next_cursor` of the previous page, in the same sort.")
+        Id | None, Query(description="`next_cursor` of the previous page, in the same sort.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> AnnotationList:
@@ -100,7 +101,7 @@ def list_annotations(
 
 
 @router.get("/annotations/{annotation_id}", response_model=AnnotationRead)
-def get_annotation(annotation_id: int, session: SessionDep, user: CurrentUser) -> AnnotationRead:
+def get_annotation(annotation_id: Id, session: SessionDep, user: CurrentUser) -> AnnotationRead:
     """One annotation."""
     annotation, *_ = annotation_service.get_annotation_or_raise(
         session, annotation_id=annotation_id, user=user
@@ -110,7 +111,7 @@ def get_annotation(annotation_id: int, session: SessionDep, user: CurrentUser) -
 
 @router.patch("/annotations/{annotation_id}", response_model=AnnotationRead)
 def update_annotation(
-    annotation_id: int,
+    annotation_id: Id,
     body: AnnotationUpdate,
     session: SessionDep,
     user: CurrentUser,
@@ -136,7 +137,7 @@ def update_annotation(
 
 
 @router.delete("/annotations/{annotation_id}", status_code=204)
-def delete_annotation(annotation_id: int, session: SessionDep, user: CurrentUser) -> None:
+def delete_annotation(annotation_id: Id, session: SessionDep, user: CurrentUser) -> None:
     """Delete an annotation; the task goes back to the queue for one more."""
     annotation, _, project, membership = annotation_service.get_annotation_or_raise(
         session, annotation_id=annotation_id, user=user
@@ -148,7 +149,7 @@ def delete_annotation(annotation_id: int, session: SessionDep, user: CurrentUser
 
 @router.get("/annotations/{annotation_id}/revisions", response_model=list[AnnotationRevisionRead])
 def list_revisions(
-    annotation_id: int, session: SessionDep, user: CurrentUser
+    annotation_id: Id, session: SessionDep, user: CurrentUser
 ) -> list[AnnotationRevisionRead]:
     """Every revision of an annotation, oldest first."""
     annotation, *_ = annotation_service.get_annotation_or_raise(

@@ -31,7 +31,7 @@ from accord_server.schemas.accounts import (
     ProfileUpdate,
     UserRead,
 )
-from accord_server.schemas.common import ErrorRead
+from accord_server.schemas.common import ErrorRead, Id
 from accord_server.services import accounts, login_limits, sessions
 
 router = api_router(prefix="/api/v1/auth", tags=["auth"])
@@ -181,7 +181,7 @@ def create_token(body: ApiTokenCreate, session: SessionDep, user: CurrentUser) -
 
 
 @router.delete("/tokens/{token_id}", response_model=ApiTokenRead)
-def revoke_token(token_id: int, session: SessionDep, user: CurrentUser) -> ApiTokenRead:
+def revoke_token(token_id: Id, session: SessionDep, user: CurrentUser) -> ApiTokenRead:
     """Revoke one of your API tokens."""
     return ApiTokenRead.model_validate(
         sessions.revoke_api_token(session, user=user, token_id=token_id)

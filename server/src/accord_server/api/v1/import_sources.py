@@ -7,6 +7,7 @@ from fastapi import Response
 
 from accord_server.api.deps import CurrentUser, RuntimeDep, SessionDep, api_router
 from accord_server.db.models import ImportSource
+from accord_server.schemas.common import Id
 from accord_server.schemas.enums import SourceKind
 from accord_server.schemas.sources import (
     ImportSourceAdminRead,
@@ -51,7 +52,7 @@ def _admin_read(source: ImportSource) -> ImportSourceAdminRead:
     "/organizations/{organization_id}/import-sources", response_model=list[ImportSourceRead]
 )
 def list_organization_sources(
-    organization_id: int, session: SessionDep, user: CurrentUser
+    organization_id: Id, session: SessionDep, user: CurrentUser
 ) -> list[ImportSourceRead]:
     """The sources granted to an organization: for its members who may import, and for admins
     of the server."""
@@ -69,7 +70,7 @@ def list_organization_sources(
     status_code=201,
 )
 def grant_source(
-    organization_id: int,
+    organization_id: Id,
     body: ImportSourceCreate,
     session: SessionDep,
     user: CurrentUser,
@@ -101,7 +102,7 @@ def list_all_sources(session: SessionDep, user: CurrentUser) -> list[ImportSourc
 
 
 @router.delete("/import-sources/{source_id}", status_code=204)
-def revoke_source(source_id: int, session: SessionDep, user: CurrentUser) -> Response:
+def revoke_source(source_id: Id, session: SessionDep, user: CurrentUser) -> Response:
     """Take a grant back; imports queued from it fail (admins of the server only)."""
     import_sources.revoke_source(session, source_id=source_id, by=user)
     return Response(status_code=204)

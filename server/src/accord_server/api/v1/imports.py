@@ -16,6 +16,7 @@ from accord_server.api.deps import (
 )
 from accord_server.api.uploads import ReceivedForm, form_bool, received_upload
 from accord_server.runtime import Runtime
+from accord_server.schemas.common import Id
 from accord_server.schemas.tasks import ImportCreate, JobRead
 from accord_server.services.imports.service import (
     create_import_job,
@@ -29,7 +30,7 @@ router = api_router(prefix="/api/v1", tags=["imports"])
 
 @router.post("/projects/{project_id}/imports", response_model=JobRead, status_code=202)
 def import_json(
-    project_id: int, body: ImportCreate, session: SessionDep, user: CurrentUser, runtime: RuntimeDep
+    project_id: Id, body: ImportCreate, session: SessionDep, user: CurrentUser, runtime: RuntimeDep
 ) -> JobRead:
     """Import tasks given inline, or from an import source granted to the organization (a
     server folder or S3 prefix); returns the job."""
@@ -98,7 +99,7 @@ UPLOAD_BODY: dict[str, Any] = {
     status_code=202,
     openapi_extra=UPLOAD_BODY,
 )
-async def import_files(project_id: int, request: Request, runtime: RuntimeDep) -> JobRead:
+async def import_files(project_id: Id, request: Request, runtime: RuntimeDep) -> JobRead:
     """Upload files and import them as one job (all or nothing unless `skip_invalid`).
 
     The caller is checked before the body is read (401, 404, 403 come at once and close the

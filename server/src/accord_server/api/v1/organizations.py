@@ -11,6 +11,7 @@ from accord_server.schemas.accounts import (
     OrganizationCreate,
     OrganizationRead,
 )
+from accord_server.schemas.common import Id
 from accord_server.services import accounts
 from accord_server.services.permissions import Action, authorize
 
@@ -41,7 +42,7 @@ def create_organization(
 
 @router.get("/{organization_id}", response_model=OrganizationRead)
 def get_organization(
-    organization_id: int, session: SessionDep, user: CurrentUser
+    organization_id: Id, session: SessionDep, user: CurrentUser
 ) -> OrganizationRead:
     """One of your organizations."""
     membership = accounts.get_membership_or_raise(
@@ -54,7 +55,7 @@ def get_organization(
 
 
 @router.get("/{organization_id}/members", response_model=list[MemberRead])
-def list_members(organization_id: int, session: SessionDep, user: CurrentUser) -> list[MemberRead]:
+def list_members(organization_id: Id, session: SessionDep, user: CurrentUser) -> list[MemberRead]:
     """Members of an organization with their roles."""
     membership = accounts.get_membership_or_raise(
         session, organization_id=organization_id, user=user
@@ -68,7 +69,7 @@ def list_members(organization_id: int, session: SessionDep, user: CurrentUser) -
 
 @router.post("/{organization_id}/members", response_model=MemberAdded, status_code=201)
 def add_member(
-    organization_id: int, body: MemberCreate, session: SessionDep, user: CurrentUser
+    organization_id: Id, body: MemberCreate, session: SessionDep, user: CurrentUser
 ) -> MemberAdded:
     """Add a member by email. An email without an account here gets one, with the given
     password and name; an existing account keeps its own. The answer is the same either way,
@@ -87,7 +88,7 @@ def add_member(
 
 @router.patch("/{organization_id}/members/{user_id}", response_model=MemberRead)
 def change_member(
-    organization_id: int, user_id: int, body: MemberUpdate, session: SessionDep, user: CurrentUser
+    organization_id: Id, user_id: Id, body: MemberUpdate, session: SessionDep, user: CurrentUser
 ) -> MemberRead:
     """Change a member's role."""
     actor = accounts.get_membership_or_raise(session, organization_id=organization_id, user=user)
@@ -99,9 +100,7 @@ def change_member(
 
 
 @router.delete("/{organization_id}/members/{user_id}", status_code=204)
-def remove_member(
-    organization_id: int, user_id: int, session: SessionDep, user: CurrentUser
-) -> None:
+def remove_member(organization_id: Id, user_id: Id, session: SessionDep, user: CurrentUser) -> None:
     """Remove a member from the organization."""
     actor = accounts.get_membership_or_raise(session, organization_id=organization_id, user=user)
     accounts.remove_member(session, actor=actor, user_id=user_id)

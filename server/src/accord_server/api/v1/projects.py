@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from accord_server.api.deps import CurrentUser, SessionDep, api_router
+from accord_server.schemas.common import Id
 from accord_server.schemas.projects import (
     LabelSchemaRead,
     LabelSchemaValidate,
@@ -51,7 +52,7 @@ def create_project(body: ProjectCreate, session: SessionDep, user: CurrentUser) 
 
 @router.get("", response_model=list[ProjectRead])
 def list_projects(
-    session: SessionDep, user: CurrentUser, organization_id: int | None = None
+    session: SessionDep, user: CurrentUser, organization_id: Id | None = None
 ) -> list[ProjectRead]:
     """Projects in your organizations, newest first."""
     return [
@@ -61,7 +62,7 @@ def list_projects(
 
 
 @router.get("/{project_id}", response_model=ProjectRead)
-def get_project(project_id: int, session: SessionDep, user: CurrentUser) -> ProjectRead:
+def get_project(project_id: Id, session: SessionDep, user: CurrentUser) -> ProjectRead:
     """One project."""
     project, _ = projects.get_project_or_raise(session, project_id=project_id, user=user)
     return ProjectRead.model_validate(project)
@@ -69,7 +70,7 @@ def get_project(project_id: int, session: SessionDep, user: CurrentUser) -> Proj
 
 @router.patch("/{project_id}", response_model=ProjectRead)
 def update_project(
-    project_id: int, body: ProjectUpdate, session: SessionDep, user: CurrentUser
+    project_id: Id, body: ProjectUpdate, session: SessionDep, user: CurrentUser
 ) -> ProjectRead:
     """Change settings or the schema; a schema change that orphans used labels is refused."""
     project, membership = projects.get_project_or_raise(session, project_id=project_id, user=user)
@@ -84,14 +85,14 @@ def update_project(
 
 
 @router.delete("/{project_id}", status_code=204)
-def delete_project(project_id: int, session: SessionDep, user: CurrentUser) -> None:
+def delete_project(project_id: Id, session: SessionDep, user: CurrentUser) -> None:
     """Delete a project with all its tasks and annotations."""
     project, membership = projects.get_project_or_raise(session, project_id=project_id, user=user)
     projects.delete_project(session, project=project, membership=membership)
 
 
 @router.get("/{project_id}/progress", response_model=ProjectProgressRead)
-def get_progress(project_id: int, session: SessionDep, user: CurrentUser) -> ProjectProgressRead:
+def get_progress(project_id: Id, session: SessionDep, user: CurrentUser) -> ProjectProgressRead:
     """Task states, annotation counts, per-annotator counts."""
     project, _ = projects.get_project_or_raise(
         session, project_id=project_id, user=user, action=Action.PROJECT_PROGRESS
@@ -100,7 +101,7 @@ def get_progress(project_id: int, session: SessionDep, user: CurrentUser) -> Pro
 
 
 @router.get("/{project_id}/progress/mine", response_model=OwnProgressRead)
-def get_own_progress(project_id: int, session: SessionDep, user: CurrentUser) -> OwnProgressRead:
+def get_own_progress(project_id: Id, session: SessionDep, user: CurrentUser) -> OwnProgressRead:
     """Your own work here: submitted, held (with drafts), skipped, and how many tasks the queue
     could still hand you. Any member may ask; it counts only the caller's rows."""
     project, _ = projects.get_project_or_raise(session, project_id=project_id, user=user)
@@ -110,7 +111,7 @@ def get_own_progress(project_id: int, session: SessionDep, user: CurrentUser) ->
 
 
 @router.get("/{project_id}/stats", response_model=ProjectStatsRead)
-def get_stats(project_id: int, session: SessionDep, user: CurrentUser) -> ProjectStatsRead:
+def get_stats(project_id: Id, session: SessionDep, user: CurrentUser) -> ProjectStatsRead:
     """Label distribution, annotations per day and per annotator, for the dashboard."""
     project, _ = projects.get_project_or_raise(
         session, project_id=project_id, user=user, action=Action.PROJECT_PROGRESS

@@ -6,6 +6,7 @@ from __future__ import annotations
 from fastapi import Response
 
 from accord_server.api.deps import CurrentUser, SessionDep, api_router
+from accord_server.schemas.common import Id
 from accord_server.schemas.enums import ReportReason
 from accord_server.schemas.tasks import (
     PersonRead,
@@ -50,7 +51,7 @@ def report_read(entry: ReportEntry) -> TaskReportRead:
     responses={200: {"model": TaskReportRead, "description": "Your open report on it already."}},
 )
 def report_task(
-    task_id: int, body: TaskReportCreate, response: Response, session: SessionDep, user: CurrentUser
+    task_id: Id, body: TaskReportCreate, response: Response, session: SessionDep, user: CurrentUser
 ) -> TaskReportRead:
     """Report a task that cannot be annotated as it is: it leaves the queue for everyone until
     a manager resolves the report, and your lease on it ends. Reporting it again while your
@@ -64,14 +65,14 @@ def report_task(
 
 
 @router.get("/tasks/{task_id}/reports", response_model=list[TaskReportRead])
-def list_reports(task_id: int, session: SessionDep, user: CurrentUser) -> list[TaskReportRead]:
+def list_reports(task_id: Id, session: SessionDep, user: CurrentUser) -> list[TaskReportRead]:
     """Every report of a task, open and resolved, newest first (managers and up)."""
     return [report_read(e) for e in reports.list_reports(session, task_id=task_id, user=user)]
 
 
 @router.post("/tasks/{task_id}/reports/resolve", response_model=list[TaskReportRead])
 def resolve_reports(
-    task_id: int, body: TaskReportResolve, session: SessionDep, user: CurrentUser
+    task_id: Id, body: TaskReportResolve, session: SessionDep, user: CurrentUser
 ) -> list[TaskReportRead]:
     """Resolve every open report of a task (managers and up), after fixing its data if need be:
     it is back in the queue, also for those who reported it. The reports resolved now (an

@@ -12,6 +12,7 @@ from accord_server.api.deps import CurrentUser, RuntimeDep, SessionDep, api_rout
 from accord_server.api.v1.reports import report_read
 from accord_server.db.models import Task
 from accord_server.schemas.annotations import AnnotationRead
+from accord_server.schemas.common import Id, Offset
 from accord_server.schemas.tasks import (
     BatchRead,
     MediaSizeRead,
@@ -59,12 +60,12 @@ def task_read(task: Task, overlap: int) -> TaskRead:
 
 @router.get("/projects/{project_id}/tasks", response_model=TaskList)
 def list_tasks(
-    project_id: int,
+    project_id: Id,
     session: SessionDep,
     user: CurrentUser,
     state: str | None = None,
     reported: Reported = None,
-    cursor: int | None = None,
+    cursor: Id | None = None,
     limit: Limit = 100,
 ) -> TaskList:
     """A page of tasks in id order; pass `next_cursor` back as `cursor` for the next page."""
@@ -82,11 +83,11 @@ def list_tasks(
 
 @router.get("/projects/{project_id}/tasks/table", response_model=TaskTableRead)
 def task_table(
-    project_id: int,
+    project_id: Id,
     session: SessionDep,
     user: CurrentUser,
     state: str | None = None,
-    annotator_id: int | None = None,
+    annotator_id: Id | None = None,
     annotator: Annotated[
         str | None,
         Query(max_length=320, description="Part of an annotator's name or email."),
@@ -96,10 +97,10 @@ def task_table(
     max_score: float | None = None,
     created_after: datetime | None = None,
     created_before: datetime | None = None,
-    batch_id: int | None = None,
+    batch_id: Id | None = None,
     reported: Reported = None,
     sort: str = "id",
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Limit = 100,
 ) -> TaskTableRead:
     """The data manager: filtered, sorted tasks in offset windows, with the total."""
@@ -144,7 +145,7 @@ def task_table(
 
 
 @router.get("/projects/{project_id}/batches", response_model=list[BatchRead])
-def list_batches(project_id: int, session: SessionDep, user: CurrentUser) -> list[BatchRead]:
+def list_batches(project_id: Id, session: SessionDep, user: CurrentUser) -> list[BatchRead]:
     """A project's batches with their task counts."""
     project, _ = projects.get_project_or_raise(
         session, project_id=project_id, user=user, action=Action.TASK_LIST
@@ -157,7 +158,7 @@ def list_batches(project_id: int, session: SessionDep, user: CurrentUser) -> lis
 
 @router.post("/projects/{project_id}/tasks/bulk", response_model=TaskBulkResult)
 def bulk_update_tasks(
-    project_id: int, body: TaskBulkUpdate, session: SessionDep, user: CurrentUser
+    project_id: Id, body: TaskBulkUpdate, session: SessionDep, user: CurrentUser
 ) -> TaskBulkResult:
     """Delete tasks or set their priority, many at once."""
     project, membership = projects.get_project_or_raise(session, project_id=project_id, user=user)
@@ -189,14 +190,14 @@ def bulk_update_tasks(
 
 
 @router.get("/tasks/{task_id}", response_model=TaskRead)
-def get_task(task_id: int, session: SessionDep, user: CurrentUser) -> TaskRead:
+def get_task(task_id: Id, session: SessionDep, user: CurrentUser) -> TaskRead:
     """One task."""
     task, project, _ = tasks.get_task_or_raise(session, task_id=task_id, user=user)
     return task_read(task, project.overlap)
 
 
 @router.patch("/tasks/{task_id}", response_model=TaskRead)
-def update_task(task_id: int, body: TaskUpdate, session: SessionDep, user: CurrentUser) -> TaskRead:
+def update_task(task_id: Id, body: TaskUpdate, session: SessionDep, user: CurrentUser) -> TaskRead:
     """Replace a task's data (managers and up), e.g. to fix what a report found; refused (409)
     while the task has annotations. Its media facts (size, stored file) follow the new data."""
     task, project, membership = tasks.get_task_or_raise(session, task_id=task_id, user=user)
@@ -207,7 +208,7 @@ def update_task(task_id: int, body: TaskUpdate, session: SessionDep, user: Curre
 
 
 @router.delete("/tasks/{task_id}", status_code=204)
-def delete_task(task_id: int, session: SessionDep, user: CurrentUser) -> None:
+def delete_task(task_id: Id, session: SessionDep, user: CurrentUser) -> None:
     """Delete a task with its annotations."""
     task, project, membership = tasks.get_task_or_raise(session, task_id=task_id, user=user)
     tasks.delete_tasks(session, project=project, membership=membership, task_ids=[task.id])
@@ -215,7 +216,7 @@ def delete_task(task_id: int, session: SessionDep, user: CurrentUser) -> None:
 
 @router.put("/tasks/{task_id}/media-size", response_model=MediaSizeRead)
 def record_media_size(
-    task_id: int,
+    task_id: Id,
     body: MediaSizeUpdate,
     session: SessionDep,
     user: CurrentUser,
@@ -239,7 +240,7 @@ def record_media_size(
 
 
 @router.get("/tasks/{task_id}/predictions", response_model=list[PredictionRead])
-def list_predictions(task_id: int, session: SessionDep, user: CurrentUser) -> list[PredictionRead]:
+def list_predictions(task_id: Id, session: SessionDep, user: CurrentUser) -> list[PredictionRead]:
     """Model predictions on a task."""
     task, _, _ = tasks.get_task_or_raise(session, task_id=task_id, user=user)
     return [PredictionRead.model_validate(p) for p in tasks.list_predictions(session, task=task)]
@@ -247,7 +248,7 @@ def list_predictions(task_id: int, session: SessionDep, user: CurrentUser) -> li
 
 @router.get("/tasks/{task_id}/annotations", response_model=list[AnnotationRead])
 def list_task_annotations(
-    task_id: int, session: SessionDep, user: CurrentUser
+    task_id: Id, session: SessionDep, user: CurrentUser
 ) -> list[AnnotationRead]:
     """Annotations on a task you may see (only yours in a blind project, as an annotator)."""
     task, project, membership = tasks.get_task_or_raise(session, task_id=task_id, user=user)
@@ -265,7 +266,7 @@ def list_task_annotations(
     responses={200: {"content": {thumbnails.MIME: {}}, "description": "A JPEG thumbnail."}},
 )
 def get_thumbnail(
-    project_id: int,
+    project_id: Id,
     key: str,
     session: SessionDep,
     user: CurrentUser,
@@ -294,7 +295,7 @@ def get_thumbnail(
 # Declared after the thumbnail route: ``{key:path}`` would otherwise swallow "/thumbnail".
 @router.get("/projects/{project_id}/media/{key:path}", response_class=Response)
 def get_media(
-    project_id: int, key: str, session: SessionDep, user: CurrentUser, runtime: RuntimeDep
+    project_id: Id, key: str, session: SessionDep, user: CurrentUser, runtime: RuntimeDep
 ) -> StreamingResponse:
     """A media file of one of the project's tasks."""
     project, _ = projects.get_project_or_raise(session, project_id=project_id, user=user)

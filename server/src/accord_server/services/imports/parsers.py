@@ -13,6 +13,7 @@ import codecs
 import csv
 import gc
 import io
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +24,13 @@ import ijson
 import orjson
 
 from accord_server import wording
+from accord_server.schemas.common import INT32_MAX, INT32_MIN
+from accord_server.schemas.storable import (
+    dotted,
+    find_unstorable,
+    may_hold_lone_surrogates,
+    text_problem,
+)
 from accord_server.services.errors import Invalid, TooLarge, field_error
 from accord_server.services.formats.label_studio import (
     LabelStudioResultError,
@@ -46,9 +54,6 @@ JSON_WHOLE_MAX_BYTES = 1024 * 1024
 _LEADING_SPACE = re.compile(rb"\s*")
 # csv's default cap is 128 KiB per field, too small for long documents in a text project.
 _CSV_FIELD_LIMIT = 64 * 1024 * 1024
-NUL_MESSAGE = "contains a NUL character (U+0000), which cannot be stored; remove it"
-"""PostgreSQL stores no U+0000 in text or JSONB; refused on SQLite too, so that a project
-moves between the two (and the web app never meets one)."""
 
 
 @dataclass(slots=True)
@@ -103,6 +108,16 @@ class _RowProblem(Exception):
         self.message = message
 
 
+def _priority(value: int) -> int:
+    """A row's priority, refused past the 32-bit column that holds it."""
+    if not INT32_MIN <= value <= INT32_MAX:
+        raise _RowProblem(
+            "priority",
+            f"{value} is out of range: a priority is between {INT32_MIN} and {INT32_MAX}",
+        )
+    return value
+
+
 def _parse_prediction(raw: Any, index: int, data: dict[str, Any]) -> PredictionIn:
     where = f"predictions[{index}]"
     if type(raw) is not dict:
@@ -150,7 +165,7 @@ def _task_from_item(item: Any, row: int) -> TaskIn:
     if priority is not None:
         if type(priority) is not int:
             raise _RowProblem("priority", f"expected an integer, got {_type_name(priority)}")
-        task.priority = priority
+        task.priority = _priority(priority)
     batch = item.get("batch")
     if batch is not None:
         if type(batch) is not str:
@@ -186,7 +201,7 @@ def _iter_json(data: bytes, filename: str, max_rows: int | None) -> Iterator[Tas
         yield from _iter_json_array(data, filename, max_rows)
         return
     try:
-        doc = orjson.loads(data)
+        doc, lax = _loads(data)
     except orjson.JSONDecodeError as exc:
         yield RowError(0, None, f"invalid JSON: {exc}")
         return
@@ -199,9 +214,35 @@ def _iter_json(data: bytes, filename: str, max_rows: int | None) -> Iterator[Tas
     _check_rows(len(doc), max_rows, filename)
     for row, item in enumerate(doc, 1):
         try:
-            yield _task_from_item(item, row)
+            task = _task_from_item(item, row)
         except _RowProblem as problem:
             yield RowError(row, problem.field, problem.message)
+        else:
+            yield _checked(task) if lax else task
+
+
+def _loads(text: bytes) -> tuple[Any, bool]:
+    """JSON text's value, and whether its rows need the check of what can be stored: orjson's
+    value; what it refuses that Python's decoder reads (a lone surrogate, NaN, a number past 64
+    bits) is Python's, so that the check names the row and the field instead of failing the
+    file. Raises orjson's error for what neither reads."""
+    try:
+        return orjson.loads(text), False
+    except orjson.JSONDecodeError:
+        try:
+            return json.loads(text), True
+        except (ValueError, RecursionError):
+            pass
+        raise
+
+
+def _checked(item: TaskIn | RowError) -> TaskIn | RowError:
+    """A row, or the error naming what in it cannot be stored."""
+    if type(item) is TaskIn:
+        found = _unstorable_in_task(item)
+        if found is not None:
+            return RowError(item.source_row, *found)
+    return item
 
 
 def _first_byte(data: bytes) -> int:
@@ -218,8 +259,11 @@ def _iter_json_array(
     # times the file's size. A syntax error is found only where it is, after the rows before
     # it; it comes last, as row 0 (the file as a whole).
     row = 0
+    # ijson's C backend reads a lone surrogate as "?": its Python one keeps it, for the row
+    # check to refuse (slower, for the rare file that has one).
+    items = ijson.get_backend("python").items if may_hold_lone_surrogates(data) else ijson.items
     try:
-        for item in ijson.items(io.BytesIO(data), "item", use_float=True):
+        for item in items(io.BytesIO(data), "item", use_float=True):
             row += 1
             if max_rows is not None and row > max_rows:
                 _check_rows(row, max_rows, filename)
@@ -229,6 +273,9 @@ def _iter_json_array(
                 yield RowError(row, problem.field, problem.message)
     except ijson.JSONError as exc:
         yield RowError(0, None, f"invalid JSON after task {row}: {_yajl_message(exc)}")
+    except UnicodeDecodeError as exc:
+        message = f"file is not valid UTF-8 (after task {row}: {exc.reason}); save it as UTF-8"
+        yield RowError(0, None, message)
 
 
 def _yajl_message(exc: Exception) -> str:
@@ -242,7 +289,7 @@ def _yajl_message(exc: Exception) -> str:
 
 
 def _iter_jsonl(data: bytes, filename: str, max_rows: int | None) -> Iterator[TaskIn | RowError]:
-    loads, decode_error = orjson.loads, orjson.JSONDecodeError
+    decode_error = orjson.JSONDecodeError
     count = 0
     for line_no, line in enumerate(io.BytesIO(data), 1):
         if not line.strip():
@@ -253,14 +300,16 @@ def _iter_jsonl(data: bytes, filename: str, max_rows: int | None) -> Iterator[Ta
         if max_rows is not None and count > max_rows:
             _check_rows(count, max_rows, filename)
         try:
-            item = loads(line)
+            item, lax = _loads(line)
         except decode_error as exc:
             yield RowError(line_no, None, f"invalid JSON: {exc}")
             continue
         try:
-            yield _task_from_item(item, line_no)
+            task = _task_from_item(item, line_no)
         except _RowProblem as problem:
             yield RowError(line_no, problem.field, problem.message)
+        else:
+            yield _checked(task) if lax else task
 
 
 def _csv_bool(cell: str) -> bool:
@@ -278,9 +327,10 @@ def _csv_reserved(task: TaskIn, reserved: list[tuple[str, int]], cells: list[str
         if name == "priority":
             if cell.strip():
                 try:
-                    task.priority = int(cell)
+                    value = int(cell)
                 except ValueError:
                     raise _RowProblem("priority", f"expected an integer, got {cell!r}") from None
+                task.priority = _priority(value)
         elif name == "batch":
             task.batch = cell or None
         else:
@@ -404,54 +454,45 @@ def iter_tasks(
         rows = _iter_jsonl(data, filename, max_rows)
     else:
         rows = _iter_csv(data, filename, max_rows, "\t" if resolved == "tsv" else ",")
-    # A NUL is a raw byte (CSV; invalid in JSON) or the escape \u0000 (JSON): a file with
-    # neither, nearly every one, has no row to look into.
-    if b"\x00" in data or b"\\u0000" in data:
-        return _refuse_nul(rows)
+    # What cannot be stored (``schemas/storable.py``) comes as a NUL (a raw byte in CSV, the
+    # escape \u0000 in JSON) or a lone surrogate (escaped, or raw bytes that only Python's
+    # decoder reads): a file with none of these, nearly every one, has no row to look into.
+    if (
+        b"\x00" in data
+        or b"\\u0000" in data
+        or (resolved != "csv" and resolved != "tsv" and _may_hold_surrogates(data))
+    ):
+        return _refuse_unstorable(rows)
     return rows
 
 
-def _refuse_nul(rows: Iterator[TaskIn | RowError]) -> Iterator[TaskIn | RowError]:
-    """The rows, those holding a NUL character anywhere turned into errors naming where."""
+def _may_hold_surrogates(data: bytes) -> bool:
+    # Raw: UTF-8's encoding of U+D800..U+DFFF (ED A0..BF), which only a lax decoder lets by.
+    return may_hold_lone_surrogates(data) or re.search(rb"\xed[\xa0-\xbf]", data) is not None
+
+
+def _refuse_unstorable(rows: Iterator[TaskIn | RowError]) -> Iterator[TaskIn | RowError]:
+    """The rows, those holding what cannot be stored turned into errors naming where."""
     for item in rows:
-        if type(item) is TaskIn:
-            where = _nul_in_task(item)
-            if where is not None:
-                yield RowError(item.source_row, where, NUL_MESSAGE)
-                continue
-        yield item
+        yield _checked(item)
 
 
-def _nul_in_task(task: TaskIn) -> str | None:
-    if task.batch is not None and "\x00" in task.batch:
-        return "batch"
-    where = _nul_in(task.data, "data")
-    if where is not None:
-        return where
+def _unstorable_in_task(task: TaskIn) -> tuple[str, str] | None:
+    if task.batch is not None and (reason := text_problem(task.batch)) is not None:
+        return "batch", reason
+    found = find_unstorable(task.data)
+    if found is not None:
+        return dotted(found[0], "data"), found[1]
     for i, pred in enumerate(task.predictions):
-        if pred.model_version is not None and "\x00" in pred.model_version:
-            return f"predictions[{i}].model_version"
-        if _nul_in(pred.result, "") is not None:
-            return f"predictions[{i}].result"
-    return None
-
-
-def _nul_in(value: Any, path: str) -> str | None:
-    """The path of the first string in ``value`` holding U+0000 (of the object, for a key)."""
-    if type(value) is str:
-        return path if "\x00" in value else None
-    if type(value) is dict:
-        for key, item in value.items():
-            if "\x00" in key:
-                return path
-            where = _nul_in(item, f"{path}.{key}")
-            if where is not None:
-                return where
-    elif type(value) is list:
-        for i, item in enumerate(value):
-            where = _nul_in(item, f"{path}[{i}]")
-            if where is not None:
-                return where
+        where = f"predictions[{i}]"
+        if (
+            pred.model_version is not None
+            and (reason := text_problem(pred.model_version)) is not None
+        ):
+            return f"{where}.model_version", reason
+        found = find_unstorable(pred.result)
+        if found is not None:
+            return f"{where}.result", found[1]
     return None
 
 

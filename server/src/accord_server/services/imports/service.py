@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,10 +93,14 @@ INLINE_TASKS_FILE = "tasks.json"
 def store_inline_tasks(storage: Storage, tasks: list[dict[str, Any]]) -> dict[str, Any]:
     """Store tasks given inline in the request as one task file for the job: a JSON array,
     encoded in one call (one call per task cost more than the rest of the request), whose rows
-    the job numbers as the list's index + 1."""
+    the job numbers as the list's index + 1. A lone surrogate, which orjson does not write, is
+    written escaped (by Python's encoder): the job refuses its row, naming the field."""
     if not tasks:
         raise Invalid("tasks: the list is empty", details={"field": "tasks"})
-    blob = orjson.dumps(tasks)
+    try:
+        blob = orjson.dumps(tasks)
+    except orjson.JSONEncodeError:
+        blob = json.dumps(tasks, separators=(",", ":")).encode()
     key = storage.put_bytes(blob, content_type="application/json")
     return {"name": INLINE_TASKS_FILE, "key": key, "size": len(blob)}
 
