@@ -8,9 +8,12 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import ClientDisconnect
 
+from accord_server.db.outage import LockUnavailable, unavailable_reason
 from accord_server.services import errors
 
 log = logging.getLogger(__name__)
@@ -37,6 +40,9 @@ HTTP_CODES = {
     422: "invalid",
     429: "rate_limited",
 }
+
+DATABASE_RETRY_AFTER_SECONDS = 5
+"""What a request that found the database unavailable is told to wait (``Retry-After``)."""
 
 
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
@@ -67,6 +73,8 @@ async def _domain(_: Request, exc: Exception) -> JSONResponse:
     headers = {}
     if isinstance(exc, errors.RateLimited):
         headers["Retry-After"] = str(exc.details.get("retry_after_seconds", 60))
+    elif isinstance(exc, errors.Unavailable) and "retry_after_seconds" in exc.details:
+        headers["Retry-After"] = str(exc.details["retry_after_seconds"])
     return JSONResponse(
         error_body(exc.code, exc.message, exc.details), status_code=status_for(exc), headers=headers
     )
@@ -101,6 +109,24 @@ async def _disconnected(_: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("bad_request", "the client went away"), status_code=400)
 
 
+async def _database(request: Request, exc: Exception) -> JSONResponse:
+    """503 with Retry-After when the database cannot serve right now (not answering, restarting,
+    out of connections, locked past the busy timeout), instead of 500 "internal"; any other
+    database error is unexpected. The reason goes to the log, not to the client."""
+    reason = unavailable_reason(exc)
+    if reason is None:
+        return await _unexpected(request, exc)
+    log.warning("database unavailable: %s (%s %s)", reason, request.method, request.url.path)
+    wait = DATABASE_RETRY_AFTER_SECONDS
+    return await _domain(
+        request,
+        errors.Unavailable(
+            f"the database is not available right now; try again in {wait} s",
+            details={"dependency": "database", "retry_after_seconds": wait},
+        ),
+    )
+
+
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
     return JSONResponse(error_body("internal", "internal server error"), status_code=500)
@@ -112,4 +138,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http)
     app.add_exception_handler(ClientDisconnect, _disconnected)
+    for database_error in (DBAPIError, PoolTimeout, DisconnectionError, LockUnavailable):
+        app.add_exception_handler(database_error, _database)
     app.add_exception_handler(Exception, _unexpected)

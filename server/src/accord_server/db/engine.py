@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url
 from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.orm import Session
 
+from accord_server.db.outage import LockUnavailable
 from accord_server.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -75,7 +76,7 @@ class WriterLock:
         try:
             if self._path is not None:
                 if self._fd is None:
-                    self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+                    self._fd = self._open()
                 fcntl.flock(self._fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
         except BlockingIOError:
             self._thread_lock.release()
@@ -85,6 +86,13 @@ class WriterLock:
             raise
         self._owner, self._depth = me, 1
         return "taken"
+
+    def _open(self) -> int:
+        assert self._path is not None
+        try:
+            return os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise LockUnavailable(f"cannot open the writer lock {self._path}: {exc}") from exc
 
     def held_in_process(self) -> bool:
         """Whether a thread of this process holds the lock (its release will call ``notify``
