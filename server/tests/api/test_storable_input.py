@@ -449,3 +449,38 @@ def test_task_files_report_their_rows_that_cannot_be_stored(stack: Stack, factor
         ("big.json", 701, "data.text", LONE_REASON),
     ]
     assert count == 1 + 1 + 1099
+
+
+def test_a_large_body_is_checked_too(stack: Stack, factory: Factory) -> None:
+    # Over 256 KiB a body is decoded in pieces by Python's decoder, in a thread (bodies.py):
+    # what orjson would have refused comes through, and is named all the same.
+    w = _world(stack, factory)
+    boxes = [box(f"r{i}", attributes={"note": "n" * 40}) for i in range(2500)]
+    deep: Any = 1
+    for _ in range(260):
+        deep = [deep]
+    attacks = [
+        (lambda b: b.update(label=f"a{LONE}"), "result[1700].label", LONE_REASON),
+        (lambda b: b.update(label=f"a{NUL}"), "result[1700].label", NUL_REASON),
+        (
+            lambda b: b["attributes"].update(n=10**30),
+            "result[1700].attributes.n",
+            f"{10**30} is too large a number to store (past 64 bits)",
+        ),
+        (lambda b: b["attributes"].update(n=float("nan")), "result[1700].attributes.n", NAN_REASON),
+        (
+            lambda b: b["attributes"].update(deep=deep),
+            "result[1700].attributes.deep" + "[0]" * 250,
+            "nested more than 254 levels deep, which cannot be stored",
+        ),
+    ]
+    url = f"/api/v1/tasks/{w.task}/annotations"
+    with stack.client(w.annotator.token) as client:
+        for attack, field, reason in attacks:
+            result = json.loads(json.dumps(boxes))
+            attack(result[1700])
+            body = {"id": "big", "result": result}
+            assert len(json.dumps(body)) > 256 * 1024
+            assert_refused(send(client, "POST", url, body), field, reason)
+        made = send(client, "POST", url, {"id": "big", "result": boxes})
+        assert made.status_code == 201, made.text
