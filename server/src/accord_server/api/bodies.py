@@ -16,7 +16,6 @@ thread lets the loop run; the check runs in that thread too. The request is mark
 
 from __future__ import annotations
 
-import email.message
 import json
 import json.scanner
 import re
@@ -126,15 +125,12 @@ def _decode_large(body: bytes, check: Check) -> Any:
 
 
 def _is_json(content_type: str | None) -> bool:
-    """The content types FastAPI decodes as JSON (``application/json``, ``…+json``)."""
+    """The content types FastAPI decodes as JSON (``application/json``, ``…+json``; parameters
+    and case aside). Read by hand: ``email.message``, which FastAPI uses, costs ~10 µs a body."""
     if not content_type:
         return False
-    message = email.message.Message()
-    message["content-type"] = content_type
-    subtype = message.get_content_subtype()
-    return message.get_content_maintype() == "application" and (
-        subtype == "json" or subtype.endswith("+json")
-    )
+    maintype, _, subtype = content_type.partition(";")[0].strip().lower().partition("/")
+    return maintype == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
 def loads_in_pieces(body: bytes | str) -> Any:

@@ -119,11 +119,18 @@ def checked_input(route: APIRoute, handler: Handler) -> Handler:
     else:
         json_body = functools.partial(check_body, per_row=per_row_fields(route))
 
+    if json_body is None:
+
+        async def checked_url(request: Request) -> Response:
+            check_url(request)
+            return await handler(request)
+
+        return checked_url
+
     async def checked(request: Request) -> Response:
-        request = JsonRequest(request.scope, request.receive)
         check_url(request)
-        if json_body is not None:
-            await read_json_body(request, json_body)
+        request = JsonRequest(request.scope, request.receive)
+        await read_json_body(request, json_body)
         return await handler(request)
 
     return checked
