@@ -292,6 +292,16 @@ RULES = [
         nth=1,
     ),
     Rule(
+        "a task's new data names only its project's media",
+        "services/tasks.py",
+        "where(Task.project_id == project.id, Task.media_key == key)",
+        "where(Task.media_key == key)",
+        REPORTS,
+        "fixes_the_data",
+        count=2,
+        nth=0,
+    ),
+    Rule(
         "only importers import (before anything is stored)",
         "services/imports/service.py",
         "        session, project_id=project_id, user=user, action=Action.TASK_IMPORT\n",

@@ -258,6 +258,21 @@ def _png(width: int, height: int) -> bytes:
     return out.getvalue()
 
 
+def _other_orgs_media(stack: Stack, factory: Factory) -> str:
+    """The storage key of an image uploaded to another organization's project."""
+    other = factory.owner("Elsewhere")
+    theirs = factory.project(other)["id"]
+    with stack.client(other.token) as client:
+        upload = client.post(
+            f"/api/v1/projects/{theirs}/imports/files",
+            files=[("files", ("theirs.png", _png(41, 31), "image/png"))],
+        )
+        assert upload.status_code == 202, upload.text
+        stack.run_jobs()
+    (item,) = client_items(stack, other, theirs)
+    return str(item["data"]["image"]).split("/media/", 1)[1]
+
+
 def test_a_manager_fixes_the_data_of_a_reported_task(stack: Stack, factory: Factory) -> None:
     owner = factory.owner()
     annotator = factory.member(owner, "annotator")
@@ -288,6 +303,10 @@ def test_a_manager_fixes_the_data_of_a_reported_task(stack: Stack, factory: Fact
         unknown = client.patch(url, json={"data": {"image": missing + "1"}})
         assert unknown.status_code == 422, unknown.text
         assert unknown.json()["message"].startswith("data.image: no media file of project")
+        # Another organization's file, named under this project: its facts are not lent.
+        theirs = f"/api/v1/projects/{pid}/media/{_other_orgs_media(stack, factory)}"
+        borrowed = client.patch(url, json={"data": {"image": theirs}})
+        assert borrowed.status_code == 422, borrowed.text
         fixed = client.patch(url, json={"data": {"image": good_url, "note": "re-linked"}})
         assert fixed.status_code == 200, fixed.text
         assert fixed.json()["data"] == {"image": good_url, "note": "re-linked"}
