@@ -4,8 +4,8 @@ left (tests and ``worker --once`` call it), and the loop each worker process run
 from __future__ import annotations
 
 import logging
-import threading
 
+from accord_server.jobs.base import Periodic
 from accord_server.runtime import Runtime
 from accord_server.schemas.enums import EventKind
 from accord_server.services import events, stats, tasks
@@ -48,30 +48,15 @@ def deliver_events(
         total += handed
 
 
-class DeliveryLoop:
+class DeliveryLoop(Periodic):
     """Delivers events every ``interval`` seconds in a thread of this process (the worker);
     several worker processes take turns (one deliverer at a time)."""
 
     def __init__(self, runtime: Runtime, interval: float) -> None:
-        self._runtime = runtime
-        self._interval = interval
-        self._stop = threading.Event()
-        self._subscribers = default_subscribers()
-        self._thread = threading.Thread(target=self._run, name="event-delivery", daemon=True)
-
-    def start(self) -> None:
-        """Start delivering."""
-        self._thread.start()
-
-    def stop(self, timeout: float = 10) -> None:
-        """Stop after the batch at hand."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                deliver_events(self._runtime, subscribers=self._subscribers)
-            except Exception:  # the loop outlives a failed round (retried)
-                log.exception("event delivery failed; trying again in %ss", self._interval)
+        subscribers = default_subscribers()
+        super().__init__(
+            "event-delivery",
+            interval,
+            lambda: deliver_events(runtime, subscribers=subscribers),
+            "event delivery failed",
+        )

@@ -5,10 +5,9 @@ storage and the grace period; a loop in each worker process queues one every
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
 
-from accord_server.jobs.base import checkpoint_for, progress_for
+from accord_server.jobs.base import Periodic, checkpoint_for, progress_for
 from accord_server.runtime import Runtime
 from accord_server.services import media_gc
 
@@ -47,33 +46,21 @@ def schedule_media_gc(runtime: Runtime) -> int | None:
     return job_id
 
 
-class MediaGcLoop:
+class MediaGcLoop(Periodic):
     """Queues media collection when it is due, looking every ``check`` seconds (the first look
     one period after the worker starts), in a thread of the worker process."""
 
     def __init__(self, runtime: Runtime, check: float | None = None) -> None:
         interval = runtime.settings.media_gc_interval_hours * 3600
-        self._runtime = runtime
-        self._check = check if check is not None else min(CHECK_SECONDS, interval)
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="media-gc", daemon=True)
+        super().__init__(
+            "media-gc",
+            check if check is not None else min(CHECK_SECONDS, interval),
+            lambda: _queue_if_due(runtime),
+            "media collection: could not queue it",
+        )
 
-    def start(self) -> None:
-        """Start looking."""
-        self._thread.start()
 
-    def stop(self, timeout: float = 10) -> None:
-        """Stop looking (a queued or running collection goes on as a job)."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._check):
-            try:
-                job_id = schedule_media_gc(self._runtime)
-            except Exception:  # the loop outlives a failed look (the database was away)
-                log.exception("media collection: could not queue it; trying again later")
-                continue
-            if job_id is not None:
-                log.info("media collection queued (job %s)", job_id)
+def _queue_if_due(runtime: Runtime) -> None:
+    job_id = schedule_media_gc(runtime)
+    if job_id is not None:
+        log.info("media collection queued (job %s)", job_id)

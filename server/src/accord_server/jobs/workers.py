@@ -8,9 +8,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
 from datetime import timedelta
 
+from accord_server.jobs.base import Periodic
 from accord_server.jobs.runner import running_jobs
 from accord_server.runtime import Runtime
 from accord_server.services import jobs as job_service
@@ -24,13 +24,16 @@ class WorkerLoop:
 
     def __init__(self, runtime: Runtime) -> None:
         self._runtime = runtime
-        self._interval = runtime.settings.worker_heartbeat_seconds
         self._lapse = timedelta(seconds=runtime.settings.worker_lapse_seconds)
         self._host = socket.gethostname()
         self._pid = os.getpid()
         self._id = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="worker-heartbeat", daemon=True)
+        self._rounds = Periodic(
+            "worker-heartbeat",
+            runtime.settings.worker_heartbeat_seconds,
+            self.beat,
+            "worker heartbeat failed",
+        )
 
     def start(self, *, background: bool = True) -> None:
         """Register this worker and take over what is orphaned now; then, in ``background``,
@@ -40,13 +43,11 @@ class WorkerLoop:
         log.info("worker %s (pid %s) started", self._id, self._pid)
         self.beat()
         if background:
-            self._thread.start()
+            self._rounds.start()
 
     def stop(self, timeout: float = 10) -> None:
         """Stop beating (the row stays: readiness gives a restarting worker its lapse)."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
+        self._rounds.stop(timeout)
 
     def beat(self) -> list[int]:
         """One round, in one transaction: this worker and the jobs it runs are alive; the
@@ -65,10 +66,3 @@ class WorkerLoop:
             log.warning("job %s: its worker stopped beating; running it again", job_id)
             self._runtime.enqueue_job(job_id)
         return requeued
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._interval):
-            try:
-                self.beat()
-            except Exception:  # the loop outlives a failed round (the database was away)
-                log.exception("worker heartbeat failed; trying again in %ss", self._interval)
