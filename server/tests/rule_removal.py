@@ -637,20 +637,12 @@ RULES = [
         "only_an_admin",
     ),
     Rule(
-        "an import names only its organization's sources",
+        "an import (and its job) names only its organization's sources",
         "services/import_sources.py",
         "            ImportSource.id == source_id, ImportSource.organization_id == organization_id\n",
         "            ImportSource.id == source_id\n",
         SOURCES,
-        "another_organizations",
-    ),
-    Rule(
-        "the worker reads only a source still granted to the organization",
-        "services/imports/pipeline.py",
-        "            ImportSource.organization_id == project.organization_id,\n",
-        "",
-        SOURCES,
-        "whatever_the_job_says",
+        "another_organizations or whatever_the_job_says",
     ),
     Rule(
         "listing an organization's sources needs the import right",

@@ -109,7 +109,7 @@ def source_list(data_dir: str | None, organization_id: int | None) -> None:
     database = make_database(_settings(data_dir))
     with database.session() as session:
         for s in import_sources.list_sources(session, organization_id=organization_id):
-            where = s.location if s.kind == "folder" else f"s3://{s.location}/{s.prefix}"
+            where = import_sources.location(s)
             click.echo(f"{s.id}\t{s.organization_id}\t{s.name}\t{where}\t{s.profile or ''}")
 
 

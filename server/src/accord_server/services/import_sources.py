@@ -151,6 +151,13 @@ def _check_profile(profile: str | None) -> str | None:
     return profile
 
 
+def location(source: ImportSource) -> str:
+    """Where a source is, as people write it: a folder's path, or ``s3://bucket/prefix``."""
+    if source.kind == SourceKind.S3:
+        return f"s3://{source.location}/{source.prefix}"
+    return source.location
+
+
 def check_grant(source: ImportSource, bounds: SourceBounds) -> None:
     """Refuse a grant the settings in force no longer allow (Invalid, naming the source)."""
     try:

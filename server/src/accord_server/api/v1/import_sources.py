@@ -21,19 +21,13 @@ from accord_server.services.permissions import Action, authorize
 router = api_router(prefix="/api/v1", tags=["import sources"])
 
 
-def _location(source: ImportSource) -> str:
-    if source.kind == SourceKind.S3:
-        return f"s3://{source.location}/{source.prefix}"
-    return source.location
-
-
 def _read(source: ImportSource) -> ImportSourceRead:
     return ImportSourceRead(
         id=source.id,
         organization_id=source.organization_id,
         name=source.name,
         kind=SourceKind(source.kind),
-        location=_location(source),
+        location=import_sources.location(source),
         created_at=source.created_at,
     )
 

@@ -19,7 +19,6 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from accord_server import wording
@@ -28,7 +27,7 @@ from accord_server.db.models import ImportSource, Job, Project
 from accord_server.schemas.enums import JobState
 from accord_server.services import import_sources
 from accord_server.services import jobs as job_service
-from accord_server.services.errors import Invalid
+from accord_server.services.errors import Invalid, NotFound
 from accord_server.services.imports.reading import ImportLimits, Plan, read_sources
 from accord_server.services.imports.report import ERROR_SCOPES
 from accord_server.services.imports.writing import write_plan
@@ -123,18 +122,16 @@ def _granted(
             "and reads none; import again from a source granted to the organization",
             details={"field": "source"},
         )
-    grant = session.scalar(
-        select(ImportSource).where(
-            ImportSource.id == int(source["id"]),
-            ImportSource.organization_id == project.organization_id,
+    try:
+        grant = import_sources.granted_source(
+            session, organization_id=project.organization_id, source_id=int(source["id"])
         )
-    )
-    if grant is None:
+    except NotFound:
         raise Invalid(
             f"source: import source {source.get('name', source['id'])!r} is no longer granted "
             "to this organization",
             details={"field": "source"},
-        )
+        ) from None
     import_sources.check_grant(grant, limits.sources)
     return grant
 
