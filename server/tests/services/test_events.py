@@ -233,3 +233,113 @@ def test_an_event_committed_late_is_delivered_not_skipped(
         assert probe.seen == quick
     deliver_events(stack.runtime, subscribers=subscribers)
     assert probe.seen == [*quick, late]
+
+
+class Reader:
+    """A subscriber with a ``prepare``: notes what each phase was given, in which transaction."""
+
+    def __init__(self, fail_reading: int = 0) -> None:
+        self.read: list[list[int]] = []
+        self.handed: list[tuple[list[int], list[int]]] = []
+        self.fail_reading = fail_reading
+
+    def prepare(self, session: Session, batch: Sequence[EventRecord]) -> list[int]:
+        if self.fail_reading:
+            self.fail_reading -= 1
+            raise RuntimeError("cannot read")
+        ids = [e.id for e in batch]
+        self.read.append(ids)
+        return ids
+
+    def handle(self, session: Session, batch: Sequence[EventRecord], read: list[int]) -> None:
+        self.handed.append(([e.id for e in batch], read))
+
+
+def _readers(reader: Reader) -> Subscribers:
+    subscribers = Subscribers()
+    subscribers.register("reader", reader.handle, kinds={KIND}, prepare=reader.prepare)
+    return subscribers
+
+
+def test_a_prepared_batch_is_read_before_the_write_and_handed_what_was_read(
+    stack: Stack, factory: Factory
+) -> None:
+    owner = factory.owner()
+    ids = _record(stack, owner.organization_id, 4)
+    reader = Reader()
+    subscribers = _readers(reader)
+    with stack.runtime.db.transaction(write=False) as session:
+        prepared = events.prepare_batch(session, subscribers, limit=10)
+    assert reader.read == [ids]
+    with stack.runtime.db.transaction() as session:
+        assert events.deliver_batch(session, subscribers, limit=10, prepared=prepared) == 4
+    # Handed what the read phase read, and not read a second time.
+    assert reader.handed == [(ids, ids)] and reader.read == [ids]
+
+
+def test_a_batch_that_changed_since_it_was_prepared_is_read_again_in_the_write(
+    stack: Stack, factory: Factory
+) -> None:
+    owner = factory.owner()
+    first = _record(stack, owner.organization_id, 2)
+    reader = Reader()
+    subscribers = _readers(reader)
+    with stack.runtime.db.transaction(write=False) as session:
+        prepared = events.prepare_batch(session, subscribers, limit=10)
+    later = _record(stack, owner.organization_id, 3)[len(first) :]  # came in meanwhile
+    with stack.runtime.db.transaction() as session:
+        assert events.deliver_batch(session, subscribers, limit=10, prepared=prepared) == 5
+    # What was read for two events is not handed over with five: read again, in the write.
+    assert reader.handed == [([*first, *later], [*first, *later])]
+    assert reader.read == [first, [*first, *later]]
+
+
+def test_a_prepare_that_fails_is_tried_again_in_the_write_and_its_failure_kept(
+    stack: Stack, factory: Factory
+) -> None:
+    owner = factory.owner()
+    ids = _record(stack, owner.organization_id, 2)
+    reader = Reader(fail_reading=2)  # in the read phase, then in the write
+    subscribers = _readers(reader)
+    deliver_events(stack.runtime, subscribers=subscribers)
+    assert reader.handed == []
+    with stack.runtime.db.session() as session:
+        kept = session.scalars(select(EventBacklog).order_by(EventBacklog.event_id)).all()
+        assert [(b.subscriber, b.event_id) for b in kept] == [("reader", i) for i in ids]
+        assert "cannot read" in (kept[0].error or "")
+    _make_due(stack)
+    deliver_events(stack.runtime, subscribers=subscribers)
+    assert reader.handed == [(ids, ids)]
+
+
+def test_a_round_of_the_loop_stops_after_a_batch_that_was_not_full(
+    stack: Stack, factory: Factory
+) -> None:
+    """The loop does not chase events that arrive while it delivers: a steady stream of
+    submits would otherwise be delivered a few at a time, each batch a write transaction."""
+    owner = factory.owner()
+    org = owner.organization_id
+    ids = _record(stack, org, 2)
+    seen: list[int] = []
+
+    def recording(session: Session, batch: Sequence[EventRecord]) -> None:
+        seen.extend(e.id for e in batch)
+        events.record(  # a new event, as a submit landing meanwhile would write
+            session,
+            KIND,
+            organization_id=org,
+            project_id=None,
+            payload={"project_id": 0, "name": "new", "changes": []},
+        )
+
+    subscribers = Subscribers()
+    subscribers.register("recording", recording, kinds={KIND})
+    # One batch of 2 (not full, of 5): the round ends; the event it recorded waits.
+    assert deliver_events(stack.runtime, subscribers=subscribers, batch_size=5, drain=False) == 2
+    assert seen == ids
+    with stack.runtime.db.session() as session:
+        waiting = session.scalars(select(Event.id).where(Event.delivered_at.is_(None))).all()
+    assert len(waiting) == 1
+    # The next round takes it (and leaves the one that records).
+    assert deliver_events(stack.runtime, subscribers=subscribers, batch_size=5, drain=False) == 1
+    assert seen == [*ids, waiting[0]]

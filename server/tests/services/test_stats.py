@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
+from accord_server.db.base import utcnow
 from accord_server.db.models import Event, Project, ProjectStats, StatsAnnotation, StatsLabel
 from accord_server.jobs.events import deliver_events
 from accord_server.services import stats
@@ -68,7 +69,7 @@ def test_built_when_missing_and_replays_change_nothing(stack: Stack, factory: Fa
             ).order_by(Event.id)
         )
         again: list[EventRecord] = event_records(rows)
-        stats.apply_events(session, again)
+        stats.apply_events(session, again, stats.read_shares(session, again))
     assert _both(stack, pid)[0] == counted
 
     # Counters lost (or a project older than them): the answer is counted, and the next event
@@ -89,4 +90,48 @@ def test_built_when_missing_and_replays_change_nothing(stack: Stack, factory: Fa
     assert kept["labels"] == [
         {"tool": "topic", "label": "b", "count": 2},
         {"tool": "topic", "label": "a", "count": 1},
+    ]
+
+
+def test_shares_read_before_a_change_are_corrected_by_its_event(
+    stack: Stack, factory: Factory
+) -> None:
+    """The statistics read annotations before the writer lock is taken (``read_shares``): an
+    annotation edited in between is counted as it was, then its own event corrects it."""
+    owner = factory.owner()
+    pid = factory.project(owner, schema=SCHEMA)["id"]
+    factory.import_tasks(owner, pid, [{"text": f"t{i}"} for i in range(3)])
+    _annotate(stack, owner.token, pid, ["a"])
+    deliver_events(stack.runtime)
+    edited = _annotate(stack, owner.token, pid, ["a"])
+    with stack.runtime.db.transaction(write=False) as session:
+        rows = session.execute(
+            select(
+                Event.id,
+                Event.kind,
+                Event.organization_id,
+                Event.project_id,
+                Event.payload,
+                Event.created_at,
+            )
+            .where(Event.delivered_at.is_(None))
+            .order_by(Event.id)
+        )
+        batch = event_records(rows)
+        stale = stats.read_shares(session, batch)
+    region = {"id": "t", "tool": "topic", "type": "classification", "value": {"choices": ["b"]}}
+    with stack.client(owner.token) as client:
+        r = client.patch(f"/api/v1/annotations/{edited}", json={"result": [region]})
+        assert r.status_code == 200, r.text
+    with stack.runtime.db.transaction() as session:
+        stats.apply_events(session, batch, stale)  # the batch, delivered with what was read
+        ids = [e.id for e in batch]
+        session.execute(update(Event).where(Event.id.in_(ids)).values(delivered_at=utcnow()))
+    assert _both(stack, pid)[0]["labels"] == [{"tool": "topic", "label": "a", "count": 2}]
+    deliver_events(stack.runtime)  # the edit's event
+    kept, counted = _both(stack, pid)
+    assert kept == counted
+    assert kept["labels"] == [
+        {"tool": "topic", "label": "a", "count": 1},
+        {"tool": "topic", "label": "b", "count": 1},
     ]

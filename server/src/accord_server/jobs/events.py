@@ -19,9 +19,14 @@ def default_subscribers() -> events.Subscribers:
     """Who hears of events, in the order they are told. Add one here (see server/README.md)."""
     subscribers = events.Subscribers()
     subscribers.register(
-        "task_completions", tasks.record_completions, kinds={EventKind.ANNOTATION_CREATED}
+        "task_completions",
+        tasks.record_completions,
+        kinds={EventKind.ANNOTATION_CREATED},
+        prepare=tasks.find_completions,
     )
-    subscribers.register("stats", stats.apply_events, kinds=stats.STATS_KINDS)
+    subscribers.register(
+        "stats", stats.apply_events, kinds=stats.STATS_KINDS, prepare=stats.read_shares
+    )
     return subscribers
 
 
@@ -30,22 +35,31 @@ def deliver_events(
     *,
     subscribers: events.Subscribers | None = None,
     batch_size: int = BATCH_SIZE,
+    drain: bool = True,
 ) -> int:
-    """Deliver every pending event, a batch per transaction; returns how many were handed over
-    (0 too when another process is delivering them)."""
+    """Deliver the pending events, a batch per transaction; returns how many were handed over
+    (0 too when another process is delivering them). With ``drain`` it goes on until none is
+    left, those its subscribers record included; without, it stops after a batch that was not
+    full: events that came in meanwhile wait for the next round (the loop's way: chasing a
+    steady stream of submits would deliver a few events at a time, each batch paying the fixed
+    cost of a write transaction, and on SQLite hold the writer lock most of the time)."""
     subscribers = subscribers or default_subscribers()
     db = runtime.db
     total = 0
     while True:
-        # Look first without the writer lock: on SQLite an idle poll must not make writers wait.
-        with db.session(write=False) as session:
+        # Look and read first without the writer lock: on SQLite an idle poll must not make
+        # writers wait, and a batch holds the lock only while it writes.
+        with db.transaction(write=False) as session:
             if not events.has_pending(session):
                 return total
+            prepared = events.prepare_batch(session, subscribers, limit=batch_size)
         with db.transaction() as session:
-            handed = events.deliver_batch(session, subscribers, limit=batch_size)
+            handed = events.deliver_batch(session, subscribers, limit=batch_size, prepared=prepared)
         if not handed:
             return total
         total += handed
+        if not drain and handed < batch_size:
+            return total
 
 
 class DeliveryLoop(Periodic):
@@ -57,6 +71,6 @@ class DeliveryLoop(Periodic):
         super().__init__(
             "event-delivery",
             interval,
-            lambda: deliver_events(runtime, subscribers=subscribers),
+            lambda: deliver_events(runtime, subscribers=subscribers, drain=False),
             "event delivery failed",
         )

@@ -6,7 +6,14 @@ a ``Subscribers`` built by the entry point (``jobs/events.py``), never at import
 Delivery runs in the subscribers' transaction: what a subscriber writes and the events' being
 delivered commit together, so an in-process subscriber sees each event once. A subscriber that
 raises is rolled back to before it (a savepoint) and keeps the events in its backlog, retried
-with backoff, in order, while the others go on."""
+with backoff, in order, while the others go on.
+
+A subscriber whose reading is costly registers a ``prepare`` too: it reads what it needs in a
+read transaction before the delivery's write transaction opens (``prepare_batch``), so SQLite's
+one writer lock is held only for the writes. What it read may be a moment old by then; a
+subscriber with a ``prepare`` must be right anyway (each change it reads records an event in the
+same transaction, so a change it missed comes to it as a later event). When the batch in the
+write transaction is not the one prepared, it prepares again there."""
 
 from __future__ import annotations
 
@@ -207,13 +214,30 @@ class EventRecord(NamedTuple):
 
 
 Handler = Callable[[Session, Sequence[EventRecord]], None]
+UNREAD: Any = object()
+"""What a subscriber is handed when nothing was prepared for its events (it prepares now)."""
+Prepare = Callable[[Session, Sequence[EventRecord]], Any]
+"""Reads what a subscriber needs for ``events`` (in a read transaction, no writer lock)."""
+PreparedHandler = Callable[[Session, Sequence[EventRecord], Any], None]
+"""Writes what a subscriber does for ``events``, given what its ``Prepare`` read."""
 
 
 @dataclass(frozen=True)
 class Subscriber:
     name: str
-    handle: Handler
+    handle: Handler | PreparedHandler
     kinds: frozenset[EventKind]
+    prepare: Prepare | None = None
+
+    def run(self, session: Session, events: Sequence[EventRecord], prepared: Any = UNREAD) -> None:
+        """Hand ``events`` over; ``prepared`` is what ``prepare`` read for exactly these
+        events, or ``UNREAD`` to read it now, in ``session``."""
+        if self.prepare is None:
+            self.handle(session, events)  # type: ignore[call-arg]
+            return
+        if prepared is UNREAD:
+            prepared = self.prepare(session, events)
+        self.handle(session, events, prepared)  # type: ignore[call-arg]
 
 
 class Subscribers:
@@ -222,14 +246,22 @@ class Subscribers:
     def __init__(self) -> None:
         self._by_name: dict[str, Subscriber] = {}
 
-    def register(self, name: str, handle: Handler, *, kinds: Iterable[EventKind]) -> None:
+    def register(
+        self,
+        name: str,
+        handle: Handler | PreparedHandler,
+        *,
+        kinds: Iterable[EventKind],
+        prepare: Prepare | None = None,
+    ) -> None:
         """Add ``handle`` under ``name`` (the key of its backlog: keep it stable), for
-        events of ``kinds``."""
+        events of ``kinds``. With ``prepare``, ``handle`` takes a third argument: what
+        ``prepare`` read (see the module's docstring)."""
         if name in self._by_name:
             raise ValueError(f"subscriber {name!r} is registered already")
         if len(name) > 100:
             raise ValueError("a subscriber's name has at most 100 characters")
-        self._by_name[name] = Subscriber(name, handle, frozenset(kinds))
+        self._by_name[name] = Subscriber(name, handle, frozenset(kinds), prepare)
 
     def __iter__(self) -> Iterator[Subscriber]:
         return iter(list(self._by_name.values()))
@@ -290,11 +322,16 @@ def event_records(rows: Iterable[Any]) -> list[EventRecord]:
     return out
 
 
-def _call(session: Session, subscriber: Subscriber, events: Sequence[EventRecord]) -> str | None:
+def _call(
+    session: Session,
+    subscriber: Subscriber,
+    events: Sequence[EventRecord],
+    prepared: Any = UNREAD,
+) -> str | None:
     """Hand ``events`` to a subscriber inside a savepoint; its error, or None."""
     try:
         with session.begin_nested():
-            subscriber.handle(session, events)
+            subscriber.run(session, events, prepared)
     except Exception as exc:  # any failure of a subscriber is kept, not raised
         first, last = events[0].id, events[-1].id
         log.exception("subscriber %s failed on events %s..%s", subscriber.name, first, last)
@@ -378,10 +415,61 @@ def _retry_backlog(session: Session, subscriber: Subscriber, limit: int, now: da
     return len(done)
 
 
-def deliver_batch(session: Session, subscribers: Subscribers, *, limit: int = 500) -> int:
+class Prepared(NamedTuple):
+    """A batch read before its write transaction: the ids of its rows, its events, and what the
+    subscribers with a ``prepare`` read for them (by subscriber: the ids of its events and what
+    it read)."""
+
+    row_ids: tuple[int, ...]
+    batch: list[EventRecord]
+    by_subscriber: dict[str, tuple[tuple[int, ...], Any]]
+
+    def get(self, name: str, events: Sequence[EventRecord]) -> Any:
+        """What ``name`` read, if it read it for exactly ``events``; else ``UNREAD``."""
+        ids, value = self.by_subscriber.get(name, ((), UNREAD))
+        return value if ids == tuple(e.id for e in events) else UNREAD
+
+
+def _undelivered(session: Session, limit: int) -> list[Any]:
+    return list(
+        session.execute(
+            select(*_COLUMNS).where(Event.delivered_at.is_(None)).order_by(Event.id).limit(limit)
+        ).all()
+    )
+
+
+def prepare_batch(session: Session, subscribers: Subscribers, *, limit: int = 500) -> Prepared:
+    """Read, for the next batch ``deliver_batch`` would deliver, what the subscribers with a
+    ``prepare`` need; run it in a read transaction just before that delivery. A ``prepare``
+    that fails is left out here: the delivery prepares again and keeps the failure."""
+    prepared: dict[str, tuple[tuple[int, ...], Any]] = {}
+    rows = _undelivered(session, limit)
+    batch = event_records(rows)
+    for subscriber in subscribers:
+        events = [e for e in batch if e.kind in subscriber.kinds]
+        if subscriber.prepare is None or not events:
+            continue
+        try:
+            value = subscriber.prepare(session, events)
+        except Exception:  # told again, and kept, when the delivery itself prepares
+            log.warning("subscriber %s: preparing failed", subscriber.name, exc_info=True)
+            continue
+        prepared[subscriber.name] = (tuple(e.id for e in events), value)
+    return Prepared(tuple(row.id for row in rows), batch, prepared)
+
+
+def deliver_batch(
+    session: Session,
+    subscribers: Subscribers,
+    *,
+    limit: int = 500,
+    prepared: Prepared | None = None,
+) -> int:
     """Deliver up to ``limit`` undelivered events, in id order, to every subscriber of their
     kinds (and retry the backlogs that are due); returns how many were handed over (0 when
-    there was nothing to do or another deliverer is at work). The caller commits."""
+    there was nothing to do or another deliverer is at work). ``prepared``: what
+    ``prepare_batch`` read, used for a subscriber whose events are the ones it read for. The
+    caller commits."""
     if not _take_delivery_lock(session):
         return 0
     now = utcnow()
@@ -392,12 +480,20 @@ def deliver_batch(session: Session, subscribers: Subscribers, *, limit: int = 50
         handed += _retry_backlog(session, subscriber, limit, now)
     if due:
         behind = _behind(session)
-    rows = session.execute(
-        select(*_COLUMNS).where(Event.delivered_at.is_(None)).order_by(Event.id).limit(limit)
-    ).all()
-    if not rows:
+    ids = list(
+        session.scalars(
+            select(Event.id).where(Event.delivered_at.is_(None)).order_by(Event.id).limit(limit)
+        )
+    )
+    if not ids:
         return handed
-    batch = event_records(rows)
+    if prepared and prepared.row_ids == tuple(ids):
+        batch = prepared.batch  # read a moment ago; the events themselves never change
+    else:
+        prepared = None
+        rows = _undelivered(session, limit)
+        ids = [row.id for row in rows]
+        batch = event_records(rows)
     for subscriber in subscribers:
         events = [e for e in batch if e.kind in subscriber.kinds]
         if not events:
@@ -406,12 +502,12 @@ def deliver_batch(session: Session, subscribers: Subscribers, *, limit: int = 50
             # Its backlog comes first: these wait behind it, so it sees them in order.
             _to_backlog(session, subscriber.name, events, behind[subscriber.name], None)
             continue
-        error = _call(session, subscriber, events)
+        ready = prepared.get(subscriber.name, events) if prepared else UNREAD
+        error = _call(session, subscriber, events, ready)
         if error is not None:
             _to_backlog(session, subscriber.name, events, now + backoff(1), error)
-    ids = [row.id for row in rows]
     session.execute(update(Event).where(Event.id.in_(ids)).values(delivered_at=now))
-    return handed + len(rows)
+    return handed + len(ids)
 
 
 def retry_set_aside(session: Session, *, subscriber: str) -> int:

@@ -401,12 +401,13 @@ def insert_tasks(
     return list(ids)
 
 
-def record_completions(session: Session, events: Sequence[EventRecord]) -> None:
-    """Event subscriber (annotation.created): record task.completed when an annotation
+def find_completions(
+    session: Session, events: Sequence[EventRecord]
+) -> list[tuple[EventKind, int, int | None, Payload]]:
+    """The task.completed events that ``events`` (annotation.created) call for: an annotation
     brought its task to the project's overlap, i.e. it is live and exactly ``overlap`` live
-    annotations of the task are as old as it or older. Found here, after the fact, so that a
-    submit writes nothing more for it; a task that loses an annotation and gets another
-    completes again."""
+    annotations of the task are as old as it or older. A read (the ``prepare`` of the
+    ``task_completions`` subscriber)."""
     ids = [int(e.payload["annotation_id"]) for e in events]
     earlier = aliased(Annotation)
     live_before = (
@@ -431,7 +432,7 @@ def record_completions(session: Session, events: Sequence[EventRecord]) -> None:
         .where(Annotation.id.in_(ids), Annotation.deleted_at.is_(None))
         .order_by(Annotation.id)
     ).all()
-    completed: list[tuple[EventKind, int, int | None, Payload]] = [
+    return [
         (
             EventKind.TASK_COMPLETED,
             organization_id,
@@ -441,6 +442,16 @@ def record_completions(session: Session, events: Sequence[EventRecord]) -> None:
         for annotation_id, task_id, project_id, organization_id, overlap, count in rows
         if count == overlap
     ]
+
+
+def record_completions(
+    session: Session,
+    events: Sequence[EventRecord],
+    completed: Sequence[tuple[EventKind, int, int | None, Payload]],
+) -> None:
+    """Event subscriber (annotation.created): record the task.completed events
+    ``find_completions`` found. Found after the fact, so that a submit writes nothing more for
+    it; a task that loses an annotation and gets another completes again."""
     record_all(session, completed)
 
 
