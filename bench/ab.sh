@@ -5,6 +5,9 @@
 # (bench/results/ab-<stamp>.log) names each run's JSON in bench/results/.
 #
 #     bench/ab.sh [BASE] [NEW]
+#
+# AB_DELIVERY_OFF=1 adds a third side, NEW with the worker's event delivery off
+# (ACCORD_EVENT_DELIVERY_SECONDS=0); AB_ONLY=hot runs the hot path only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE=${1:-b08e312}
@@ -14,26 +17,32 @@ mkdir -p "$WORK/base" "$WORK/new" bench/results
 git archive "$BASE" server | tar -x -C "$WORK/base"
 git archive "$NEW" server | tar -x -C "$WORK/new"
 LOG=bench/results/ab-$(date -u +%Y%m%dT%H%M%SZ).log
+SIDES="base new"
+[ "${AB_DELIVERY_OFF:-}" = 1 ] && SIDES="base new new-off"
 run() { # name side args...
   local name=$1 side=$2; shift 2
-  local start load out
+  local start load out src delivery=1
+  src=${side%-off}
+  [ "$side" = new-off ] && delivery=0
   start=$(date -u +%H:%M:%S)
   load=$(cut -d' ' -f1 /proc/loadavg)
-  out=$(PYTHONPATH="$WORK/$side/server/src" timeout 900 .venv/bin/python "$@" 2>&1 \
+  out=$(ACCORD_EVENT_DELIVERY_SECONDS=$delivery PYTHONPATH="$WORK/$src/server/src" \
+    timeout 900 .venv/bin/python "$@" 2>&1 \
     | grep -E "written|results/" | tail -2 | tr '\n' ' ' || true)
   echo "$name $side $start load=$load $* -> $out" | tee -a "$LOG"
 }
 for db in sqlite postgres; do
   for _ in 1 2 3; do
-    for side in base new; do
+    for side in $SIDES; do
       run hot-path-$db $side bench/run.py --db $db --tasks 20000 --phases import,next,submit \
         --annotators 1,32 --cycles 3200 --submits 4000 --quiet-load 99
     done
   done
 done
+if [ "${AB_ONLY:-}" = hot ]; then rm -rf "$WORK"; exit 0; fi
 for db in sqlite postgres; do
   for _ in 1 2 3; do
-    for side in base new; do
+    for side in $SIDES; do
       run inline-$db $side bench/inline_import.py --db $db --runs 3
     done
   done
