@@ -32,6 +32,10 @@ MATRIX: dict[Action, set[str]] = {
     Action.JOB_READ_ANY: {OW, A, M},
     Action.REPORT_CREATE: {OW, A, M, R, N},
     Action.REPORT_MANAGE: {OW, A, M},
+    Action.EXPORT_CREATE: {OW, A, M},
+    Action.VERSION_CREATE: {OW, A, M},
+    Action.VERSION_READ: {OW, A, M},
+    Action.WEBHOOK_MANAGE: {OW, A},
 }
 
 

@@ -33,6 +33,14 @@ class Action(StrEnum):
     JOB_READ_ANY = "job.read_any"
     REPORT_CREATE = "report.create"
     REPORT_MANAGE = "report.manage"
+    EXPORT_CREATE = "export.create"
+    """Export a project's labels (and read its exports): labels leave the platform."""
+    VERSION_CREATE = "version.create"
+    """Freeze a project's labels into a dataset version."""
+    VERSION_READ = "version.read"
+    """List, diff, pull and export dataset versions."""
+    WEBHOOK_MANAGE = "webhook.manage"
+    """Create, change and delete webhooks; read their deliveries (they carry labels)."""
 
 
 _EVERYONE = frozenset(
@@ -60,8 +68,11 @@ _MANAGER = _REVIEWER | {
     Action.ANNOTATION_EDIT_ANY,
     Action.JOB_READ_ANY,
     Action.REPORT_MANAGE,
+    Action.EXPORT_CREATE,
+    Action.VERSION_CREATE,
+    Action.VERSION_READ,
 }
-_ADMIN = _MANAGER | {Action.ORG_UPDATE, Action.MEMBER_MANAGE}
+_ADMIN = _MANAGER | {Action.ORG_UPDATE, Action.MEMBER_MANAGE, Action.WEBHOOK_MANAGE}
 
 POLICY: dict[Role, frozenset[Action]] = {
     Role.OWNER: _ADMIN,
