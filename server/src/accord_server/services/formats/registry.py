@@ -3,9 +3,10 @@ Each format module defines its ``FORMAT``; add it to ``_MODULES``' list here."""
 
 from __future__ import annotations
 
+from accord_server.services.formats import coco, yolo
 from accord_server.services.formats.export import Format
 
-_FORMATS: list[Format] = []
+_FORMATS: list[Format] = [coco.FORMAT, yolo.FORMAT]
 
 
 EXPORT_FORMATS: dict[str, Format] = {f.name: f for f in _FORMATS}
