@@ -135,12 +135,12 @@ class CocoWriter:
         }
         if item.media_name:
             self.ctx.place_media(item, f"{IMAGES_DIR}/{item.media_name}")
-        _append(self._images, image, self._image_count)
+        _append(self._images, image, first=self._image_count == 0)
         self._image_count += 1
         for region in regions:
             annotation = self._annotation(item, region, item.width, item.height)
             if annotation is not None:
-                _append(self._annotations, annotation, self._annotation_id)
+                _append(self._annotations, annotation, first=annotation["id"] == 1)
 
     def _annotation(self, item: ExportItem, region: Json, width: int, height: int) -> Json | None:
         kind = region.get("type")
@@ -199,8 +199,8 @@ class CocoWriter:
             f.write(b'],"categories":' + _dumps(self.categories) + b"}\n")
 
 
-def _append(f: IO[bytes], value: Json, index: int) -> None:
-    if index:
+def _append(f: IO[bytes], value: Json, *, first: bool) -> None:
+    if not first:
         f.write(b",")
     f.write(_dumps(value))
 
@@ -542,10 +542,13 @@ def read_labels(folder: Path, problem: Problem) -> LabelSet:
                 used[ann["category_id"]].update(coco.kinds(ann))
         for category_id, category in sorted(coco.categories.items()):
             name = category["name"]
-            for kind in CATEGORY_TYPES:
-                if kind in used.get(category_id, set()) and name not in labels.get(kind, []):
-                    labels.setdefault(kind, []).append(name)
             names = category.get("keypoints")
+            # A category no annotation uses keeps its place as a box label (COCO's shape of
+            # every annotation), or a keypoints label if it names keypoints.
+            kinds = used.get(category_id) or {"keypoints" if names else "bbox"}
+            for kind in CATEGORY_TYPES:
+                if kind in kinds and name not in labels.get(kind, []):
+                    labels.setdefault(kind, []).append(name)
             if isinstance(names, list) and names and all(isinstance(n, str) for n in names):
                 keypoints.setdefault(name, list(names))
                 edges = []
