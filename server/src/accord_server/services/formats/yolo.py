@@ -379,13 +379,18 @@ def read_labels(folder: Path, problem: Problem) -> LabelSet:
     rows = _Rows(names, kpt, problem)
     dirs = _label_dirs(folder)
     used: dict[str, set[int]] = {}
-    for _split, labels, _images_dir in dirs:
+    for _split, labels, images_dir in dirs:
+        present = _images(images_dir)
         for path in sorted(labels.glob("*.txt")) if labels.is_dir() else []:
+            if path.stem not in present:
+                continue
             for line in path.read_text(encoding="utf-8").splitlines():
                 parts = line.split()
                 kind = rows.kind(len(parts)) if parts else None
-                if kind is not None and parts[0].lstrip("-").isdigit():
-                    used.setdefault(kind, set()).add(int(parts[0]))
+                if kind is not None and parts[0].isdigit():
+                    cls = int(parts[0])
+                    if not names or cls < len(names):
+                        used.setdefault(kind, set()).add(cls)
     label_map: dict[str, list[str]] = {}
     for kind in ("bbox", "polygon", "keypoints"):
         ids = used.get(kind, set())
