@@ -201,8 +201,8 @@ def test_detection_rows_are_normalized_centres(tmp_path: Path) -> None:
             assert len(row) == 5 and int(row[0]) in (0, 1, 2)
             cx, cy, w, h = (float(v) for v in row[1:])
             assert 0 < w <= 1 and 0 < h <= 1
-            assert 0 <= cx - w / 2 + 1e-6 and cx + w / 2 <= 1 + 1e-6
-            assert 0 <= cy - h / 2 + 1e-6 and cy + h / 2 <= 1 + 1e-6
+            assert cx - w / 2 >= -1e-6 and cx + w / 2 <= 1 + 1e-6
+            assert cy - h / 2 >= -1e-6 and cy + h / 2 <= 1 + 1e-6
     # Every label file has its image, with the same stem, in the same split.
     for label in (ctx.out / "labels").rglob("*.txt"):
         split = label.parent.name
@@ -216,10 +216,8 @@ def test_segmentation_rows_hold_polygons_only(tmp_path: Path) -> None:
     assert rows(ctx, "train", "000001_a") == [
         ["0", "0.625000", "0.625000", "0.781250", "0.650000", "0.700000", "0.875000"]
     ]
-    assert rows(ctx, "val", "000004_d") == [
-        ["1", "0.000000", "0.000000", "1.000000", "0.000000", "1.000000", "1.000000"]
-        + ["0.000000", "1.000000"]
-    ]
+    square = "1 0.000000 0.000000 1.000000 0.000000 1.000000 1.000000 0.000000 1.000000"
+    assert rows(ctx, "val", "000004_d") == [square.split(" ")]
     assert drops(ctx) == {
         yolo._not_held("bbox", "segment"): 5,
         yolo._not_held("keypoints", "segment"): 3,
@@ -238,17 +236,9 @@ def test_pose_rows_hold_a_box_and_every_keypoint(tmp_path: Path) -> None:
     [row] = rows(ctx, "train", "000001_a")
     assert len(row) == 5 + 3 * 3
     # The box is the extent of the labeled points; the unlabeled one is 0 0 0.
-    assert row == ["0", "0.525000", "0.300000", "0.050000", "0.200000"] + [
-        "0.500000",
-        "0.200000",
-        "2",
-        "0.000000",
-        "0.000000",
-        "0",
-        "0.550000",
-        "0.400000",
-        "1",
-    ]
+    box_part = "0 0.525000 0.300000 0.050000 0.200000"
+    points_part = "0.500000 0.200000 2 0.000000 0.000000 0 0.550000 0.400000 1"
+    assert row == f"{box_part} {points_part}".split()
     assert drops(ctx)[yolo.OTHER_SHAPE] == 1  # the one-keypoint "paw" tool
 
 
@@ -337,7 +327,7 @@ def test_same_input_gives_the_same_bytes(tmp_path: Path) -> None:
 
 def test_an_unknown_task_is_refused(tmp_path: Path) -> None:
     ctx = Context(out=tmp_path, staging=tmp_path, report=Report(), options={"task": "obb"})
-    with pytest.raises(Invalid, match="options.task"):
+    with pytest.raises(Invalid, match=r"options\.task"):
         yolo.FORMAT.make(SCHEMA, ctx)
 
 
