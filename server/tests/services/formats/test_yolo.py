@@ -1,8 +1,9 @@
 """The YOLO writer and reader: a detection export read by datumaro's YOLO (Ultralytics layout)
-importer with the same counts, classes and boxes; segmentation and pose rows checked field by
-field (datumaro 1.13 reads YOLO boxes only); ``data.yaml`` as Ultralytics expects it; round
-trips through ``read_labels`` for each task; byte-identical output; what a task cannot hold
-dropped with counts; the reader on broken folders (a label file without its image)."""
+importer with the same counts, classes and boxes; segmentation and pose exports (datumaro 1.13
+reads YOLO boxes only) read by supervision's YOLO loader (polygons drawn as masks, pose rows
+taken apart by ``kpt_shape``) and checked field by field; ``data.yaml`` as Ultralytics expects
+it; round trips through ``read_labels`` for each task; byte-identical output; what a task
+cannot hold dropped with counts; the reader on broken folders (a label file without its image)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+import supervision as sv
 import yaml
 from datumaro.components.annotation import AnnotationType, Bbox
 from datumaro.components.dataset import Dataset
@@ -242,6 +245,44 @@ def test_pose_rows_hold_a_box_and_every_keypoint(tmp_path: Path) -> None:
     assert drops(ctx)[yolo.OTHER_SHAPE] == 1  # the one-keypoint "paw" tool
 
 
+def supervision_reads(ctx: Context, split: str) -> Any:
+    out = ctx.out
+    return sv.DetectionDataset.from_yolo(
+        images_directory_path=str(out / "images" / split),
+        annotations_directory_path=str(out / "labels" / split),
+        data_yaml_path=str(out / "data.yaml"),
+        force_masks=True,
+    )
+
+
+def test_supervision_reads_the_segmentation_export(tmp_path: Path) -> None:
+    ctx = export(tmp_path, "segment")
+    train, val = supervision_reads(ctx, "train"), supervision_reads(ctx, "val")
+    assert train.classes == ["tree", "cat"]
+    assert len(train) == 3 and len(val) == 1
+    by_name = {Path(path).name: d for path, _image, d in [*train, *val]}
+    tree, square = by_name["000001_a.png"], by_name["000004_d.png"]
+    assert len(by_name["000002_b.png"]) == 0 and len(by_name["000003_c.png"]) == 0
+    assert tree.class_id.tolist() == [0] and square.class_id.tolist() == [1]
+    assert np.allclose(tree.xyxy[0], [400, 300, 500, 420], atol=1)
+    assert tree.mask is not None and tree.mask.shape == (1, 480, 640)
+    polygon_area = 0.5 * abs(400 * 312 - 500 * 300 + 500 * 420 - 448 * 312 + 448 * 300 - 400 * 420)
+    assert abs(int(tree.mask[0].sum()) - polygon_area) < 0.05 * polygon_area
+    assert np.allclose(square.xyxy[0], [0, 0, 100, 50], atol=1)
+
+
+def test_supervision_reads_the_pose_export_by_its_kpt_shape(tmp_path: Path) -> None:
+    ctx = export(tmp_path, "pose")
+    train, val = supervision_reads(ctx, "train"), supervision_reads(ctx, "val")
+    assert train.classes == ["person"]
+    by_name = {Path(path).name: d for path, _image, d in [*train, *val]}
+    person, other = by_name["000001_a.png"], by_name["000004_d.png"]
+    assert person.class_id.tolist() == [0] and other.class_id.tolist() == [0]
+    # The row's box is the extent of the labeled keypoints.
+    assert np.allclose(person.xyxy[0], [320, 96, 352, 192], atol=0.01)
+    assert np.allclose(other.xyxy[0], [10, 10, 30, 40], atol=0.01)
+
+
 def _canonical(regions: list[Any]) -> list[Any]:
     return [{k: v for k, v in r.items() if k not in ("tool", "id")} for r in regions]
 
@@ -377,3 +418,36 @@ def test_reader_without_data_yaml_names_classes_by_number(tmp_path: Path) -> Non
 
 
 logging.getLogger("datumaro").setLevel(logging.WARNING)
+
+
+def test_writer_memory_does_not_grow_with_the_tasks(tmp_path: Path) -> None:
+    """By design: a writer holds its classes and the set of splits seen; rows go to their
+    file as each task comes. Its containers (and the report's) stay the same size."""
+    ctx = Context(out=tmp_path / "out", staging=tmp_path / "staging", report=Report())
+    writer = yolo.FORMAT.make(SCHEMA, ctx)
+
+    def state() -> int:
+        values = [*vars(writer).values(), *vars(ctx.report).values()]
+        return sum(len(v) for v in values if isinstance(v, list | dict | set | tuple))
+
+    for i in range(1, 3001):
+        regions = [box("boxes", "cat", j, j, 10, 10) for j in range(5)]
+        regions.append(polygon("tree", [[1, 1], [2, 1], [2, 2]]))
+        split = ("train", "val", "test")[i % 3]
+        writer.write(
+            ExportItem(
+                i, {}, f"{i:06d}.jpg", 64, 64, (ExportResult(regions, "annotation"),), split=split
+            )
+        )
+        if i == 100:
+            early = state()
+    assert state() == early
+    writer.finish()
+    assert len(list((ctx.out / "labels").rglob("*.txt"))) == 3000
+    assert drops(ctx) == {yolo._not_held("polygon", "detect"): 3000}
+    data = yaml.safe_load((ctx.out / "data.yaml").read_text())
+    assert (data["train"], data["val"], data["test"]) == (
+        "images/train",
+        "images/val",
+        "images/test",
+    )
