@@ -451,3 +451,20 @@ def test_writer_memory_does_not_grow_with_the_tasks(tmp_path: Path) -> None:
         "images/val",
         "images/test",
     )
+
+
+def test_reader_lists_images_of_a_split_without_labels(tmp_path: Path) -> None:
+    for split in ("train", "test"):
+        (tmp_path / "images" / split).mkdir(parents=True)
+        Image.new("RGB", (20, 10)).save(tmp_path / "images" / split / f"{split}.png")
+    (tmp_path / "labels" / "train").mkdir(parents=True)
+    (tmp_path / "labels" / "train" / "train.txt").write_text("0 0.5 0.5 0.5 0.5\n")
+    (tmp_path / "data.yaml").write_text("names: {0: cat}\n")
+    labels, problems = read(tmp_path)
+    tasks = {t.media_name: t for t in labels.tasks}
+    assert problems == [] and sorted(tasks) == ["test.png", "train.png"]
+    assert tasks["test.png"].annotations == [] and (
+        tasks["test.png"].width,
+        tasks["test.png"].height,
+    ) == (20, 10)
+    assert tasks["train.png"].annotations[0].regions[0]["geometry"]["width"] == 10.0

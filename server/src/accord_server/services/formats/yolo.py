@@ -22,7 +22,8 @@ detection boxes are axis-aligned), the other tools' shapes, masks (no polygon is
 them), image-level answers, and every region of an image whose size is not known (coordinates
 are fractions of it). Numbers are written with six decimals, as Ultralytics writes them.
 
-A writer keeps only the set of splits seen; each task's rows go to its file as it comes."""
+A writer keeps only the splits seen (and whose label folder it made); each task's rows go to
+its file as it comes."""
 
 from __future__ import annotations
 
@@ -97,6 +98,7 @@ class YoloWriter:
                     self.names.append(spec.name)
                 self.classes[(tool.name, spec.name)] = self.names.index(spec.name)
         self.splits: set[str] = set()
+        self.label_dirs: set[str] = set()
 
     def write(self, item: ExportItem) -> None:
         """Write the task's label file (if it has objects) and place its image."""
@@ -117,8 +119,11 @@ class YoloWriter:
             if row is not None:
                 rows.append(row)
         if rows:
-            path = self.ctx.out / "labels" / split / f"{item.stem}.txt"
-            path.parent.mkdir(parents=True, exist_ok=True)
+            folder = self.ctx.out / "labels" / split
+            if split not in self.label_dirs:
+                folder.mkdir(parents=True, exist_ok=True)
+                self.label_dirs.add(split)
+            path = folder / f"{item.stem}.txt"
             path.write_text("".join(f"{row}\n" for row in rows), encoding="utf-8")
 
     def _row(self, item: ExportItem, region: Json, width: int, height: int) -> str | None:
@@ -258,18 +263,17 @@ def _kpt_shape(data: Json, problem: Problem) -> tuple[int, int] | None:
 
 
 def _label_dirs(folder: Path) -> list[tuple[str, Path, Path]]:
-    """``(split, labels folder, images folder)`` of the dataset: ``labels/<split>`` beside
-    ``images/<split>``, or ``labels`` beside ``images`` when it is not split."""
+    """``(split, labels folder, images folder)`` of the dataset: each ``labels/<split>`` beside
+    ``images/<split>`` (a split either side has), and ``labels`` beside ``images`` when files
+    lie directly in them (a dataset that is not split)."""
     labels, images = folder / "labels", folder / "images"
-    out = []
-    subdirs = sorted(p for p in labels.iterdir() if p.is_dir()) if labels.is_dir() else []
-    for sub in subdirs:
-        out.append((sub.name, sub, images / sub.name))
-    if labels.is_dir() and any(p.suffix == ".txt" for p in labels.iterdir()):
-        out.append(("", labels, images))
-    if not labels.is_dir() and images.is_dir():
-        for sub in sorted(p for p in images.iterdir() if p.is_dir()):
-            out.append((sub.name, labels / sub.name, sub))
+
+    def entries(where: Path) -> list[Path]:
+        return sorted(where.iterdir()) if where.is_dir() else []
+
+    splits = sorted({p.name for p in [*entries(labels), *entries(images)] if p.is_dir()})
+    out = [(split, labels / split, images / split) for split in splits]
+    if any(p.is_file() for p in [*entries(labels), *entries(images)]):
         out.append(("", labels, images))
     return out
 
