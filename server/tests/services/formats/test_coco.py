@@ -359,6 +359,14 @@ def test_reader_takes_files_written_by_others(tmp_path: Path) -> None:
                 "bbox": [1, 1, 29, 29],
                 "area": 140,
             },
+            {
+                "id": 8,
+                "image_id": 8,
+                "category_id": 3,
+                "keypoints": [0, 0, 0, 0, 0, 0],
+                "num_keypoints": 0,
+                "bbox": [2, 3, 4, 5],
+            },
             {"id": 4, "image_id": 99, "category_id": 1, "bbox": [0, 0, 1, 1]},
             {"id": 5, "image_id": 8, "category_id": 42, "bbox": [0, 0, 1, 1]},
             {"id": 6, "image_id": 8, "category_id": 2, "bbox": [0, 0, 0, 1]},
@@ -377,13 +385,13 @@ def test_reader_takes_files_written_by_others(tmp_path: Path) -> None:
     labels = coco.read_labels(folder, lambda where, why: problems.append((where, why)))
     tasks = list(labels.tasks)
     assert [w for w, _ in problems] == [
-        "annotations/instances_val.json: annotations[3]",
         "annotations/instances_val.json: annotations[4]",
-        "annotations/instances_val.json: annotations[6].segmentation.counts",
         "annotations/instances_val.json: annotations[5]",
+        "annotations/instances_val.json: annotations[7].segmentation.counts",
+        "annotations/instances_val.json: annotations[6]",
     ]
     assert labels.labels == {
-        "bbox": ["blob"],
+        "bbox": ["blob", "person"],
         "mask": ["crowd", "blob"],
         "polygon": ["person"],
         "keypoints": ["person"],
@@ -394,7 +402,14 @@ def test_reader_takes_files_written_by_others(tmp_path: Path) -> None:
     # The uncompressed counts come back as the compressed string pycocotools would write.
     assert crowd["geometry"]["rle"] == compressed
     assert blob["geometry"]["rle"] == compressed and "attributes" not in blob
-    kp, part1, part2 = tasks[1].annotations[0].regions
+    kp, part1, part2, unlabeled = tasks[1].annotations[0].regions
+    # A person none of whose keypoints is labeled is its box, not an empty keypoints region.
+    assert unlabeled == {
+        "id": "8",
+        "type": "bbox",
+        "label": "person",
+        "geometry": {"x": 2.0, "y": 3.0, "width": 4.0, "height": 5.0, "rotation": 0.0},
+    }
     assert kp == {
         "id": "3-kp",
         "type": "keypoints",

@@ -365,11 +365,13 @@ class _CocoFile:
             self.by_image[ann["image_id"]].append(i)
 
     def kinds(self, ann: Json) -> list[str]:
-        """The region types an annotation gives (without checking its values)."""
+        """The region types an annotation gives (without checking its values). Keypoints none
+        of which is labeled (COCO's people with ``num_keypoints: 0``) give no keypoints region:
+        such an annotation is its segmentation, or its box."""
         out = []
         segmentation = ann.get("segmentation")
         keypoints = ann.get("keypoints")
-        if isinstance(keypoints, list) and keypoints:
+        if isinstance(keypoints, list) and any(_is_number(v) and v > 0 for v in keypoints[2::3]):
             out.append("keypoints")
         if isinstance(segmentation, dict):
             out.append("mask")
