@@ -469,3 +469,11 @@ def test_writer_memory_does_not_grow_with_the_tasks(tmp_path: Path) -> None:
     data = json.loads((ctx.out / "annotations.json").read_text())
     assert len(data["images"]) == 3000 and len(data["annotations"]) == 18000
     assert math.isclose(data["annotations"][-1]["area"], 0.5)
+
+
+def test_both_formats_are_registered_for_images() -> None:
+    from accord_server.services.formats.registry import EXPORT_FORMATS
+
+    assert EXPORT_FORMATS["coco"] is coco.FORMAT
+    assert EXPORT_FORMATS["yolo"].media == frozenset({"image"})
+    assert EXPORT_FORMATS["yolo"].options == {"task": "detect"}

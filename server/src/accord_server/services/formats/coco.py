@@ -80,21 +80,14 @@ def _dumps(value: Any) -> bytes:
     return orjson.dumps(value)
 
 
-class _Category:
-    __slots__ = ("id", "keypoints")
-
-    def __init__(self, id: int, keypoints: int | None) -> None:
-        self.id = id
-        self.keypoints = keypoints
-
-
 class CocoWriter:
     """Writes one COCO instances export (see the module's notes)."""
 
     def __init__(self, schema: LabelSchema, ctx: Context) -> None:
         self.ctx = ctx
         self.categories: list[Json] = []
-        self.by_label: dict[tuple[str, str], _Category] = {}
+        self.by_label: dict[tuple[str, str], int] = {}
+        """(tool, label) -> category id."""
         for tool in schema.tools:
             if not isinstance(tool, BBoxTool | PolygonTool | KeypointsTool | MaskTool):
                 continue
@@ -104,13 +97,11 @@ class CocoWriter:
                     "name": spec.name,
                     "supercategory": tool.name,
                 }
-                count = None
                 if isinstance(tool, KeypointsTool):
                     index = {name: i + 1 for i, name in enumerate(tool.keypoints)}
                     category["keypoints"] = list(tool.keypoints)
                     category["skeleton"] = [[index[a], index[b]] for a, b in tool.skeleton]
-                    count = len(tool.keypoints)
-                self.by_label[(tool.name, spec.name)] = _Category(category["id"], count)
+                self.by_label[(tool.name, spec.name)] = category["id"]
                 self.categories.append(category)
         ctx.staging.mkdir(parents=True, exist_ok=True)
         self._images = (ctx.staging / "coco_images.json").open("wb")
@@ -151,8 +142,8 @@ class CocoWriter:
                 task_id=item.task_id,
             )
             return None
-        category = self.by_label.get((str(region.get("tool")), str(region.get("label"))))
-        if category is None:
+        category_id = self.by_label.get((str(region.get("tool")), str(region.get("label"))))
+        if category_id is None:
             report.drop(UNKNOWN_LABEL, task_id=item.task_id)
             return None
         geometry = region.get("geometry") or {}
@@ -178,7 +169,7 @@ class CocoWriter:
         return {
             "id": self._annotation_id,
             "image_id": item.task_id,
-            "category_id": category.id,
+            "category_id": category_id,
             **body,
         }
 
