@@ -114,7 +114,12 @@ def items() -> list[ExportItem]:
             100,
             100,
             result(
-                [box("h", "dog", 0, 0, 100, 100), polygon("i", "cat", [[0, 0], [5, 5], [9, 9]])]
+                [
+                    box("h", "dog", 0, 0, 100, 100),
+                    polygon("i", "cat", [[0, 0], [5, 5], [9, 9]]),
+                    # Overshoots the edge by less than the results' tolerance: cut to the image.
+                    polygon("j", "cat", [[-0.3, 10], [50, 10], [50, 100.4]]),
+                ]
             ),
             split="val",
         ),
@@ -210,7 +215,11 @@ def test_pycocotools_reads_the_same_counts_coordinates_and_masks(tmp_path: Path)
 
     val = api.loadAnns(api.getAnnIds(imgIds=[4]))
     # The collinear polygon has no area: dropped (and counted), not written with area 0.
-    assert [(a["category_id"], a["bbox"]) for a in val] == [(2, [0, 0, 100, 100])]
+    assert [(a["category_id"], a["bbox"]) for a in val] == [
+        (2, [0, 0, 100, 100]),
+        (3, [0.0, 10, 50, 90.0]),
+    ]
+    assert val[1]["segmentation"] == [[0.0, 10, 50, 10, 50, 100.0]]
 
 
 def test_geometry_and_references_hold(tmp_path: Path) -> None:
@@ -280,10 +289,9 @@ def test_round_trip_gives_back_what_coco_holds(tmp_path: Path) -> None:
     labels = coco.read_labels(ctx.out, lambda where, why: problems.append((where, why)))
     assert problems == []
     assert labels.media == "image"
-    # The collinear "cat" polygon was dropped: its category, unused, is listed as a box label.
     assert labels.labels == {
         "bbox": ["cat", "dog"],
-        "polygon": ["tree"],
+        "polygon": ["cat", "tree"],
         "keypoints": ["person"],
         "mask": ["road"],
     }
@@ -305,7 +313,8 @@ def test_round_trip_gives_back_what_coco_holds(tmp_path: Path) -> None:
             "type": "bbox",
             "label": "dog",
             "geometry": {"x": 0, "y": 0, "width": 100, "height": 100, "rotation": 0.0},
-        }
+        },
+        {"type": "polygon", "label": "cat", "geometry": {"points": [[0, 10], [50, 10], [50, 100]]}},
     ]
 
 
@@ -328,6 +337,7 @@ def test_reader_takes_files_written_by_others(tmp_path: Path) -> None:
                 "keypoints": ["nose", "eye"],
                 "skeleton": [[1, 2]],
             },
+            {"id": 4, "name": "unused"},  # no annotation: kept, as a box label
         ],
         "annotations": [
             {
@@ -391,7 +401,7 @@ def test_reader_takes_files_written_by_others(tmp_path: Path) -> None:
         "annotations/instances_val.json: annotations[6]",
     ]
     assert labels.labels == {
-        "bbox": ["blob", "person"],
+        "bbox": ["blob", "person", "unused"],
         "mask": ["crowd", "blob"],
         "polygon": ["person"],
         "keypoints": ["person"],
