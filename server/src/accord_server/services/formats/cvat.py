@@ -122,6 +122,7 @@ class CvatWriter:
                 for name in (lab.name for lab in tool.labels):
                     if self.labels[name].keypoints == tool.keypoints:
                         self.owners.setdefault(name, tool.name)
+        ctx.out.mkdir(parents=True, exist_ok=True)
         ctx.staging.mkdir(parents=True, exist_ok=True)
         self.body_path = ctx.staging / "cvat_images.xml"
         self.body: IO[str] = self.body_path.open("w", encoding="utf-8", newline="\n")
