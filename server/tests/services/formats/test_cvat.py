@@ -6,7 +6,10 @@ refused."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
+import tracemalloc
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -162,7 +165,9 @@ def _items() -> list[ExportItem]:
     ]
 
 
-def _export(tmp: Path, items: list[ExportItem] | None = None) -> tuple[Path, Report, list[str]]:
+def _export(
+    tmp: Path, items: list[ExportItem] | None = None, options: dict[str, Any] | None = None
+) -> tuple[Path, Report, list[str]]:
     placed: list[str] = []
     report = Report()
 
@@ -171,7 +176,13 @@ def _export(tmp: Path, items: list[ExportItem] | None = None) -> tuple[Path, Rep
         (tmp / "out" / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp / "out" / path).write_bytes(b"")
 
-    ctx = Context(out=tmp / "out", staging=tmp / "staging", report=report, place_media=place)
+    ctx = Context(
+        out=tmp / "out",
+        staging=tmp / "staging",
+        report=report,
+        options=options or {},
+        place_media=place,
+    )
     writer = EXPORT_FORMATS["cvat"].make(SCHEMA, ctx)
     for item in items if items is not None else _items():
         writer.write(item)
@@ -520,3 +531,104 @@ def test_missing_file_is_reported(tmp_path: Path) -> None:
     problems: list[tuple[str, str]] = []
     labels = cvat.read_labels(tmp_path, lambda where, why: problems.append((where, why)))
     assert list(labels.tasks) == [] and problems[0][0] == "annotations.xml"
+
+
+def test_splits_only_when_asked(tmp_path: Path) -> None:
+    """A split export keeps datumaro's reader working by default (the split reported), and
+    writes CVAT's project-export ``subset`` attribute when asked."""
+    from datumaro.components.dataset import Dataset
+
+    items = [dataclasses.replace(item, split="train") for item in _items()]
+    out, report, _ = _export(tmp_path / "plain", items)
+    assert "subset=" not in (out / "annotations.xml").read_text()
+    assert len(Dataset.import_from(str(out), "cvat")) == 3
+    reasons = {d["reason"]: d["count"] for d in report.as_dict()["dropped"]}
+    assert reasons["splits: CVAT for images holds no subsets unless asked to (option subsets)"] == 3
+    out, report, _ = _export(tmp_path / "subsets", items, options={"subsets": True})
+    root = parse(out / "annotations.xml").getroot()
+    assert [image.get("subset") for image in root.iter("image")] == ["train"] * 3
+    etree.XMLSchema(etree.parse(str(XSD))).assertValid(etree.parse(str(out / "annotations.xml")))
+    assert not any(d["reason"].startswith("splits") for d in report.as_dict()["dropped"])
+
+
+def test_a_skeleton_label_is_one_keypoints_tools_alone(tmp_path: Path) -> None:
+    schema = LabelSchema.model_validate(
+        {
+            "media": "image",
+            "tools": [
+                {"name": "pose", "type": "keypoints", "labels": ["human"], "keypoints": ["a"]},
+                {"name": "boxes", "type": "bbox", "labels": ["human", "dog"]},
+                {"name": "kind", "type": "classification", "choices": ["human"]},
+            ],
+        }
+    )
+    regions = [
+        {
+            "id": "1",
+            "tool": "pose",
+            "type": "keypoints",
+            "label": "human",
+            "geometry": {"points": [[1, 1, 2]]},
+        },
+        {
+            "id": "2",
+            "tool": "boxes",
+            "type": "bbox",
+            "label": "human",
+            "geometry": {"x": 0, "y": 0, "width": 2, "height": 2},
+        },
+        {
+            "id": "3",
+            "tool": "boxes",
+            "type": "bbox",
+            "label": "dog",
+            "geometry": {"x": 0, "y": 0, "width": 2, "height": 2},
+        },
+        {"id": "4", "tool": "kind", "type": "classification", "value": {"choices": ["human"]}},
+    ]
+    report = Report()
+    ctx = Context(out=tmp_path / "out", staging=tmp_path / "staging", report=report)
+    writer = cvat.CvatWriter(schema, ctx)
+    writer.write(ExportItem(1, {}, "a.jpg", 4, 4, (ExportResult(regions, "annotation"),)))
+    writer.finish()
+    image = parse(ctx.out / "annotations.xml").getroot().find("image")
+    assert image is not None
+    assert [(s.tag, s.get("label")) for s in image] == [("skeleton", "human"), ("box", "dog")]
+    (drop,) = report.as_dict()["dropped"]
+    assert drop["count"] == 2 and drop["reason"].startswith("regions whose label a keypoints tool")
+
+
+def _peak(run: Any) -> int:
+    tracemalloc.start()
+    try:
+        run()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_memory_does_not_grow_with_the_task_count(tmp_path: Path) -> None:
+    """The writer streams images to a staged file and the reader drops each image once read:
+    ten times the tasks, about the same peak memory."""
+    regions = _regions()[:3]
+
+    def items(n: int) -> Iterator[ExportItem]:
+        for i in range(n):
+            yield ExportItem(i, {}, f"{i:06d}.jpg", W, H, (ExportResult(regions, "annotation"),))
+
+    def write(n: int) -> None:
+        ctx = Context(out=tmp_path / str(n), staging=tmp_path / f"s{n}", report=Report())
+        writer = cvat.CvatWriter(SCHEMA, ctx)
+        for item in items(n):
+            writer.write(item)
+        writer.finish()
+
+    def read(n: int) -> None:
+        labels = cvat.read_labels(tmp_path / str(n), lambda where, why: None)
+        for _ in labels.tasks:
+            pass
+
+    small, large = _peak(lambda: write(300)), _peak(lambda: write(3000))
+    assert large < small * 1.25, (small, large)
+    small, large = _peak(lambda: read(300)), _peak(lambda: read(3000))
+    assert large < small * 1.25, (small, large)

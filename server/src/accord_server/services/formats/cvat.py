@@ -12,7 +12,10 @@ decimals, as CVAT writes them. A region's ``occluded`` attribute is CVAT's ``occ
 others ``<attribute name>`` elements; ``z_order`` is the region's place in the result (later
 regions drawn on top) and is how the reader orders them again. Span, relation and text regions
 have no CVAT shape and are dropped with a reason, as are images of unknown size and results
-after the first of a task (CVAT holds one set of labels per image).
+after the first of a task (CVAT holds one set of labels per image). A split export's subsets
+are written (``<image subset="train">``, as CVAT's project exports do) only with the option
+``subsets``: datumaro's CVAT reader skips images whose subset is not the file's name, so by
+default the split is left out and reported.
 
 The file is streamed: ``<image>`` elements go to a staged file as tasks come, and ``finish``
 writes the header (which counts the images) and then copies them after it."""
@@ -155,14 +158,19 @@ class CvatWriter:
         for region in result.regions if result is not None else []:
             source = _SOURCES.get(str(region.get("origin") or origin), "manual")
             if region.get("type") == "classification":
-                tags += self._tags(region, source)
+                tags += self._tags(item, region, source)
                 continue
             shape = self._shape(item, region, source, len(shapes))
             if shape is not None:
                 shapes.append(shape)
         head = f'  <image id="{self.count}" name={attr(item.media_name)}'
-        if item.split:
+        if item.split and self.ctx.options.get("subsets", False):
             head += f" subset={attr(item.split)}"
+        elif item.split:
+            report.drop(
+                "splits: CVAT for images holds no subsets unless asked to (option subsets)",
+                task_id=item.task_id,
+            )
         head += f' width="{item.width}" height="{item.height}"'
         if shapes or tags:
             self.body.write(head + ">\n" + "".join(shapes) + "".join(tags) + "  </image>\n")
@@ -181,11 +189,21 @@ class CvatWriter:
             out.write("</annotations>\n")
         self.body_path.unlink()
 
-    def _tags(self, region: Json, source: str) -> list[str]:
-        choices = (region.get("value") or {}).get("choices") or []
-        return [
-            f"    <tag label={attr(str(c))} source={attr(source)}>\n    </tag>\n" for c in choices
-        ]
+    def _tags(self, item: ExportItem, region: Json, source: str) -> list[str]:
+        tags = []
+        for choice in (region.get("value") or {}).get("choices") or []:
+            if self.labels[choice].type == "skeleton":
+                self._skeleton_conflict(item)
+                continue
+            tags.append(f"    <tag label={attr(choice)} source={attr(source)}>\n    </tag>\n")
+        return tags
+
+    def _skeleton_conflict(self, item: ExportItem) -> None:
+        self.ctx.report.drop(
+            "regions whose label a keypoints tool also uses: a CVAT skeleton label holds one "
+            "keypoints tool's skeletons only",
+            task_id=item.task_id,
+        )
 
     def _shape(self, item: ExportItem, region: Json, source: str, z_order: int) -> str | None:
         kind, label = region.get("type"), str(region.get("label", ""))
@@ -195,11 +213,7 @@ class CvatWriter:
         skeleton = label in self.labels and self.labels[label].type == "skeleton"
         if kind == "keypoints" or skeleton:
             if kind != "keypoints" or self.owners.get(label) != region.get("tool"):
-                self.ctx.report.drop(
-                    "regions whose label a keypoints tool also uses: a CVAT skeleton label "
-                    "holds one keypoints tool's skeletons only",
-                    task_id=item.task_id,
-                )
+                self._skeleton_conflict(item)
                 return None
             return self._skeleton(region, head, source, z_order, attributes)
         occluded = "1" if attributes.pop("occluded", False) in (True, 1) else "0"
@@ -381,6 +395,7 @@ FORMAT = Format(
     title="CVAT for images 1.1",
     media=frozenset({"image"}),
     make=CvatWriter,
+    options={"subsets": False},
     description=(
         "annotations.xml in CVAT for images 1.1 (boxes with rotation, polygons, keypoints as "
         "skeletons, masks, classifications as tags, attributes, occluded, z_order) and images/."
@@ -397,7 +412,8 @@ class _Meta:
     types, skeletons' keypoints and edges."""
 
     types: dict[str, str] = field(default_factory=dict)
-    input_types: dict[str, str] = field(default_factory=dict)
+    input_types: dict[tuple[str, str], str] = field(default_factory=dict)
+    """(label, attribute) -> CVAT's input_type."""
     keypoints: dict[str, list[str]] = field(default_factory=dict)
     skeletons: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
@@ -458,7 +474,8 @@ def _meta(element: Element) -> _Meta:
         svgs[name] = label.findtext("svg") or ""
         for attribute in label.iterfind("attributes/attribute"):
             key = (attribute.findtext("name") or "").strip()
-            meta.input_types.setdefault(key, (attribute.findtext("input_type") or "text").strip())
+            input_type = (attribute.findtext("input_type") or "text").strip()
+            meta.input_types.setdefault((name, key), input_type)
     for name, svg in svgs.items():
         nodes = {
             _svg_attr(tag, "data-node-id"): _svg_attr(tag, "data-label-name")
@@ -602,8 +619,9 @@ def _point_list(raw: str | None) -> list[list[float]]:
     return out
 
 
-def _typed(meta: _Meta, key: str, value: str) -> Any:
-    input_type = meta.input_types.get(key)
+def _typed(meta: _Meta, label: str, key: str, value: str) -> Any:
+    """An attribute's value typed as its label declares it (else guessed from the text)."""
+    input_type = meta.input_types.get((label, key))
     if input_type == "checkbox":
         return value.strip().lower() == "true"
     if input_type == "number":
@@ -622,7 +640,7 @@ def _region(
     if child.tag == "tag":
         return {"type": "classification", "value": {"choices": [label]}}
     attributes: Json = {
-        str(a.get("name")): _typed(meta, str(a.get("name")), a.text or "")
+        str(a.get("name")): _typed(meta, label, str(a.get("name")), a.text or "")
         for a in child.findall("attribute")
     }
     if child.get("occluded") == "1":
