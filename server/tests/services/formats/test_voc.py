@@ -4,6 +4,9 @@ for the same input, read_labels(write(x)) == x for boxes, and hostile XML refuse
 
 from __future__ import annotations
 
+import gc
+import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -331,3 +334,53 @@ def test_hostile_xml_is_refused(tmp_path: Path, document: str) -> None:
     assert labels.labels == {"bbox": []}
     assert problems and problems[0][0] == "Annotations/evil.xml"
     assert "refused" in problems[0][1]
+
+
+def test_boxes_under_a_pixel_are_reported(tmp_path: Path) -> None:
+    boxes = [_box("a", "cat", 3.0, 3.0, 0.4, 5.0), _box("b", "cat", 3.0, 3.0, 1.0, 1.0)]
+    out, report, _ = _export(
+        tmp_path, [ExportItem(1, {}, "a.jpg", 10, 10, (ExportResult(boxes, "annotation"),))]
+    )
+    assert _boxes(out / "Annotations/a.xml") == [("cat", [4, 4, 4, 4])]  # one pixel: xmin == xmax
+    (drop,) = report.as_dict()["dropped"]
+    assert drop == {
+        "reason": "boxes under a pixel wide or high: VOC counts whole pixels",
+        "count": 1,
+        "task_ids": [1],
+    }
+
+
+def test_memory_does_not_grow_with_the_task_count(tmp_path: Path) -> None:
+    """A file per image as it comes: ten times the tasks, about the same peak memory."""
+    result = ExportResult(
+        [_box("a", "cat", 1, 2, 3, 4), _box("b", "dog", 5, 5, 2, 2)], "annotation"
+    )
+
+    def write(n: int) -> None:
+        ctx = Context(out=tmp_path / str(n), staging=tmp_path / f"s{n}", report=Report())
+        writer = voc.VocWriter(SCHEMA, ctx)
+        for i in range(n):
+            writer.write(
+                ExportItem(i, {}, f"{i:06d}.jpg", 10, 10, (result,), split=("train", "val")[i % 2])
+            )
+        writer.finish()
+
+    def read(n: int) -> None:
+        for _ in voc.read_labels(tmp_path / str(n), lambda where, why: None).tasks:
+            pass
+
+    def peak(run: Callable[[], None]) -> int:
+        gc.collect()  # garbage of earlier tests is no part of this peak
+        tracemalloc.start()
+        try:
+            run()
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    small, large = peak(lambda: write(200)), peak(lambda: write(2000))
+    assert large < small * 1.25, (small, large)
+    # The reader holds the sorted names of the files (a short string each) and nothing else
+    # per image: well under 200 bytes per file more.
+    small, large = peak(lambda: read(200)), peak(lambda: read(2000))
+    assert large < small + 1800 * 200, (small, large)

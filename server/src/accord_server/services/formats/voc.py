@@ -18,6 +18,7 @@ when an export carries every annotator's result, the first is written and the ot
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -26,7 +27,7 @@ from xml.etree.ElementTree import Element
 from accord_server.schemas.label_schema import BBoxTool, LabelSchema
 from accord_server.services.formats.export import Context, ExportItem, Format, Json
 from accord_server.services.formats.labels import LabelResult, LabelSet, LabelTask, Problem
-from accord_server.services.formats.xml_text import XmlError, iter_elements, number, text
+from accord_server.services.formats.xml_text import XmlError, number, parse_file, text
 
 __all__ = ["FORMAT", "VocWriter", "read_labels"]
 
@@ -45,7 +46,9 @@ class VocWriter:
         self.labels = _box_labels(schema)
         self.annotations = ctx.out / "Annotations"
         self.annotations.mkdir(parents=True, exist_ok=True)
-        self.lists: dict[str, IO[str]] = {}
+        self.lists: dict[str, IO[bytes]] = {}
+        """Open image lists by subset: binary, as a text file's write queue holds each small
+        string it is given until a flush and grew with the task count."""
 
     def write(self, item: ExportItem) -> None:
         """Write ``Annotations/<stem>.xml``, list the image in its subset, place its media."""
@@ -69,7 +72,7 @@ class VocWriter:
         objects = [obj for r in regions if (obj := self._object(item, r)) is not None]
         path = self.annotations / f"{item.stem}.xml"
         path.write_text(_annotation_xml(item, objects), encoding="utf-8", newline="\n")
-        self._list(item.split or DEFAULT_SUBSET).write(item.stem + "\n")
+        self._list(item.split or DEFAULT_SUBSET).write(f"{item.stem}\n".encode())
         self.ctx.place_media(item, f"JPEGImages/{item.media_name}")
 
     def finish(self) -> None:
@@ -82,12 +85,12 @@ class VocWriter:
         lines += [f"{name}:::\n" for name in self.labels]
         (self.ctx.out / "labelmap.txt").write_text("".join(lines), encoding="utf-8", newline="\n")
 
-    def _list(self, subset: str) -> IO[str]:
+    def _list(self, subset: str) -> IO[bytes]:
         handle = self.lists.get(subset)
         if handle is None:
             folder = self.ctx.out / "ImageSets" / "Main"
             folder.mkdir(parents=True, exist_ok=True)
-            handle = (folder / f"{subset}.txt").open("w", encoding="utf-8", newline="\n")
+            handle = (folder / f"{subset}.txt").open("wb")
             self.lists[subset] = handle
         return handle
 
@@ -218,8 +221,8 @@ def read_labels(folder: Path, problem: Problem) -> LabelSet:
     files = _annotation_files(folder)
     labels = _labelmap(folder, problem)
     used: list[str] = []
-    for path in files:
-        for obj in _objects(path, folder, lambda where, why: None):
+    for file_name in files:
+        for obj in _objects(folder / file_name):
             name = _child_text(obj, "name")
             if name and name not in used:
                 used.append(name)
@@ -228,10 +231,18 @@ def read_labels(folder: Path, problem: Problem) -> LabelSet:
     return LabelSet(media="image", labels={"bbox": names}, tasks=_tasks(files, folder, problem))
 
 
-def _annotation_files(folder: Path) -> list[Path]:
+def _annotation_files(folder: Path) -> list[str]:
+    """The annotation files' paths under ``folder``, sorted: the one thing the reader holds per
+    image (a short string; the files themselves are read one at a time)."""
     annotations = folder / "Annotations"
     root = annotations if annotations.is_dir() else folder
-    return sorted(p for p in root.rglob("*.xml") if p.is_file())
+    names: list[str] = []
+    for parent, _, files in os.walk(root):  # names only (Path.rglob holds a DirEntry each)
+        where = Path(parent).relative_to(folder).as_posix()
+        prefix = "" if where == "." else f"{where}/"
+        names += [prefix + name for name in files if name.endswith(".xml")]
+    names.sort()
+    return names
 
 
 def _labelmap(folder: Path, problem: Problem) -> list[str]:
@@ -255,16 +266,16 @@ def _where(path: Path, folder: Path) -> str:
     return path.relative_to(folder).as_posix()
 
 
-def _objects(path: Path, folder: Path, problem: Problem) -> Iterator[Element]:
+def _objects(path: Path) -> list[Element]:
     try:
-        yield from iter_elements(path, frozenset({"object"}))
-    except XmlError as e:
-        problem(_where(path, folder), str(e))
+        return parse_file(path).findall("object")
+    except XmlError:
+        return []  # the tasks' pass reports it, once
 
 
-def _tasks(files: list[Path], folder: Path, problem: Problem) -> Iterator[LabelTask]:
-    for path in files:
-        task = _task(path, folder, problem)
+def _tasks(files: list[str], folder: Path, problem: Problem) -> Iterator[LabelTask]:
+    for name in files:
+        task = _task(folder / name, folder, problem)
         if task is not None:
             yield task
 
@@ -272,12 +283,12 @@ def _tasks(files: list[Path], folder: Path, problem: Problem) -> Iterator[LabelT
 def _task(path: Path, folder: Path, problem: Problem) -> LabelTask | None:
     where = _where(path, folder)
     try:
-        root = next(iter_elements(path, frozenset({"annotation"})), None)
+        root = parse_file(path)
     except XmlError as e:
         problem(where, str(e))
         return None
-    if root is None:
-        problem(where, "no <annotation> element: not a VOC annotation file")
+    if root.tag != "annotation":
+        problem(where, f"the root element is <{root.tag}>, not <annotation>: not a VOC file")
         return None
     task = LabelTask(media_name=_child_text(root, "filename") or path.stem)
     task.width = _size(root, "width", where, problem)

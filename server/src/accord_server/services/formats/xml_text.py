@@ -16,13 +16,14 @@ from typing import IO
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
-from defusedxml.ElementTree import iterparse
+from defusedxml.ElementTree import iterparse, parse
 
 __all__ = [
     "XmlError",
     "attr",
     "iter_elements",
     "number",
+    "parse_file",
     "text",
 ]
 
@@ -86,3 +87,18 @@ def iter_elements(source: Path | IO[bytes], tags: frozenset[str]) -> Iterator[El
         raise XmlError(f"refused: {type(e).__name__} (DTDs and entities are not read)") from e
     except ParseError as e:
         raise XmlError(f"not well-formed XML: {e}") from e
+
+
+def parse_file(path: Path) -> Element:
+    """The root element of a small file read whole (a VOC annotation: one image's objects).
+
+    Raises ``XmlError`` when the file is not well-formed or declares a DTD."""
+    try:
+        root = parse(path, forbid_dtd=True).getroot()
+    except DefusedXmlException as e:
+        raise XmlError(f"refused: {type(e).__name__} (DTDs and entities are not read)") from e
+    except ParseError as e:
+        raise XmlError(f"not well-formed XML: {e}") from e
+    if root is None:
+        raise XmlError("no root element")
+    return root
