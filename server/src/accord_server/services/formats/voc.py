@@ -27,7 +27,7 @@ from xml.etree.ElementTree import Element
 from accord_server.schemas.label_schema import BBoxTool, LabelSchema
 from accord_server.services.formats.export import Context, ExportItem, Format, Json
 from accord_server.services.formats.labels import LabelResult, LabelSet, LabelTask, Problem
-from accord_server.services.formats.xml_text import XmlError, number, parse_file, text
+from accord_server.services.formats.xml_text import XmlError, guess_value, number, parse_file, text
 
 __all__ = ["FORMAT", "VocWriter", "read_labels"]
 
@@ -362,15 +362,3 @@ def _region(obj: Element, where: str, problem: Problem) -> Json | None:
     if attributes:
         region["attributes"] = attributes
     return region
-
-
-def guess_value(value: str) -> bool | float | str:
-    """An attribute value written as text, typed again: ``true``/``false`` as booleans, finite
-    numbers as floats (Accord keeps attribute numbers as floats), anything else as text."""
-    if value in ("true", "false"):
-        return value == "true"
-    try:
-        parsed = float(value)
-    except ValueError:
-        return value
-    return parsed if math.isfinite(parsed) else value

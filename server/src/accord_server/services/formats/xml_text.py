@@ -21,6 +21,7 @@ from defusedxml.ElementTree import iterparse, parse
 __all__ = [
     "XmlError",
     "attr",
+    "guess_value",
     "iter_elements",
     "number",
     "parse_file",
@@ -102,3 +103,15 @@ def parse_file(path: Path) -> Element:
     if root is None:
         raise XmlError("no root element")
     return root
+
+
+def guess_value(value: str) -> bool | float | str:
+    """An attribute value written as text, typed again: ``true``/``false`` as booleans, finite
+    numbers as floats (Accord keeps attribute numbers as floats), anything else as text."""
+    if value in ("true", "false"):
+        return value == "true"
+    try:
+        parsed = float(value)
+    except ValueError:
+        return value
+    return parsed if math.isfinite(parsed) else value
