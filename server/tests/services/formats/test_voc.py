@@ -384,3 +384,17 @@ def test_memory_does_not_grow_with_the_task_count(tmp_path: Path) -> None:
     # per image: well under 200 bytes per file more.
     small, large = peak(lambda: read(200)), peak(lambda: read(2000))
     assert large < small + 1800 * 200, (small, large)
+
+
+def test_images_whose_stems_collide_are_reported(tmp_path: Path) -> None:
+    result = ExportResult([_box("a", "cat", 1, 1, 2, 2)], "annotation")
+    items = [
+        ExportItem(1, {}, "a.png", 10, 10, (result,)),
+        ExportItem(2, {}, "a.jpg", 10, 10, (result, result)),
+    ]
+    out, report, placed = _export(tmp_path, items)
+    assert placed == ["JPEGImages/a.png"]
+    assert (out / "ImageSets/Main/default.txt").read_text() == "a\n"
+    assert "<filename>a.png</filename>" in (out / "Annotations/a.xml").read_text()
+    (drop,) = report.as_dict()["dropped"]
+    assert drop["task_ids"] == [2] and drop["reason"].startswith("images whose name differs")

@@ -62,6 +62,14 @@ class VocWriter:
                 task_id=item.task_id,
             )
             return
+        path = self.annotations / f"{item.stem}.xml"
+        if path.exists():  # a.jpg after a.png: one annotation file per stem
+            report.drop(
+                "images whose name differs from an earlier one's only by its extension: VOC "
+                "names annotation files by the image's name without it",
+                task_id=item.task_id,
+            )
+            return
         if len(item.results) > 1:
             report.drop(
                 "results beyond the first of a task: VOC holds one set of labels per image",
@@ -70,7 +78,6 @@ class VocWriter:
             )
         regions = item.results[0].regions if item.results else []
         objects = [obj for r in regions if (obj := self._object(item, r)) is not None]
-        path = self.annotations / f"{item.stem}.xml"
         path.write_text(_annotation_xml(item, objects), encoding="utf-8", newline="\n")
         self._list(item.split or DEFAULT_SUBSET).write(f"{item.stem}\n".encode())
         self.ctx.place_media(item, f"JPEGImages/{item.media_name}")
