@@ -215,7 +215,9 @@ class LabelStudioWriter:
         drop = self.ctx.report.drop
         if kind == "relation":
             geometry = region["geometry"]
-            relation: Json = {"from_id": geometry["from"], "to_id": geometry["to"]}
+            # Label Studio's relations carry no id; ours keeps the region's for the way back.
+            relation: Json = {"id": region["id"], "from_id": geometry["from"]}
+            relation["to_id"] = geometry["to"]
             relation.update(type="relation", direction="right")
             if region.get("label"):
                 relation["labels"] = [region["label"]]
