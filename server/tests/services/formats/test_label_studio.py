@@ -111,7 +111,14 @@ def test_a_rotated_box_turns_about_its_centre_in_accord() -> None:
         "type": "rectanglelabels",
         "original_width": 100,
         "original_height": 100,
-        "value": {"x": 10, "y": 10, "width": 40, "height": 20, "rotation": 90, "rectanglelabels": ["car"]},
+        "value": {
+            "x": 10,
+            "y": 10,
+            "width": 40,
+            "height": 20,
+            "rotation": 90,
+            "rectanglelabels": ["car"],
+        },
     }
     [region] = convert_label_studio_result([box])
     g = region["geometry"]

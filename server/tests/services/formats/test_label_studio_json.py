@@ -27,11 +27,20 @@ IMAGE_SCHEMA = LabelSchema.model_validate(
     {
         "media": "image",
         "tools": [
-            {"name": "box", "type": "bbox", "labels": [{"name": "car", "color": "#ff0000"}, "person"]},
+            {
+                "name": "box",
+                "type": "bbox",
+                "labels": [{"name": "car", "color": "#ff0000"}, "person"],
+            },
             {"name": "outline", "type": "polygon", "labels": ["road"]},
             {"name": "paint", "type": "mask", "labels": ["sky"]},
             {"name": "links", "type": "relation", "labels": ["drives"]},
-            {"name": "weather", "type": "classification", "choices": ["sun", "rain"], "multiple": True},
+            {
+                "name": "weather",
+                "type": "classification",
+                "choices": ["sun", "rain"],
+                "multiple": True,
+            },
             {"name": "caption", "type": "text"},
         ],
     }
@@ -76,7 +85,12 @@ BOXES: list[dict[str, Any]] = [
         "label": "drives",
         "geometry": {"from": "b2", "to": "b1"},
     },
-    {"id": "c1", "tool": "weather", "type": "classification", "value": {"choices": ["sun", "rain"]}},
+    {
+        "id": "c1",
+        "tool": "weather",
+        "type": "classification",
+        "value": {"choices": ["sun", "rain"]},
+    },
     {"id": "t1", "tool": "caption", "type": "text", "value": {"text": "a car\non a road"}},
 ]
 
@@ -188,7 +202,11 @@ def test_config_names_every_from_name_and_converts_back(tmp_path: Path) -> None:
     assert tools["weather"]["multiple"] is True and tools["weather"]["choices"] == ["sun", "rain"]
     assert tools["relations"]["labels"] == ["drives"]
     assert tools["paint"]["type"] == "mask" and tools["caption"]["type"] == "text"
-    names = {i["from_name"] for i in _tasks(tmp_path / "ls")[0]["annotations"][0]["result"] if "from_name" in i}
+    names = {
+        i["from_name"]
+        for i in _tasks(tmp_path / "ls")[0]["annotations"][0]["result"]
+        if "from_name" in i
+    }
     assert names <= tools.keys()
 
 
@@ -226,8 +244,20 @@ def test_what_label_studio_cannot_hold_is_reported(tmp_path: Path) -> None:
 def test_text_spans_count_code_points_and_carry_their_text(tmp_path: Path) -> None:
     text = "🎉 Ana met Bo in Paris"
     spans = [
-        {"id": "s1", "tool": "ner", "type": "span", "label": "PER", "geometry": {"start": 2, "end": 5}},
-        {"id": "s2", "tool": "ner", "type": "span", "label": "LOC", "geometry": {"start": 16, "end": 21}},
+        {
+            "id": "s1",
+            "tool": "ner",
+            "type": "span",
+            "label": "PER",
+            "geometry": {"start": 2, "end": 5},
+        },
+        {
+            "id": "s2",
+            "tool": "ner",
+            "type": "span",
+            "label": "LOC",
+            "geometry": {"start": 16, "end": 21},
+        },
         {"id": "c", "tool": "topic", "type": "classification", "value": {"choices": ["news"]}},
     ]
     item = ExportItem(
@@ -243,9 +273,10 @@ def test_text_spans_count_code_points_and_carry_their_text(tmp_path: Path) -> No
     assert result[0]["value"] == {"start": 2, "end": 5, "text": "Ana", "labels": ["PER"]}
     assert result[1]["value"]["text"] == "Paris" == text[16:21]
     assert result[0]["to_name"] == "text"
-    _same_regions(convert_label_studio_result(result, data=task["data"]), [
-        {**spans[0], "text": "Ana"}, {**spans[1], "text": "Paris"}, spans[2]
-    ])
+    _same_regions(
+        convert_label_studio_result(result, data=task["data"]),
+        [{**spans[0], "text": "Ana"}, {**spans[1], "text": "Paris"}, spans[2]],
+    )
     assert "completed_by" not in task["annotations"][0]  # a name that is no email
     config = (tmp_path / "ls" / "label_config.xml").read_text(encoding="utf-8")
     assert schema_from_label_studio(config)["tools"][0] == {

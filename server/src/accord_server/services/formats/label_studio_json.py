@@ -430,11 +430,12 @@ def _task(task: Any, where: str, problem: Problem) -> LabelTask | None:
             problem(here, "expected an object with a result array")
             continue
         score, version = raw.get("score"), raw.get("model_version")
-        good_score = isinstance(score, int | float) and not isinstance(score, bool)
+        if not isinstance(score, int | float) or isinstance(score, bool):
+            score = None
         out.predictions.append(
             LabelResult(
                 regions=_regions(raw["result"], data, here, problem),
-                score=float(score) if good_score else None,
+                score=None if score is None else float(score),
                 model_version=str(version) if version not in (None, "") else None,
             )
         )

@@ -90,7 +90,9 @@ class SpacyWriter:
         if len(docbin) >= self.per_file:
             self._flush(name)
 
-    def _spans(self, item: ExportItem, doc: Any, regions: list[dict[str, Any]], tool: str) -> list[Any]:
+    def _spans(
+        self, item: ExportItem, doc: Any, regions: list[dict[str, Any]], tool: str
+    ) -> list[Any]:
         out = []
         for region in regions:
             if region.get("type") != "span" or region.get("tool") != tool:
