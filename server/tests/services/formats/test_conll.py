@@ -106,7 +106,10 @@ def test_spacy_reads_the_same_entities(tmp_path: Path) -> None:
     spacy = pytest.importorskip("spacy")
     from spacy.training.converters import conll_ner_to_docs
 
-    items = [_item(1, TEXT, _spans_of_text()), _item(2, "Bo works at Acme.", [_span("x", 0, 2, "PER")])]
+    items = [
+        _item(1, TEXT, _spans_of_text()),
+        _item(2, "Bo works at Acme.", [_span("x", 0, 2, "PER")]),
+    ]
     run_writer(FORMAT, SCHEMA, items, tmp_path / "c")
     content = (tmp_path / "c" / "data.conll").read_text(encoding="utf-8")
     docs = list(conll_ner_to_docs(content, n_sents=1, no_print=True))

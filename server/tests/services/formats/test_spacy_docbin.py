@@ -69,7 +69,9 @@ def test_ents_spans_and_cats_read_back_with_a_blank_pipeline(tmp_path: Path) -> 
         _span("per", TEXT, "Ana Lopez", "PER"),
         {"id": "t", "tool": "topic", "type": "classification", "value": {"choices": ["news"]}},
     ]
-    report = run_writer(FORMAT, SCHEMA, [_item(1, TEXT, regions), _item(2, "Bo.", [])], tmp_path / "s")
+    report = run_writer(
+        FORMAT, SCHEMA, [_item(1, TEXT, regions), _item(2, "Bo.", [])], tmp_path / "s"
+    )
     assert report.dropped == {DROP_OVERLAP: 1}
     first, second = _docs(tmp_path / "s" / "data" / "0000.spacy")
     assert first.text == TEXT
@@ -91,8 +93,20 @@ def test_ents_spans_and_cats_read_back_with_a_blank_pipeline(tmp_path: Path) -> 
 def test_files_splits_cats_keys_and_drops(tmp_path: Path) -> None:
     text = "Call Johnson now  "
     regions = [
-        {"id": "a", "tool": "ner", "type": "span", "label": "PER", "geometry": {"start": 6, "end": 12}},
-        {"id": "b", "tool": "ner", "type": "span", "label": "PER", "geometry": {"start": 16, "end": 17}},
+        {
+            "id": "a",
+            "tool": "ner",
+            "type": "span",
+            "label": "PER",
+            "geometry": {"start": 6, "end": 12},
+        },
+        {
+            "id": "b",
+            "tool": "ner",
+            "type": "span",
+            "label": "PER",
+            "geometry": {"start": 16, "end": 17},
+        },
         {"id": "t", "tool": "tone", "type": "classification", "value": {"choices": ["calm"]}},
     ]
     items = [_item(i, text, regions, split="train") for i in range(1, 4)]
