@@ -88,9 +88,9 @@ def test_tokens_sentences_and_iob2_tags(tmp_path: Path) -> None:
     assert lines[:2] == [DOCSTART, ""]
     rows = [line.split(" ") for line in lines[2:]]
     assert [r[0] if r != [""] else "" for r in rows] == [
-        *"Ana Lopez flew to New York .".split(),
+        *["Ana", "Lopez", "flew", "to", "New", "York", "."],
         "",
-        *"She met 🎉 Bo at Acme Corp !".split(),
+        *["She", "met", "🎉", "Bo", "at", "Acme", "Corp", "!"],
         "",
         "",
     ]
@@ -182,7 +182,7 @@ def test_splits_other_results_and_tasks_without_text(tmp_path: Path) -> None:
 
 
 def test_byte_identical_option_tool_and_refusals(tmp_path: Path) -> None:
-    items = [_item(1, TEXT, _spans_of_text() + [_span("o", 0, 3, "X", tool="other")])]
+    items = [_item(1, TEXT, [*_spans_of_text(), _span("o", 0, 3, "X", tool="other")])]
     run_writer(FORMAT, SCHEMA, items, tmp_path / "a")
     run_writer(FORMAT, SCHEMA, items, tmp_path / "b")
     assert digest(tmp_path / "a") == digest(tmp_path / "b")
