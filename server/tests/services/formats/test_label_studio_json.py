@@ -422,3 +422,50 @@ def test_our_export_reads_back_as_the_same_labels(tmp_path: Path) -> None:
     expected = [{k: v for k, v in r.items() if k != "tool"} for r in BOXES]
     _same_regions(annotation.regions, expected)
     assert tasks[0].predictions[0].model_version == "yolo-v8"
+
+
+def test_key_points_stand_alone_in_label_studio(tmp_path: Path) -> None:
+    from accord_server.services.formats.label_studio_json import (
+        DROP_HIDDEN_KEYPOINT,
+        DROP_KEYPOINTS,
+    )
+
+    schema = LabelSchema.model_validate(
+        {
+            "media": "image",
+            "tools": [
+                {"name": "dot", "type": "keypoints", "labels": ["nose"], "keypoints": ["point"]},
+                {"name": "pose", "type": "keypoints", "labels": ["body"], "keypoints": ["a", "b"]},
+            ],
+        }
+    )
+
+    def point(rid: str, tool: str, label: str, points: list[list[float]]) -> dict[str, Any]:
+        return {
+            "id": rid,
+            "tool": tool,
+            "type": "keypoints",
+            "label": label,
+            "geometry": {"points": points},
+        }
+
+    regions = [
+        point("k1", "dot", "nose", [[50.0, 25.0, 2]]),
+        point("k2", "dot", "nose", [[0.0, 0.0, 0]]),
+        point("k3", "pose", "body", [[1.0, 1.0, 2], [2.0, 2.0, 2]]),
+    ]
+    item = ExportItem(
+        task_id=1,
+        data={"image": "a.png"},
+        media_name="a.png",
+        width=200,
+        height=100,
+        results=(ExportResult(regions=regions, source="annotation"),),
+    )
+    report = run_writer(FORMAT, schema, [item], tmp_path / "ls")
+    assert report.dropped == {DROP_HIDDEN_KEYPOINT: 1, DROP_KEYPOINTS: 1}
+    [written] = _tasks(tmp_path / "ls")[0]["annotations"][0]["result"]
+    assert written["type"] == "keypointlabels"
+    assert written["value"] == {"x": 25.0, "y": 25.0, "width": 1.0, "keypointlabels": ["nose"]}
+    [back] = convert_label_studio_result([written])
+    assert back["geometry"] == {"points": [[50.0, 25.0]]}
