@@ -469,3 +469,18 @@ def test_key_points_stand_alone_in_label_studio(tmp_path: Path) -> None:
     assert written["value"] == {"x": 25.0, "y": 25.0, "width": 1.0, "keypointlabels": ["nose"]}
     [back] = convert_label_studio_result([written])
     assert back["geometry"] == {"points": [[50.0, 25.0]]}
+
+
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        ("/data/upload/3/1a2b3c4d-cat.jpg", "cat.jpg"),
+        ("/data/local-files/?d=photos/dog%201.png", "dog 1.png"),
+        ("https://example.com/a/b/1a2b3c4d-kept.jpg?x=1", "1a2b3c4d-kept.jpg"),
+        ("s3://bucket/key/x.jpg", "x.jpg"),
+    ],
+)
+def test_media_names_from_label_studio_urls(tmp_path: Path, url: str, name: str) -> None:
+    (tmp_path / "e.json").write_text(json.dumps([{"data": {"image": url}}]), encoding="utf-8")
+    [task] = read_labels(tmp_path, lambda where, why: pytest.fail(why)).tasks
+    assert task.media_name == name

@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 from typing import IO, Any
-from urllib.parse import unquote, urlparse
+from urllib.parse import parse_qs, unquote, urlparse
 from xml.sax.saxutils import quoteattr
 
 import ijson
@@ -384,11 +385,23 @@ def _regions(result: list[Any], data: Json, where: str, problem: Problem) -> lis
     return regions
 
 
+_UPLOAD_PREFIX = re.compile(r"^[0-9a-f]{8}-(.+)$")
+
+
 def _media_name(data: Json) -> str | None:
+    """The image's file name: the last part of its URL's path, of the ``d`` parameter of a
+    local-files URL (``/data/local-files/?d=photos/cat.jpg``), without the 8 hex digits and
+    dash Label Studio puts before the name of an uploaded file
+    (``/data/upload/3/1a2b3c4d-cat.jpg`` is ``cat.jpg``)."""
     url = data.get("image")
     if not isinstance(url, str) or not url:
         return None
-    name = PurePosixPath(unquote(urlparse(url).path)).name
+    parsed = urlparse(url)
+    local = parse_qs(parsed.query).get("d") if "local-files" in parsed.path else None
+    name = PurePosixPath(unquote(local[0] if local else parsed.path)).name
+    if "/data/upload/" in parsed.path:
+        uploaded = _UPLOAD_PREFIX.match(name)
+        name = uploaded.group(1) if uploaded else name
     return name or None
 
 
