@@ -1,5 +1,5 @@
-"""Label Studio results as Accord regions: each result type, the paths of errors, and span
-offsets from UTF-16 units to code points."""
+"""Label Studio results as Accord regions: each result type, the paths of errors, span offsets
+(code points; UTF-16 units only where the span's text says so) and rotated boxes."""
 
 from __future__ import annotations
 
@@ -83,19 +83,49 @@ def test_missing_original_size_names_the_field() -> None:
     )
 
 
-def test_span_offsets_count_code_points_in_the_text_the_span_names() -> None:
+def test_span_offsets_are_code_points_unless_only_utf16_units_fit_the_span_text() -> None:
     text = "🎉 Paris"  # the emoji is 2 UTF-16 units, 1 code point
     item = {
         "from_name": "ner",
         "to_name": "body",
         "type": "labels",
-        "value": {"start": 3, "end": 8, "labels": ["LOC"]},
+        "value": {"start": 2, "end": 7, "text": "Paris", "labels": ["LOC"]},
     }
-    [with_data] = convert_label_studio_result([item], data={"body": text})
-    assert with_data["geometry"] == {"start": 2, "end": 7}
+    [modern] = convert_label_studio_result([item], data={"body": text})
+    assert modern["geometry"] == {"start": 2, "end": 7}  # Label Studio counts code points
+    old = {**item, "value": {**item["value"], "start": 3, "end": 8}}  # older: UTF-16 units
+    [converted] = convert_label_studio_result([old], data={"body": text})
+    assert converted["geometry"] == {"start": 2, "end": 7}
     assert text[2:7] == "Paris"
-    [without] = convert_label_studio_result([item])
-    assert without["geometry"] == {"start": 3, "end": 8}  # no text: the offsets stay as given
+    untold = {**item, "value": {"start": 3, "end": 8, "labels": ["LOC"]}}  # no text to check
+    [kept] = convert_label_studio_result([untold], data={"body": text})
+    assert kept["geometry"] == {"start": 3, "end": 8}
+
+
+def test_a_rotated_box_turns_about_its_centre_in_accord() -> None:
+    # Label Studio: top-left corner (10, 10) after turning 90 degrees clockwise about it; the
+    # box 40 wide and 20 high then covers x in [-10, 10], y in [10, 50]: centre (0, 30).
+    box = {
+        "from_name": "label",
+        "to_name": "image",
+        "type": "rectanglelabels",
+        "original_width": 100,
+        "original_height": 100,
+        "value": {
+            "x": 10,
+            "y": 10,
+            "width": 40,
+            "height": 20,
+            "rotation": 90,
+            "rectanglelabels": ["car"],
+        },
+    }
+    [region] = convert_label_studio_result([box])
+    g = region["geometry"]
+    assert g["rotation"] == 90
+    assert (g["width"], g["height"]) == (40, 20)
+    assert g["x"] + g["width"] / 2 == pytest.approx(0)
+    assert g["y"] + g["height"] / 2 == pytest.approx(30)
 
 
 @pytest.mark.parametrize(

@@ -389,6 +389,7 @@ def test_label_studio_span_offsets_become_code_points() -> None:
                                 "value": {
                                     "start": js_start,
                                     "end": js_start + 5,
+                                    "text": "Paris",  # tells UTF-16 units from code points
                                     "labels": ["LOC"],
                                 },
                             }

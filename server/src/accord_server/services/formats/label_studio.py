@@ -1,9 +1,11 @@
-"""Label Studio's annotation results (percent coordinates, UTF-16 span offsets, one item per
-control tag) as Accord regions (pixels, code points). Its labeling configs (XML) are read in
-``label_studio_config``."""
+"""Label Studio's annotation results (percent coordinates, boxes turned about their top-left
+corner, one item per control tag) as Accord regions (pixels, boxes turned about their centre,
+code points). Its labeling configs (XML) are read in ``label_studio_config``; its JSON export is
+written and read in ``label_studio_json``."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 __all__ = ["LabelStudioResultError", "convert_label_studio_result", "json_type_name"]
@@ -66,13 +68,19 @@ def _labels(region: dict[str, Any], labels: Any, path: str) -> None:
 
 
 def _bbox(value: dict[str, Any], width: float, height: float, path: str) -> dict[str, Any]:
-    return {
-        "x": _number(value, "x", path) * width / 100,
-        "y": _number(value, "y", path) * height / 100,
-        "width": _number(value, "width", path) * width / 100,
-        "height": _number(value, "height", path) * height / 100,
-        "rotation": _number(value, "rotation", path) if "rotation" in value else 0.0,
-    }
+    x = _number(value, "x", path) * width / 100
+    y = _number(value, "y", path) * height / 100
+    w = _number(value, "width", path) * width / 100
+    h = _number(value, "height", path) * height / 100
+    rotation = _number(value, "rotation", path) if "rotation" in value else 0.0
+    if rotation % 360 != 0:
+        # Label Studio's x, y is the top-left corner after turning the box about that corner;
+        # Accord turns a box about its centre: find the centre, then the unturned corner.
+        a = math.radians(rotation)
+        cx = x + w / 2 * math.cos(a) - h / 2 * math.sin(a)
+        cy = y + w / 2 * math.sin(a) + h / 2 * math.cos(a)
+        x, y = cx - w / 2, cy - h / 2
+    return {"x": x, "y": y, "width": w, "height": h, "rotation": rotation}
 
 
 def _points(value: dict[str, Any], width: float, height: float, path: str) -> dict[str, Any]:
@@ -193,22 +201,34 @@ def _utf16_to_code_points(text: str, offset: int) -> int:
     return len(encoded.decode("utf-16-le", errors="ignore"))
 
 
+def _span_offsets(text: str, geometry: dict[str, Any], copy: Any) -> None:
+    """Keep code point offsets, unless only UTF-16 ones fit the span's own ``text``.
+
+    Label Studio's ``Text`` tag counts code points (since its emoji fix; earlier versions and
+    some hand-made predictions counted JavaScript's UTF-16 units). The two differ only after a
+    character outside the BMP (an emoji); the span's ``text``, when given, tells them apart."""
+    start, end = geometry["start"], geometry["end"]
+    if not isinstance(copy, str) or text.isascii() or text[start:end] == copy:
+        return
+    cp_start, cp_end = _utf16_to_code_points(text, start), _utf16_to_code_points(text, end)
+    if text[cp_start:cp_end] == copy:
+        geometry["start"], geometry["end"] = cp_start, cp_end
+
+
 def convert_label_studio_result(
     items: list[dict[str, Any]], *, data: dict[str, Any] | None = None
 ) -> list[dict[str, Any]]:
     """Convert Label Studio result items to Accord regions (pixels); other items pass through.
 
-    Label Studio counts span offsets in UTF-16 units (JavaScript); Accord in code points. With
-    the task's ``data``, offsets into the text named by ``to_name`` (or ``data["text"]``) are
-    converted; they differ only when the text holds characters outside the BMP (emoji)."""
+    Span offsets count code points, as Label Studio's and Accord's do. With the task's ``data``,
+    a span whose ``text`` matches its offsets only as UTF-16 units (older Label Studio) is
+    converted; the text is the one named by ``to_name`` (or ``data["text"]``)."""
     regions = [_convert_item(item, index) for index, item in enumerate(items)]
     for item, region in zip(items, regions, strict=True):
         if region is item or region.get("type") != "span" or not data:
             continue
         text = data.get(str(item.get("to_name")))
         text = text if isinstance(text, str) else data.get("text")
-        if isinstance(text, str) and not text.isascii():
-            geometry = region["geometry"]
-            geometry["start"] = _utf16_to_code_points(text, geometry["start"])
-            geometry["end"] = _utf16_to_code_points(text, geometry["end"])
+        if isinstance(text, str):
+            _span_offsets(text, region["geometry"], item["value"].get("text"))
     return regions

@@ -1,12 +1,31 @@
 """The export formats this version offers, by name (``POST /projects/{id}/exports`` ``format``).
-Each format module defines its ``FORMAT``; add it to ``_MODULES``' list here."""
+Each format module defines its ``FORMAT``; add it to the list here."""
 
 from __future__ import annotations
 
-from accord_server.services.formats import coco, yolo
+from accord_server.services.formats import (
+    coco,
+    conll,
+    cvat,
+    label_studio_json,
+    parquet,
+    spacy_docbin,
+    voc,
+    yolo,
+)
 from accord_server.services.formats.export import Format
 
-_FORMATS: list[Format] = [coco.FORMAT, yolo.FORMAT]
+_FORMATS: list[Format] = [
+    voc.FORMAT,
+    cvat.FORMAT,
+    label_studio_json.FORMAT,
+    conll.FORMAT,
+    parquet.FORMAT,
+    coco.FORMAT,
+    yolo.FORMAT,
+]
+if spacy_docbin.available():  # an optional extra: listed only where it is installed
+    _FORMATS.append(spacy_docbin.FORMAT)
 
 
 EXPORT_FORMATS: dict[str, Format] = {f.name: f for f in _FORMATS}
