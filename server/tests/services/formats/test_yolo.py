@@ -468,3 +468,28 @@ def test_reader_lists_images_of_a_split_without_labels(tmp_path: Path) -> None:
         tasks["test.png"].height,
     ) == (20, 10)
     assert tasks["train.png"].annotations[0].regions[0]["geometry"]["width"] == 10.0
+
+
+def test_reader_takes_the_size_an_image_is_shown_at(tmp_path: Path) -> None:
+    """A JPEG turned a quarter by its EXIF orientation is 100 x 200 on screen (and to
+    Ultralytics), though stored 200 x 100: rows are fractions of the shown size."""
+    (tmp_path / "images").mkdir()
+    (tmp_path / "labels").mkdir()
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.new("RGB", (200, 100)).save(tmp_path / "images" / "turned.jpg", exif=exif)
+    (tmp_path / "images" / "broken.jpg").write_bytes(b"not an image")
+    (tmp_path / "labels" / "broken.txt").write_text("0 0.5 0.5 0.5 0.5\n")
+    (tmp_path / "labels" / "turned.txt").write_text("0 0.5 0.5 0.5 0.5\n")
+    (tmp_path / "data.yaml").write_text("names: [cat]\n")
+    labels, problems = read(tmp_path)
+    [task] = list(labels.tasks)
+    assert problems == [("images/broken.jpg", "not a readable image")]
+    assert (task.width, task.height) == (100, 200)
+    assert task.annotations[0].regions[0]["geometry"] == {
+        "x": 25.0,
+        "y": 50.0,
+        "width": 50.0,
+        "height": 100.0,
+        "rotation": 0.0,
+    }

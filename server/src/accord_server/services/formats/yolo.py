@@ -33,8 +33,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from PIL import Image, UnidentifiedImageError
 
+from accord_server.adapters.media import IMAGE_HEAD_BYTES, image_size
 from accord_server.schemas.label_schema import (
     BBoxTool,
     KeypointsTool,
@@ -289,11 +289,15 @@ def _images(folder: Path) -> dict[str, Path]:
 
 
 def _size(path: Path) -> tuple[int, int] | None:
+    """The size the image is shown at, from its header (``adapters.media.image_size``, as
+    the workspace and the imports read it: EXIF orientation applied, as Ultralytics does
+    when it checks labels); None for a file that is no image."""
     try:
-        with Image.open(path) as image:  # reads the header only
-            return image.size
-    except (OSError, UnidentifiedImageError):
+        with path.open("rb") as f:
+            head = f.read(IMAGE_HEAD_BYTES)
+    except OSError:
         return None
+    return image_size(head)
 
 
 _ROW = re.compile(r"\s+")
