@@ -487,3 +487,35 @@ def test_both_formats_are_registered_for_images() -> None:
     assert EXPORT_FORMATS["coco"] is coco.FORMAT
     assert EXPORT_FORMATS["yolo"].media == frozenset({"image"})
     assert EXPORT_FORMATS["yolo"].options == {"task": "detect"}
+
+
+def test_masks_in_run_lists_are_written_compressed_and_wrong_sizes_dropped(
+    tmp_path: Path,
+) -> None:
+    m = np.zeros((6, 4), dtype=np.uint8)
+    m[1:4, 1:3] = 1
+
+    def mask(counts: Any, size: list[int]) -> Any:
+        rle = {"size": size, "counts": counts}
+        return {
+            "id": "m",
+            "tool": "paint",
+            "type": "mask",
+            "label": "road",
+            "geometry": {"rle": rle},
+        }
+
+    regions = [
+        mask(_uncompressed(m), [6, 4]),
+        mask(_uncompressed(m), [4, 6]),  # [width, height]: the orientation pitfall
+        mask([24], [6, 4]),  # no pixel set
+    ]
+    feed = [ExportItem(1, {}, "a.png", 4, 6, (ExportResult(regions, "annotation"),))]
+    ctx = export(tmp_path, feed=feed)
+    api = COCO(str(ctx.out / "annotations.json"))
+    [ann] = api.loadAnns(api.getAnnIds())
+    assert ann["segmentation"] == _rle(m)
+    assert np.array_equal(api.annToMask(ann), m)
+    assert (ann["bbox"], ann["area"]) == ([1.0, 1.0, 2.0, 3.0], 6)
+    dropped = {d["reason"]: d["count"] for d in ctx.report.as_dict()["dropped"]}
+    assert dropped == {coco.MASK_SIZE: 1, coco.EMPTY_SHAPE: 1}
