@@ -16,13 +16,13 @@ from accord_server.services.formats import (
 from accord_server.services.formats.export import Format
 
 _FORMATS: list[Format] = [
+    coco.FORMAT,
+    yolo.FORMAT,
     voc.FORMAT,
     cvat.FORMAT,
     label_studio_json.FORMAT,
     conll.FORMAT,
     parquet.FORMAT,
-    coco.FORMAT,
-    yolo.FORMAT,
 ]
 if spacy_docbin.available():  # an optional extra: listed only where it is installed
     _FORMATS.append(spacy_docbin.FORMAT)
