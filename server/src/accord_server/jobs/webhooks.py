@@ -12,17 +12,14 @@ sent anything (a webhook whose delivery succeeded has its next one due at once).
 from __future__ import annotations
 
 import logging
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from accord_server.adapters import http
 from accord_server.db.base import utcnow
 from accord_server.jobs.base import Periodic
 from accord_server.runtime import Runtime
 from accord_server.services import webhooks
 from accord_server.services.errors import AccordError
-from accord_server.services.secret_box import SecretUnreadable
 
 log = logging.getLogger(__name__)
 
@@ -53,17 +50,14 @@ def send_one(runtime: Runtime, delivery_id: int) -> bool:
         )
     if outgoing is None:
         return False
-    body = webhooks.body_bytes(outgoing.payload)
     try:
-        secret = webhooks.open_secret(outgoing.secret_encrypted, runtime.secret_box)
-    except (SecretUnreadable, AccordError) as exc:  # no key on this server, or another key
-        answer = http.Answer(None, b"", f"not sent: {exc}", 0.0)
+        box = runtime.secret_box
+    except AccordError as exc:  # no ACCORD_SECRET_KEY on this server
+        answer = webhooks.not_sent(str(exc))
     else:
-        headers = webhooks.message_headers(secret, outgoing.message_id, int(time.time()), body)
-        answer = http.post(
-            outgoing.url,
-            body,
-            headers,
+        answer = webhooks.send(
+            outgoing,
+            box=box,
             timeout=settings.webhook_timeout_seconds,
             allow_private=settings.webhook_allow_private,
         )

@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import json
 import secrets
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -42,7 +43,7 @@ from accord_server.services import accounts
 from accord_server.services.errors import Invalid, NotFound
 from accord_server.services.events import EventRecord
 from accord_server.services.permissions import Action, authorize
-from accord_server.services.secret_box import SecretBox
+from accord_server.services.secret_box import SecretBox, SecretUnreadable
 
 ALL_EVENTS = "*"
 PING = "webhook.ping"
@@ -232,11 +233,6 @@ def rotate_secret(session: Session, *, webhook: Webhook, box: SecretBox) -> str:
     webhook.updated_at = utcnow()
     session.flush()
     return secret
-
-
-def open_secret(webhook_secret_encrypted: str, box: SecretBox) -> str:
-    """A webhook's signing secret, unsealed (for the sender)."""
-    return box.open(webhook_secret_encrypted)
 
 
 # Deliveries
@@ -449,6 +445,24 @@ def claim_delivery(
         .where(WebhookDelivery.id == delivery_id)
     ).one()
     return Outgoing(delivery_id, *row)
+
+
+def not_sent(reason: str) -> http.Answer:
+    """An attempt that made no call, and why (it counts as a failed attempt)."""
+    return http.Answer(None, b"", f"not sent: {reason}", 0.0)
+
+
+def send(outgoing: Outgoing, *, box: SecretBox, timeout: float, allow_private: bool) -> http.Answer:
+    """One attempt at the call itself, signed now (run it outside any transaction): the
+    receiver's answer, or why there was none (a network error, a refused address, a secret this
+    server cannot open)."""
+    body = body_bytes(outgoing.payload)
+    try:
+        secret = box.open(outgoing.secret_encrypted)
+    except SecretUnreadable as exc:
+        return not_sent(str(exc))
+    headers = message_headers(secret, outgoing.message_id, int(time.time()), body)
+    return http.post(outgoing.url, body, headers, timeout=timeout, allow_private=allow_private)
 
 
 def record_attempt(
