@@ -47,11 +47,11 @@ def blocked_reason(address: Address) -> str | None:
             return blocked_reason(inner)
     for reason, flag in (
         ("loopback", address.is_loopback),
-        ("private", address.is_private),
         ("link-local", address.is_link_local),
         ("multicast", address.is_multicast),
-        ("reserved", address.is_reserved),
         ("unspecified", address.is_unspecified),
+        ("reserved", address.is_reserved),
+        ("private", address.is_private),
     ):
         if flag:
             return reason
