@@ -85,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
         "create", help="add a webhook; prints it with its signing secret (shown once)"
     )
     create.add_argument("organization_id", type=int)
-    create.add_argument("url")
+    create.add_argument("webhook_url", metavar="URL")  # not "url": that is the server's --url
     create.add_argument(
         "--event",
         action="append",
@@ -166,7 +166,7 @@ def _webhooks(client: Client, args: argparse.Namespace) -> None:
         _print(
             hooks.create(
                 args.organization_id,
-                args.url,
+                args.webhook_url,
                 events=args.events or ["*"],
                 project_id=args.project,
                 description=args.description,
