@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,11 +15,13 @@ from sqlalchemy import select, text
 from webhook_receiver import Received, Receiver
 
 from accord import webhooks as sdk_webhooks
+from accord_server.db.base import utcnow
 from accord_server.db.models import Event, WebhookDelivery
 from accord_server.jobs.events import default_subscribers, deliver_events
 from accord_server.jobs.webhooks import send_webhooks
 from accord_server.runtime import Runtime
 from accord_server.schemas.enums import EventKind
+from accord_server.services import webhooks
 from accord_server.services.events import backlog
 from accord_server.settings import Settings
 from scenarios import box, lease, submit
@@ -471,3 +474,44 @@ def test_a_failing_subscriber_does_not_hold_up_the_webhooks(
     with stack.runtime.db.session() as session:
         kept = backlog(session, subscriber="broken")
         assert len(kept) == 1 and "broken" in (kept[0].error or "")
+
+
+def test_a_delivery_is_claimed_by_one_sender(stack: Stack, factory: Factory) -> None:
+    owner = factory.owner()
+    hook = _create(stack, owner, "https://93.184.215.14/hook")
+    with stack.client(owner.token) as client:
+        ping = client.post(f"/api/v1/webhooks/{hook['id']}/ping").json()
+    now = utcnow()
+    with stack.runtime.db.transaction() as session:
+        assert webhooks.due_deliveries(session, now=now, limit=10) == [ping["id"]]
+        first = webhooks.claim_delivery(
+            session, delivery_id=ping["id"], now=now, lease=timedelta(minutes=1)
+        )
+        assert first is not None and first.message_id == ping["message_id"]
+        # Another sender, a moment later: already taken, and no longer due.
+        again = webhooks.claim_delivery(
+            session, delivery_id=ping["id"], now=now, lease=timedelta(minutes=1)
+        )
+        assert again is None
+        assert webhooks.due_deliveries(session, now=now, limit=10) == []
+        # Its sender died: once the lease is over, it is due again (at least once).
+        later = now + timedelta(minutes=2)
+        assert webhooks.due_deliveries(session, now=later, limit=10) == [ping["id"]]
+
+
+def test_the_secret_key_is_required_on_postgresql(tmp_path: Any, database_url: str) -> None:
+    bare = Settings(data_dir=tmp_path / "bare", database_url=database_url, embedded_worker=False)
+    with running_stack(bare) as stack:
+        owner = Factory(stack).owner()
+        with stack.client(owner.token) as client:
+            made = client.post(
+                f"/api/v1/organizations/{owner.organization_id}/webhooks",
+                json={"url": "https://93.184.215.14/hook"},
+            )
+    if database_url.startswith("sqlite"):  # the embedded default makes and keeps one
+        assert made.status_code == 201, made.text
+        assert (tmp_path / "bare" / "secret_key").is_file()
+    else:
+        assert made.status_code == 503, made.text
+        assert "ACCORD_SECRET_KEY" in made.json()["message"]
+        assert not (tmp_path / "bare" / "secret_key").exists()
