@@ -8,6 +8,7 @@ from accord._exceptions import (
     Forbidden,
     ImportFailed,
     InvalidRequest,
+    InvalidSignature,
     JobFailed,
     NotFound,
     RateLimited,
@@ -40,6 +41,9 @@ from accord._models import (
     Task,
     TaskReport,
     User,
+    Webhook,
+    WebhookCreated,
+    WebhookDelivery,
 )
 from accord._version import __version__
 
@@ -56,6 +60,7 @@ __all__ = [
     "Forbidden",
     "ImportFailed",
     "InvalidRequest",
+    "InvalidSignature",
     "Job",
     "JobCounts",
     "JobError",
@@ -81,6 +86,9 @@ __all__ = [
     "Unauthenticated",
     "User",
     "WaitTimeout",
+    "Webhook",
+    "WebhookCreated",
+    "WebhookDelivery",
     "__version__",
 ]
 

@@ -5,6 +5,9 @@
     accord import PROJECT_ID FILE_OR_FOLDER... [--batch NAME] [--skip-invalid] [--no-wait]
     accord progress PROJECT_ID [--mine]
     accord next PROJECT_ID
+    accord webhooks list ORGANIZATION_ID
+    accord webhooks create ORGANIZATION_ID URL [--event KIND]... [--project ID] [--description TEXT]
+    accord webhooks delete|ping|deliveries WEBHOOK_ID
 
 Results are printed as JSON on stdout; errors as one line on stderr with exit status 1. When the
 reader of stdout goes away (``accord projects list | head``) it stops quietly with status 141.
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import itertools
 import json
 import os
 import sys
@@ -71,6 +75,35 @@ def _parser() -> argparse.ArgumentParser:
 
     nxt = commands.add_parser("next", help="take the next task of a project's queue")
     nxt.add_argument("project_id", type=int)
+
+    hooks = commands.add_parser("webhooks", help="an organization's webhooks (admins, owners)")
+    hooks_cmds = hooks.add_subparsers(dest="action", required=True, metavar="ACTION")
+    hooks_cmds.add_parser("list", help="list an organization's webhooks").add_argument(
+        "organization_id", type=int
+    )
+    create = hooks_cmds.add_parser(
+        "create", help="add a webhook; prints it with its signing secret (shown once)"
+    )
+    create.add_argument("organization_id", type=int)
+    create.add_argument("webhook_url", metavar="URL")  # not "url": that is the server's --url
+    create.add_argument(
+        "--event",
+        action="append",
+        dest="events",
+        metavar="KIND",
+        help="an event kind it hears of (repeat it; default: all, *)",
+    )
+    create.add_argument("--project", type=int, help="only this project's events")
+    create.add_argument("--description", default="")
+    for action, text in (
+        ("delete", "delete a webhook and its delivery log"),
+        ("ping", "queue a webhook.ping message"),
+        ("deliveries", "a webhook's delivery log, newest first"),
+    ):
+        sub = hooks_cmds.add_parser(action, help=text)
+        sub.add_argument("webhook_id", type=int)
+        if action == "deliveries":
+            sub.add_argument("--limit", type=int, default=50, help="at most this many")
     return parser
 
 
@@ -116,11 +149,36 @@ def _run(client: Client, args: argparse.Namespace) -> int:
             _print(client.projects.my_progress(args.project_id))
         else:
             _print(client.projects.progress(args.project_id))
+    elif args.command == "webhooks":
+        _webhooks(client, args)
     elif args.command == "next":
         lease = client.queue.next(args.project_id)
         _print(lease)
         return 0 if lease is not None else 3
     return 0
+
+
+def _webhooks(client: Client, args: argparse.Namespace) -> None:
+    hooks = client.webhooks
+    if args.action == "list":
+        _print(hooks.list(args.organization_id))
+    elif args.action == "create":
+        _print(
+            hooks.create(
+                args.organization_id,
+                args.webhook_url,
+                events=args.events or ["*"],
+                project_id=args.project,
+                description=args.description,
+            )
+        )
+    elif args.action == "delete":
+        hooks.delete(args.webhook_id)
+        _print({"deleted": args.webhook_id})
+    elif args.action == "ping":
+        _print(hooks.ping(args.webhook_id))
+    elif args.action == "deliveries":
+        _print(list(itertools.islice(hooks.deliveries(args.webhook_id), args.limit)))
 
 
 def _login(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from accord._resources.projects import Projects
 from accord._resources.queue import Queue
 from accord._resources.tasks import Tasks
 from accord._resources.tokens import Tokens
+from accord._resources.webhooks import Webhooks
 
 URL_ENV = "ACCORD_URL"
 TOKEN_ENV = "ACCORD_TOKEN"
@@ -62,6 +63,7 @@ class Client:
         self.queue = Queue(self._http)
         self.annotations = Annotations(self._http)
         self.tokens = Tokens(self._http)
+        self.webhooks = Webhooks(self._http)
 
     @classmethod
     def login(

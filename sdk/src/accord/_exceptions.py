@@ -14,7 +14,8 @@ AccordError                 every error the SDK raises on purpose
 ├── TransportError          no answer: connection refused, reset, timed out
 ├── JobFailed               a job you waited for ended failed or cancelled (.job, .errors)
 │   └── ImportFailed        ... and it was an import
-└── WaitTimeout             a job did not finish within the time you gave
+├── WaitTimeout             a job did not finish within the time you gave
+└── InvalidSignature        a webhook message whose signature or timestamp does not check out
 ```
 """
 
@@ -32,6 +33,7 @@ __all__ = [
     "Forbidden",
     "ImportFailed",
     "InvalidRequest",
+    "InvalidSignature",
     "JobFailed",
     "NotFound",
     "RateLimited",
@@ -145,6 +147,14 @@ class WaitTimeout(AccordError):
     def __init__(self, job: Job, timeout: float) -> None:
         super().__init__(f"job {job.id} still {job.state} after {timeout:g} s", code="timeout")
         self.job = job
+
+
+class InvalidSignature(AccordError):
+    """A webhook message that ``accord.webhooks.verify`` refused: a header missing, a timestamp
+    too far from now, or no signature made with the secret."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="invalid_signature")
 
 
 def _job_message(job: Job) -> str:

@@ -35,6 +35,9 @@ __all__ = [
     "Task",
     "TaskReport",
     "User",
+    "Webhook",
+    "WebhookCreated",
+    "WebhookDelivery",
 ]
 
 
@@ -388,3 +391,48 @@ _MAX_LISTED = 1000
 
 
 FINISHED_STATES = frozenset({"succeeded", "failed", "cancelled"})
+
+
+class Webhook(_Model):
+    """A webhook: a URL that hears of an organization's (or one project's) events, signed
+    with the Standard Webhooks scheme. Its secret is never shown again after creation."""
+
+    id: int
+    organization_id: int
+    project_id: int | None = None
+    url: str
+    events: list[str]
+    active: bool
+    description: str = ""
+    created_by_id: int | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class WebhookCreated(Webhook):
+    """A new (or re-keyed) webhook with its signing ``secret`` (``whsec_...``) — shown only
+    this once; give it to the receiver, which checks messages with ``accord.webhooks.verify``."""
+
+    secret: str
+
+
+class WebhookDelivery(_Model):
+    """One message to a webhook and how sending it went (``state``: pending, failed — a retry
+    is due at ``next_attempt_at`` —, succeeded or dead)."""
+
+    id: int
+    webhook_id: int
+    event_id: int | None = None
+    kind: str
+    message_id: str
+    redelivery_of: int | None = None
+    state: str
+    attempts: int
+    next_attempt_at: datetime | None = None
+    last_status: int | None = None
+    last_error: str | None = None
+    response_excerpt: str | None = None
+    duration_ms: float | None = None
+    payload: dict[str, Any] = Field(default_factory=dict)
+    created_at: datetime
+    updated_at: datetime

@@ -9,6 +9,8 @@ from urllib.parse import urlparse
 
 from accord_server.adapters.storage import LocalStorage, S3Storage, Storage
 from accord_server.db.engine import Database, make_database
+from accord_server.services.errors import Unavailable
+from accord_server.services.secret_box import SecretBox
 from accord_server.services.token_use import TokenUse
 from accord_server.settings import Settings
 
@@ -32,6 +34,43 @@ def make_storage(settings: Settings) -> Storage:
     raise ValueError(f"ACCORD_STORAGE_URL: unsupported scheme {url.scheme!r} (use s3:// or a path)")
 
 
+SECRET_KEY_FILE = "secret_key"
+
+
+def make_secret_box(settings: Settings) -> SecretBox:
+    """What webhook secrets are sealed with: ``ACCORD_SECRET_KEY``; on the embedded SQLite
+    default without one, a key generated on first use and kept in ``data_dir/secret_key``
+    (readable by its owner only). On PostgreSQL the key must be given: the API and worker
+    processes of a deployment share it, and a generated one would differ between machines."""
+    if settings.secret_key:
+        return SecretBox(settings.secret_key)
+    if not settings.is_sqlite:
+        raise Unavailable(
+            "webhooks need ACCORD_SECRET_KEY (a long random string, the same in every API and "
+            "worker process): their signing secrets are stored encrypted with it",
+            details={"setting": "ACCORD_SECRET_KEY"},
+        )
+    import os
+    import secrets
+
+    path = settings.data_dir / SECRET_KEY_FILE
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        # Written whole under another name, then linked into place: a process starting at the
+        # same moment reads either nothing (and links its own, which fails) or the whole key.
+        tmp = path.with_name(f".{SECRET_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(48))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # another process wrote it first: use theirs
+        finally:
+            tmp.unlink()
+    return SecretBox(path.read_text().strip())
+
+
 @dataclass
 class Runtime:
     """Per-process wiring, built from settings; nothing connects until first used."""
@@ -48,6 +87,11 @@ class Runtime:
     def storage(self) -> Storage:
         """The media store."""
         return make_storage(self.settings)
+
+    @cached_property
+    def secret_box(self) -> SecretBox:
+        """Seals and opens webhook secrets (``make_secret_box``)."""
+        return make_secret_box(self.settings)
 
     @cached_property
     def token_use(self) -> TokenUse:

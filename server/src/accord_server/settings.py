@@ -52,8 +52,13 @@ class Settings(BaseSettings):
     )
     secret_key: str | None = Field(
         None,
-        description="Not used yet: login sessions and API tokens are random values stored "
-        "hashed, a CSRF token is a random value kept with its session; nothing is signed.",
+        description="The key webhook secrets are encrypted with in the database (a Fernet key "
+        "is derived from it); any long random string, the same in every API and worker "
+        "process, kept out of the database's backups. Required on PostgreSQL; with the "
+        "embedded SQLite default one is generated on first use and kept in "
+        "`data_dir/secret_key`. Changing it makes the stored webhook secrets unreadable "
+        "(rotate each webhook's secret then). Login sessions and API tokens do not use it: "
+        "they are random values stored hashed.",
     )
     session_days: int = Field(14, description="Lifetime of a login session, in days.")
     cookie_secure: bool = Field(False, description="Mark cookies Secure (set this behind HTTPS).")
@@ -196,8 +201,43 @@ class Settings(BaseSettings):
     event_delivery_seconds: float = Field(
         1.0,
         description="How often each worker process delivers new events to their subscribers "
-        "(project statistics now; webhooks later); 0 turns its delivery loop off.",
+        "(project statistics, webhook deliveries to write); 0 turns its delivery loop off.",
         ge=0,
+    )
+    webhook_allow_private: bool = Field(
+        False,
+        description="Let webhooks call private, loopback, link-local and other non-public "
+        "addresses (checked when a webhook is saved and again at every delivery, after the "
+        "host name is resolved). Off, a webhook cannot be aimed at services inside the "
+        "server's network (server-side request forgery); turn it on only where every "
+        "organization admin may reach those.",
+    )
+    webhook_send_seconds: float = Field(
+        1.0,
+        ge=0,
+        description="How often each worker process sends the webhook deliveries that are due; "
+        "0 turns its sending loop off.",
+    )
+    webhook_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds a webhook receiver has to answer one delivery (connecting "
+        "included) before the attempt counts as failed.",
+    )
+    webhook_max_attempts: int = Field(
+        8,
+        ge=1,
+        description="Attempts of one webhook delivery before it is given up (`dead`); the "
+        "waits between them double from `webhook_first_backoff_seconds` up to "
+        "`webhook_max_backoff_seconds`.",
+    )
+    webhook_first_backoff_seconds: float = Field(
+        10.0, gt=0, description="Wait after a webhook delivery's first failed attempt."
+    )
+    webhook_max_backoff_seconds: float = Field(
+        3600.0,
+        gt=0,
+        description="Longest wait between two attempts of one webhook delivery.",
     )
     media_gc_grace_hours: float = Field(
         24.0,

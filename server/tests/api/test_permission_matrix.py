@@ -146,6 +146,23 @@ class World:
         assert made.status_code == 202, made.text
         return int(made.json()["id"])
 
+    def webhook(self) -> int:
+        """A fresh webhook of the organization, made by its owner."""
+        with self.stack.client(self.members[OWNER].token) as client:
+            made = client.post(
+                f"/api/v1/organizations/{self.org}/webhooks",
+                json={"url": "https://93.184.215.14/hook", "events": ["task.completed"]},
+            )
+        assert made.status_code == 201, made.text
+        return int(made.json()["id"])
+
+    def delivery(self) -> int:
+        """A delivery (a queued ping) of a fresh webhook of the organization."""
+        with self.stack.client(self.members[OWNER].token) as client:
+            made = client.post(f"/api/v1/webhooks/{self.webhook()}/ping")
+        assert made.status_code == 202, made.text
+        return int(made.json()["id"])
+
     def token_of(self, member: Member) -> int:
         """A fresh API token id of ``member``."""
         with self.stack.client(member.token) as client:
@@ -296,6 +313,10 @@ def _own_counts(w: World, caller: str, response: httpx.Response) -> None:
     mine = (own, states.get("skipped", 0), states.get("leased", 0))
     assert (body["submitted"], body["skipped"], body["leased"]) == mine, body
     assert body["drafts"] <= body["leased"], body
+
+
+def _secret_once(response: httpx.Response) -> None:
+    assert response.json()["secret"].startswith("whsec_"), response.text
 
 
 def _new_email(w: World, _: str) -> dict[str, Any]:
@@ -781,6 +802,67 @@ CASES: list[Case] = [
         expect(200, MANAGERS, denied=404),
         params=lambda w, c: {"job": w.queued_job()},
     ),
+    # --- webhooks: admins and owners (they carry labels out; their secrets sign messages)
+    Case("list webhooks", "GET", "/api/v1/organizations/{org}/webhooks", expect(200, ADMINS)),
+    Case(
+        "create webhook",
+        "POST",
+        "/api/v1/organizations/{org}/webhooks",
+        expect(201, ADMINS),
+        body=lambda w, c: {"url": "https://93.184.215.14/hook", "project_id": w.project},
+        check=lambda w, c, r: _secret_once(r),
+    ),
+    Case(
+        "get webhook",
+        "GET",
+        "/api/v1/webhooks/{webhook}",
+        expect(200, ADMINS),
+        params=lambda w, c: {"webhook": w.webhook()},
+    ),
+    Case(
+        "update webhook",
+        "PATCH",
+        "/api/v1/webhooks/{webhook}",
+        expect(200, ADMINS),
+        params=lambda w, c: {"webhook": w.webhook()},
+        body=lambda w, c: {"active": False},
+    ),
+    Case(
+        "delete webhook",
+        "DELETE",
+        "/api/v1/webhooks/{webhook}",
+        expect(204, ADMINS),
+        params=lambda w, c: {"webhook": w.webhook()},
+    ),
+    Case(
+        "rotate webhook secret",
+        "POST",
+        "/api/v1/webhooks/{webhook}/rotate-secret",
+        expect(200, ADMINS),
+        params=lambda w, c: {"webhook": w.webhook()},
+        check=lambda w, c, r: _secret_once(r),
+    ),
+    Case(
+        "ping webhook",
+        "POST",
+        "/api/v1/webhooks/{webhook}/ping",
+        expect(202, ADMINS),
+        params=lambda w, c: {"webhook": w.webhook()},
+    ),
+    Case(
+        "webhook deliveries",
+        "GET",
+        "/api/v1/webhooks/{webhook}/deliveries",
+        expect(200, ADMINS),
+        params=lambda w, c: {"webhook": w.webhook()},
+    ),
+    Case(
+        "redeliver",
+        "POST",
+        "/api/v1/deliveries/{delivery}/redeliver",
+        expect(202, ADMINS),
+        params=lambda w, c: {"delivery": w.delivery()},
+    ),
     # --- auth: the caller's own account, whatever their roles
     Case("me", "GET", "/api/v1/auth/me", expect(200, ANYONE)),
     Case(
@@ -866,6 +948,8 @@ def test_every_route_is_in_the_matrix() -> None:
         "job": "job_id",
         "token": "token_id",
         "source": "source_id",
+        "webhook": "webhook_id",
+        "delivery": "delivery_id",
     }
     covered = set()
     for case in CASES:

@@ -26,10 +26,13 @@ from accord_server.db.models import (
     Task,
     TaskReport,
     User,
+    Webhook,
+    WebhookDelivery,
 )
 from accord_server.schemas.enums import (
     AnnotationOrigin,
     AssignmentState,
+    DeliveryState,
     JobState,
     ReportReason,
     Role,
@@ -44,6 +47,7 @@ CHECKED: list[tuple[str, str, str, type[StrEnum]]] = [
     ("assignments", "ck_assignments_state", "state", AssignmentState),
     ("task_reports", "ck_task_reports_reason", "reason", ReportReason),
     ("import_sources", "ck_import_sources_kind", "kind", SourceKind),
+    ("webhook_deliveries", "ck_webhook_deliveries_state", "state", DeliveryState),
 ]
 
 
@@ -106,6 +110,11 @@ def test_the_migrated_database_refuses_other_values(database_url: str) -> None:
         session.add(task)
         session.flush()
         tomorrow = utcnow() + timedelta(days=1)
+        webhook = Webhook(
+            organization_id=org.id, url="https://example.com/", events=["*"], secret_encrypted="x"
+        )
+        session.add(webhook)
+        session.flush()
         rows = {
             Role: lambda v: Membership(organization_id=org.id, user_id=user.id, role=v),
             JobState: lambda v: Job(organization_id=org.id, kind="import", state=v),
@@ -124,6 +133,9 @@ def test_the_migrated_database_refuses_other_values(database_url: str) -> None:
             ),
             SourceKind: lambda v: ImportSource(
                 organization_id=org.id, name=f"s-{v}", kind=v, location="/x"
+            ),
+            DeliveryState: lambda v: WebhookDelivery(
+                webhook_id=webhook.id, kind="task.created", message_id="m", payload={}, state=v
             ),
         }
         for enum, make in rows.items():

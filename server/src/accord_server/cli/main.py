@@ -151,6 +151,7 @@ def worker(data_dir: str | None, threads: int, once: bool, parent_pid: int | Non
     from accord_server.jobs.events import DeliveryLoop, deliver_events
     from accord_server.jobs.media_gc import MediaGcLoop
     from accord_server.jobs.queue import drain, make_consumer
+    from accord_server.jobs.webhooks import WebhookLoop, send_webhooks
     from accord_server.jobs.workers import WorkerLoop
 
     settings = _settings(data_dir)
@@ -162,6 +163,8 @@ def worker(data_dir: str | None, threads: int, once: bool, parent_pid: int | Non
     if once:
         click.echo(f"ran {wording.count(drain(huey), 'job')}")
         click.echo(f"delivered {wording.count(deliver_events(runtime), 'event')}")
+        sent = send_webhooks(runtime)
+        click.echo(f"sent {wording.count(sent, 'webhook delivery', 'webhook deliveries')}")
         return
     if parent_pid is not None:
         _exit_with_parent(parent_pid)
@@ -171,6 +174,12 @@ def worker(data_dir: str | None, threads: int, once: bool, parent_pid: int | Non
         # time, about once a second, however busy the queue is.
         delivery = DeliveryLoop(runtime, settings.event_delivery_seconds)
         delivery.start()
+    sender = None
+    if settings.webhook_send_seconds > 0:
+        # Webhook calls leave from their own thread: a slow receiver never holds up the
+        # outbox's delivery (which only writes the rows this sends).
+        sender = WebhookLoop(runtime, settings.webhook_send_seconds)
+        sender.start()
     collection = None
     if settings.media_gc_interval_hours > 0:
         # Queues a media_gc job when it is due (one at a time across workers).
@@ -185,6 +194,8 @@ def worker(data_dir: str | None, threads: int, once: bool, parent_pid: int | Non
         loop.stop()
         if delivery is not None:
             delivery.stop()
+        if sender is not None:
+            sender.stop()
         if collection is not None:
             collection.stop()
 

@@ -8,7 +8,7 @@ import logging
 from accord_server.jobs.base import Periodic
 from accord_server.runtime import Runtime
 from accord_server.schemas.enums import EventKind
-from accord_server.services import events, stats, tasks
+from accord_server.services import batches, events, stats, tasks, webhooks
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,14 @@ def default_subscribers() -> events.Subscribers:
     subscribers.register(
         "stats", stats.apply_events, kinds=stats.STATS_KINDS, prepare=stats.read_shares
     )
+    subscribers.register(
+        "batch_completions",
+        batches.record_batch_completions,
+        kinds={EventKind.TASK_COMPLETED},
+    )
+    # Writes delivery rows only; the HTTP calls are the sender's (jobs/webhooks.py), never
+    # inside the delivery's transaction.
+    subscribers.register("webhooks", webhooks.write_deliveries, kinds=set(EventKind))
     return subscribers
 
 

@@ -142,3 +142,15 @@ class EventKind(StrEnum):
     PROJECT_CREATED = "project.created"
     PROJECT_UPDATED = "project.updated"
     PROJECT_DELETED = "project.deleted"
+    BATCH_COMPLETED = "batch.completed"
+
+
+class DeliveryState(StrEnum):
+    """Where a webhook delivery is: not tried yet, tried and failed (a retry is due later),
+    answered with a 2xx, or given up after its last attempt. The first two are open: the
+    webhook's later deliveries wait for it."""
+
+    PENDING = "pending"
+    FAILED = "failed"
+    SUCCEEDED = "succeeded"
+    DEAD = "dead"

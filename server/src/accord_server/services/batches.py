@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
 from accord_server.db.models import Batch, Membership, Project, Task
+from accord_server.schemas.enums import EventKind
 from accord_server.services.errors import Invalid
+from accord_server.services.events import EventRecord, Payload, record_all
 from accord_server.services.permissions import Action, authorize
 
 
@@ -78,3 +80,29 @@ def move_to_batch(
     )
     session.flush()
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def record_batch_completions(session: Session, events: Sequence[EventRecord]) -> None:
+    """Event subscriber (task.completed): record batch.completed for each batch of these tasks
+    whose every task has reached its project's overlap (read after the fact, like
+    task.completed itself: the submit that completed it writes nothing more)."""
+    task_ids = [int(e.payload["task_id"]) for e in events]
+    batch_ids = select(Task.batch_id).where(Task.id.in_(task_ids), Task.batch_id.is_not(None))
+    open_task = exists().where(Task.batch_id == Batch.id, Task.annotation_count < Project.overlap)
+    sizes = select(func.count()).where(Task.batch_id == Batch.id).scalar_subquery()
+    rows = session.execute(
+        select(Batch.id, Batch.name, Project.id, Project.organization_id, sizes)
+        .join(Project, Project.id == Batch.project_id)
+        .where(Batch.id.in_(batch_ids), ~open_task)
+        .order_by(Batch.id)
+    ).all()
+    completed: list[tuple[EventKind, int, int | None, Payload]] = [
+        (
+            EventKind.BATCH_COMPLETED,
+            organization_id,
+            project_id,
+            {"batch_id": batch_id, "name": name, "tasks": int(tasks)},
+        )
+        for batch_id, name, project_id, organization_id, tasks in rows
+    ]
+    record_all(session, completed)

@@ -117,6 +117,17 @@ class ProjectPayload(TypedDict):
     changes: list[str]
 
 
+class BatchCompletedPayload(TypedDict):
+    """batch.completed: every task of the batch reached its project's overlap (derived by the
+    ``batch_completions`` subscriber from task.completed). A batch completes again when one of
+    its tasks loses an annotation and gets another; two completions found close together may
+    each record it, so a receiver may see it more than once."""
+
+    batch_id: int
+    name: str
+    tasks: int
+
+
 Payload = (
     AnnotationPayload
     | TaskCreatedPayload
@@ -127,6 +138,7 @@ Payload = (
     | TaskReportResolvedPayload
     | ImportFinishedPayload
     | ProjectPayload
+    | BatchCompletedPayload
 )
 
 PAYLOADS: dict[EventKind, type[Any]] = {
@@ -143,6 +155,7 @@ PAYLOADS: dict[EventKind, type[Any]] = {
     EventKind.PROJECT_CREATED: ProjectPayload,
     EventKind.PROJECT_UPDATED: ProjectPayload,
     EventKind.PROJECT_DELETED: ProjectPayload,
+    EventKind.BATCH_COMPLETED: BatchCompletedPayload,
 }
 """The payload shape of each kind."""
 

@@ -112,6 +112,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         import_roots=[tmp_path / "imports"],
         embedded_worker=False,
+        # Webhook secrets are sealed with it; PostgreSQL deployments must give one.
+        secret_key="accord-tests-secret-key-not-for-production",
     )
 
 

@@ -14,6 +14,7 @@ from accord_server.api.v1 import (
     queue,
     reports,
     tasks,
+    webhooks,
 )
 
 
@@ -38,6 +39,7 @@ def v1_routes() -> list[BaseRoute]:
         import_sources,
         jobs,
         limits,
+        webhooks,
     )
     return [
         route

@@ -23,6 +23,7 @@ from accord_server.db.models.stats import (
     StatsLabel,
 )
 from accord_server.db.models.tasks import Prediction, Task
+from accord_server.db.models.webhooks import Webhook, WebhookDelivery
 
 __all__ = [
     "Annotation",
@@ -48,5 +49,7 @@ __all__ = [
     "TaskReport",
     "User",
     "UserSession",
+    "Webhook",
+    "WebhookDelivery",
     "Worker",
 ]
