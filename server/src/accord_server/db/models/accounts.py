@@ -32,9 +32,7 @@ class User(Base):
     __table_args__ = (
         # One imported annotator per source person and organization (``services/imports/
         # annotators.py``); NULLs (every user who can log in) are distinct, so not constrained.
-        Index(
-            "uq_users_imported_person", "imported_organization_id", "import_key", unique=True
-        ),
+        Index("uq_users_imported_person", "imported_organization_id", "import_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)

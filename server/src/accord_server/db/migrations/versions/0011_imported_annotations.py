@@ -54,9 +54,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["job_id"], ["jobs.id"], ondelete="SET NULL"),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index(
-        "ix_imported_files_project_sha256", "imported_files", ["project_id", "sha256"]
-    )
+    op.create_index("ix_imported_files_project_sha256", "imported_files", ["project_id", "sha256"])
 
 
 def downgrade() -> None:
