@@ -190,8 +190,8 @@ def imported_message(tasks: int, plan: Plan, annotations: int = 0) -> str:
         invalid = "invalid prediction" if dropped == 1 else "invalid predictions"
         parts.append(f"{n:,} without {_their(n)} {invalid} ({dropped:,} dropped)")
     if n := tally.tasks_with_dropped_annotations:
-        dropped = wording.count(tally.annotations_dropped, "annotation")
-        parts.append(f"{n:,} without {dropped} that could not be imported")
+        left_out = wording.count(tally.annotations_dropped, "annotation")
+        parts.append(f"{n:,} without {left_out} that could not be imported")
     if n := tally.files_imported_before:
         parts.append(
             f"{wording.count(n, 'file')} imported before (its tasks written again as new ones)"

@@ -86,7 +86,7 @@ def insert_annotations(
     session: Session,
     *,
     project: Project,
-    job_id: int,
+    job_id: int | None,
     rows: Iterable[tuple[int, int, dict[str, Any]]],
 ) -> int:
     """Bulk-insert imported annotations ``(task id, user id, annotation)`` with their first
@@ -105,7 +105,7 @@ def insert_annotations(
         annotations.append(
             (
                 annotation_id,
-                f"import-{job_id}-{annotation_id}",
+                f"import-{job_id or 0}-{annotation_id}",
                 task_id,
                 project_id,
                 user_id,
