@@ -19,6 +19,7 @@ Adding a format is one line in ``LABEL_READERS``: its reader's ``read_labels``.
 
 from __future__ import annotations
 
+import itertools
 import posixpath
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -206,19 +207,21 @@ def _results(
     return kept
 
 
-def _existing_tasks(session: Session, project_id: int, names: Iterable[str]) -> dict[str, int]:
-    """The project's tasks by ``data.filename`` (the first of each name)."""
+def _existing_tasks(
+    session: Session, project_id: int, names: Iterable[str]
+) -> dict[str, tuple[int, dict[str, Any]]]:
+    """The project's tasks by ``data.filename`` (the first of each name): id and meta."""
     wanted = list(set(names))
-    found: dict[str, int] = {}
+    found: dict[str, tuple[int, dict[str, Any]]] = {}
     filename = Task.data["filename"].as_string()
     for i in range(0, len(wanted), 500):
         rows = session.execute(
-            select(filename, Task.id)
+            select(filename, Task.id, Task.meta)
             .where(Task.project_id == project_id, filename.in_(wanted[i : i + 500]))
             .order_by(Task.id)
         )
-        for name, task_id in rows:
-            found.setdefault(name, task_id)
+        for name, task_id, meta in rows:
+            found.setdefault(name, (task_id, meta or {}))
     return found
 
 
@@ -229,68 +232,92 @@ def _match(
     tasks: Iterator[LabelTask],
     media: dict[str, Row],
     report: LabelReport,
+    chunk: int,
 ) -> Iterator[_Item]:
-    """Each label task matched to its media and checked (in the order read)."""
+    """Each label task matched to its media and checked (in the order read; the project's
+    tasks are looked up for ``chunk`` items at a time)."""
     used: set[str] = set()
-    for n, task in enumerate(tasks, 1):
-        name = _media_key(task.media_name)
-        where = task.media_name or f"item {n}"
-        row: Row | None = None
-        task_id: int | None = None
-        meta: dict[str, Any] = {}
-        if name is not None and name in media and name not in used:
-            used.add(name)
-            row = media[name]
-            meta = row["meta"]
-        elif name is not None and (existing := _existing_tasks(session, project.id, [name])):
-            task_id = existing[name]
-            found = session.get(Task, task_id)
-            meta = found.meta if found is not None else {}
-        elif task.data:
-            row = {"data": task.data, "meta": {}}
-            if isinstance(task.data.get("text"), str):
-                row["meta"]["text_length"] = len(task.data["text"])
-            meta = row["meta"]
-        else:
-            report.items_skipped += 1
-            report.problem(
-                where,
-                None,
-                f"no media file named {name!r} in this import or in the project"
-                if name
-                else "the item names no media file",
-                ImportScope.ROW,
-            )
-            continue
-        if task.width and task.height and "width" not in meta:
-            meta = {**meta, "width": task.width, "height": task.height}
-        info = media_info(meta, project.media)
-
-        def drop(fld: str, message: str, scope: ImportScope, where: str = where) -> None:
-            if scope is ImportScope.ANNOTATIONS:
-                report.annotations_dropped += 1
-            else:
-                report.predictions_dropped += 1
-            report.problem(where, fld, message, scope)
-
-        anns = _results(
-            schema,
-            info,
-            task.annotations,
-            annotations=True,
-            drop=lambda f, m: drop(f, m, ImportScope.ANNOTATIONS),
+    n = 0
+    while group := list(itertools.islice(tasks, chunk)):
+        looked_up = _existing_tasks(
+            session,
+            project.id,
+            (k for t in group if (k := _media_key(t.media_name)) and k not in media),
         )
-        preds = _results(
-            schema,
-            info,
-            task.predictions,
-            annotations=False,
-            drop=lambda f, m: drop(f, m, ImportScope.PREDICTION),
-        )
-        yield _Item(where, row, task_id, anns, preds)
+        for task in group:
+            n += 1
+            item = _match_one(task, n, project, schema, media, used, looked_up, report)
+            if item is not None:
+                yield item
     for name, row in media.items():
         if name not in used:
             yield _Item(name, row, None, [], [])
+
+
+def _match_one(
+    task: LabelTask,
+    n: int,
+    project: Project,
+    schema: LabelSchema,
+    media: dict[str, Row],
+    used: set[str],
+    existing: dict[str, tuple[int, dict[str, Any]]],
+    report: LabelReport,
+) -> _Item | None:
+    """One label task matched to its media and checked; None (reported) when nothing is."""
+    name = _media_key(task.media_name)
+    where = task.media_name or f"item {n}"
+    row: Row | None = None
+    task_id: int | None = None
+    meta: dict[str, Any] = {}
+    if name is not None and name in media and name not in used:
+        used.add(name)
+        row = media[name]
+        meta = row["meta"]
+    elif name is not None and name in existing:
+        task_id, meta = existing[name]
+    elif task.data:
+        row = {"data": task.data, "meta": {}}
+        if isinstance(task.data.get("text"), str):
+            row["meta"]["text_length"] = len(task.data["text"])
+        meta = row["meta"]
+    else:
+        report.items_skipped += 1
+        report.problem(
+            where,
+            None,
+            f"no media file named {name!r} in this import or in the project"
+            if name
+            else "the item names no media file",
+            ImportScope.ROW,
+        )
+        return None
+    if task.width and task.height and "width" not in meta:
+        meta = {**meta, "width": task.width, "height": task.height}
+    info = media_info(meta, project.media)
+
+    def drop(fld: str, message: str, scope: ImportScope, where: str = where) -> None:
+        if scope is ImportScope.ANNOTATIONS:
+            report.annotations_dropped += 1
+        else:
+            report.predictions_dropped += 1
+        report.problem(where, fld, message, scope)
+
+    anns = _results(
+        schema,
+        info,
+        task.annotations,
+        annotations=True,
+        drop=lambda f, m: drop(f, m, ImportScope.ANNOTATIONS),
+    )
+    preds = _results(
+        schema,
+        info,
+        task.predictions,
+        annotations=False,
+        drop=lambda f, m: drop(f, m, ImportScope.PREDICTION),
+    )
+    return _Item(where, row, task_id, anns, preds)
 
 
 def write_label_set(
@@ -319,7 +346,7 @@ def write_label_set(
             by_name.setdefault(key, row)
     crediting = Crediting(session, project.organization_id)
     chunk: list[_Item] = []
-    for item in _match(session, project, schema, label_set.tasks, by_name, report):
+    for item in _match(session, project, schema, label_set.tasks, by_name, report, batch_size):
         chunk.append(item)
         if len(chunk) >= batch_size:
             _write(session, job_id, project, chunk, crediting, report)
