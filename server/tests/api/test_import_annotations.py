@@ -20,7 +20,8 @@ from accord_server.db.models import (
 from accord_server.jobs.events import deliver_events
 from accord_server.services import accounts, sessions
 from accord_server.services.errors import Invalid
-from support import Factory, Member, Stack
+from accord_server.settings import Settings
+from support import Factory, Member, Stack, running_stack
 
 
 def _box(label: str, region_id: str = "b1") -> dict[str, Any]:
@@ -339,3 +340,50 @@ def test_the_same_file_imported_twice_says_so(stack: Stack, factory: Factory) ->
             select(Annotation.task_id, func.count()).group_by(Annotation.task_id)
         ).all()
     assert len(per_task) == 2 and all(n == 1 for _, n in per_task)  # each on its own task
+
+
+def test_annotations_land_on_their_tasks_across_chunks(settings: Settings) -> None:
+    # Chunks of 3 rows and a file read twice (too large to keep): each row's annotations are
+    # written with its own task, with the people met in earlier chunks credited the same.
+    with running_stack(settings.model_copy(update={"import_batch_size": 3})) as stack:
+        factory = Factory(stack)
+        owner = factory.owner()
+        project = factory.project(owner, overlap=3)
+        lines = b"\n".join(
+            orjson.dumps(
+                {
+                    "data": {"image": f"https://x/{i}"},
+                    "annotations": [
+                        {"result": [_box("car")], "completed_by": f"p{j}"} for j in range(i % 3)
+                    ],
+                }
+            )
+            for i in range(8)
+        )
+        with stack.client(owner.token) as client:
+            r = client.post(
+                f"/api/v1/projects/{project['id']}/imports/files",
+                files=[("files", ("t.jsonl", lines))],
+            )
+            stack.run_jobs()
+            job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
+        assert job["state"] == "succeeded", job
+        assert (job["counts"]["annotations"], job["counts"]["imported_annotators"]) == (7, 2)
+        with stack.runtime.db.session() as session:
+            tasks = session.scalars(select(Task).order_by(Task.id)).all()
+            assert [t.annotation_count for t in tasks] == [i % 3 for i in range(8)]
+            assert [t.open_slots for t in tasks] == [3 - i % 3 for i in range(8)]
+            names = dict(
+                session.execute(
+                    select(Annotation.task_id, func.count(Annotation.id)).group_by(
+                        Annotation.task_id
+                    )
+                ).all()
+            )
+            people = session.execute(
+                select(User.name, func.count(Annotation.id))
+                .join(Annotation, Annotation.user_id == User.id)
+                .group_by(User.name)
+            ).all()
+        assert {t.id: t.annotation_count for t in tasks if t.annotation_count} == names
+        assert sorted(people) == [("p0", 5), ("p1", 2)]
