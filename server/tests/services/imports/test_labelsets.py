@@ -14,8 +14,10 @@ from accord_server.schemas.label_schema import LabelSchema
 from accord_server.services.errors import Invalid
 from accord_server.services.formats.labels import LabelResult, LabelSet, LabelTask
 from accord_server.services.imports.labelsets import (
+    LABEL_READERS,
     LabelReport,
     assign_tools,
+    label_reader,
     schema_from_label_set,
     write_label_set,
 )
@@ -198,3 +200,14 @@ def test_a_label_set_of_other_media_is_refused(stack: Stack, factory: Factory) -
     project = factory.project(owner)
     with pytest.raises(Invalid, match="a text label set cannot be imported into an image project"):
         _write(stack, project["id"], LabelSet(media="text", labels={}, tasks=iter([])), [])
+
+
+def test_a_label_format_is_one_entry_of_the_readers(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(Invalid, match="'coco' is not a label format this server reads"):
+        label_reader("coco")
+
+    def read(folder: Any, problem: Any) -> LabelSet:
+        return LabelSet(media="image", labels={}, tasks=iter([]))
+
+    monkeypatch.setitem(LABEL_READERS, "coco", read)
+    assert label_reader("COCO") is read

@@ -55,6 +55,20 @@ LABEL_READERS: dict[str, LabelReader] = {
 }
 """The formats an import's ``labels_format`` may name, and their readers."""
 
+
+def label_reader(fmt: str) -> LabelReader:
+    """The reader of the label format an import names; Invalid (listing those there are)
+    for another."""
+    reader = LABEL_READERS.get(fmt.lower())
+    if reader is None:
+        known = ", ".join(sorted(LABEL_READERS)) or "none yet"
+        raise Invalid(
+            f"labels_format: {fmt!r} is not a label format this server reads (it reads: {known})",
+            details={"field": "labels_format"},
+        )
+    return reader
+
+
 Row = dict[str, Any]
 
 
