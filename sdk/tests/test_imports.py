@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
-from support import SCHEMA, Factory, Member, Stack
+from support import BOX, SCHEMA, Factory, Member, Stack, client_for
 from transports import Recorder
 
 from accord import Client, ImportFailed, InvalidRequest, JobFailed, NotFound
@@ -242,3 +242,34 @@ def test_report_lists_a_few_of_each_group(client: Client) -> None:
         *(f"  tasks.json row {i} priority: expected an integer, got string" for i in (1, 2, 3)),
         "  ... and 5 more in job.errors",
     ]
+
+
+def test_tasks_with_annotations_are_imported_and_credited(
+    stack: Stack, owner: Member, factory: Factory
+) -> None:
+    member = factory.member(owner, "annotator")
+    bad = {**BOX, "label": "dog"}
+    tasks = [
+        {
+            "data": {"image": "https://x/1.jpg"},
+            "annotations": [
+                {"result": [BOX], "completed_by": member.email, "lead_time": 4.0},
+                {"result": [BOX], "completed_by": {"id": 7, "email": "lee@old.example"}},
+            ],
+        },
+        {"data": {"image": "https://x/2.jpg"}, "annotations": [{"result": [bad]}]},
+    ]
+    with client_for(stack, owner.token) as c:
+        project = c.projects.create("P", SCHEMA, overlap=2)
+        job = c.imports.tasks(project.id, tasks, progress=False)
+        assert job.state == "succeeded", job.report()
+        assert (job.counts.tasks, job.counts.annotations) == (2, 2)
+        assert (job.counts.imported_annotators, job.counts.annotations_dropped) == (1, 1)
+        assert [(e.scope, e.row, e.field) for e in job.errors] == [
+            ("annotations", 2, "annotations[0].result[0].label")
+        ]
+        assert "1 task imported without 1 annotation:" in job.report()
+        annotations = list(c.annotations.list(project.id))
+        assert len(annotations) == 2 and {a.revision for a in annotations} == {1}
+        assert member.user.id in {a.user_id for a in annotations}
+        assert c.projects.progress(project.id).tasks == 2

@@ -280,12 +280,15 @@ class AnnotationRevision(_Model):
 class JobCounts(_Model):
     """What a job has read and written so far.
 
-    For an import: ``rows`` valid rows read, ``tasks`` and ``predictions`` written, ``errors``
-    problems that fail an all-or-nothing import; of those, ``rows_skipped`` and
-    ``files_skipped`` were left out whole, while ``predictions_dropped`` were left out of rows
-    whose tasks were imported (``tasks_with_dropped_predictions`` of them, with
-    ``skip_invalid``). ``tasks_with_dropped_annotations`` were imported without the
-    annotations they carried (an import never brings annotations)."""
+    For an import: ``rows`` valid rows read, ``tasks``, ``predictions`` and ``annotations``
+    written, ``imported_annotators`` the non-login annotators it added (people of another tool
+    who are not members), ``errors`` problems that fail an all-or-nothing import; of those,
+    ``rows_skipped`` and ``files_skipped`` were left out whole, while ``predictions_dropped``
+    were left out of rows whose tasks were imported (``tasks_with_dropped_predictions`` of
+    them, with ``skip_invalid``). ``annotations_dropped`` (invalid, cancelled, or a second one
+    by the same person) were left out of ``tasks_with_dropped_annotations`` tasks, which were
+    imported all the same. ``files_imported_before``: task files this project had imported
+    already (their tasks and annotations are written again, as new tasks)."""
 
     files: int = 0
     rows: int = 0
@@ -297,11 +300,16 @@ class JobCounts(_Model):
     predictions_dropped: int = 0
     tasks_with_dropped_predictions: int = 0
     tasks_with_dropped_annotations: int = 0
+    annotations: int = 0
+    annotations_dropped: int = 0
+    imported_annotators: int = 0
+    files_imported_before: int = 0
 
 
 class JobError(_Model):
     """One problem in a job's report: which file, row and field, why, and what it left out
-    (``scope``: ``file``, ``row``, ``prediction`` or ``annotations``; see ``Job.report``)."""
+    (``scope``: ``file``, ``row``, ``prediction``, ``annotations`` (one annotation left out of
+    an imported task) or ``duplicate`` (a file imported before); see ``Job.report``)."""
 
     file: str | None = None
     row: int | None = None
@@ -346,8 +354,8 @@ class Job(_Model):
     def report(self, limit: int = 5) -> str:
         """The job's message, then what it left out, group by group, with up to ``limit``
         problems each: for a succeeded import, the tasks imported without some of their
-        predictions or annotations (importing again would duplicate them), then the rows and
-        files skipped; for a failed one, the problems that stopped it."""
+        predictions or annotations (importing again would duplicate them), the files imported
+        before, then the rows and files skipped; for a failed one, the problems that stopped it."""
         lines = [self.message] if self.message else []
         for heading, group in self._groups():
             lines.append(f"{heading}:")
@@ -361,7 +369,7 @@ class Job(_Model):
 
     def _groups(self) -> list[tuple[str, list[JobError]]]:
         if self.state != "succeeded":
-            problems = [e for e in self.errors if e.scope != "annotations"]
+            problems = [e for e in self.errors if e.scope not in ("annotations", "duplicate")]
             return [(count(self.counts.errors, "problem"), problems)] if problems else []
         c = self.counts
         by_scope: dict[str | None, list[JobError]] = {}
@@ -377,7 +385,11 @@ class Job(_Model):
             (
                 "annotations",
                 f"{count(c.tasks_with_dropped_annotations, 'task')} imported without "
-                f"{'its' if c.tasks_with_dropped_annotations == 1 else 'their'} annotations",
+                f"{count(c.annotations_dropped, 'annotation')}",
+            ),
+            (
+                "duplicate",
+                f"{count(c.files_imported_before, 'file')} imported before (written again)",
             ),
             ("row", f"{count(c.rows_skipped, 'row')} skipped"),
             ("file", f"{count(c.files_skipped, 'file')} skipped"),

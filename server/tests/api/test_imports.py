@@ -95,8 +95,12 @@ def test_json_jsonl_csv_files_with_predictions_and_batches(stack: Stack, factory
         "predictions_dropped": 0,
         "tasks_with_dropped_predictions": 0,
         "tasks_with_dropped_annotations": 0,
+        "annotations_dropped": 0,
+        "files_imported_before": 0,
         "tasks": 6,
         "predictions": 1,
+        "annotations": 0,
+        "imported_annotators": 0,
     }
     assert job["progress"] == 1.0
     with stack.runtime.db.session() as session:
@@ -444,7 +448,10 @@ REPORT_TASKS: list[Any] = [
         "data": {"image": "https://x/4"},
         "predictions": [{"result": [_box("car")]}, {"result": [_box("dog", "p2")]}],
     },
-    {"data": {"image": "https://x/5"}, "annotations": [{"result": [_box("car")]}]},
+    {
+        "data": {"image": "https://x/5"},
+        "annotations": [{"result": [_box("car")]}, {"result": [_box("Kat")]}],
+    },
 ]
 
 
@@ -453,8 +460,8 @@ def test_report_tells_tasks_imported_without_predictions_from_rows_skipped(
 ) -> None:
     # Row 2's only prediction and row 4's second name labels the schema lacks: with
     # skip_invalid their tasks are imported without them, which is not "skipped rows" (a
-    # re-import would duplicate those tasks). Row 3 is refused whole; row 5's annotations are
-    # never imported (an import brings tasks and predictions) and the report says so.
+    # re-import would duplicate those tasks). Row 3 is refused whole; row 5's first annotation
+    # is imported, its second (an unknown label) dropped, and the report says so.
     owner = factory.owner()
     project = factory.project(owner)
     url = f"/api/v1/projects/{project['id']}/imports"
@@ -465,8 +472,8 @@ def test_report_tells_tasks_imported_without_predictions_from_rows_skipped(
         job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
     assert job["state"] == "succeeded", job
     assert job["message"] == (
-        "imported 4 tasks; 2 without their invalid predictions (2 dropped); "
-        "1 without its annotations (not imported); skipped 1 invalid row"
+        "imported 4 tasks with 1 annotation; 2 without their invalid predictions (2 dropped); "
+        "1 without 1 annotation that could not be imported; skipped 1 invalid row"
     )
     assert {k: job["counts"][k] for k in job["counts"] if k != "files"} == {
         "rows": 4,
@@ -478,13 +485,17 @@ def test_report_tells_tasks_imported_without_predictions_from_rows_skipped(
         "predictions_dropped": 2,
         "tasks_with_dropped_predictions": 2,
         "tasks_with_dropped_annotations": 1,
+        "annotations_dropped": 1,
+        "files_imported_before": 0,
+        "annotations": 1,
+        "imported_annotators": 1,
     }
     report = [(e["scope"], e["row"], e["field"]) for e in job["errors"]]
     assert report == [
         ("prediction", 2, "predictions[0].result[0].label"),
         ("row", 3, "priority"),
         ("prediction", 4, "predictions[1].result[0].label"),
-        ("annotations", 5, "annotations"),
+        ("annotations", 5, "annotations[1].result[0].label"),
     ]
     kat = job["errors"][0]
     assert kat["file"] == "tasks.json"
@@ -492,7 +503,7 @@ def test_report_tells_tasks_imported_without_predictions_from_rows_skipped(
         'region "p1": unknown label "Kat" for tool "objects"; expected one of: car, person, bike'
     )
     assert job["errors"][3]["message"] == (
-        "1 annotation not imported: an import brings tasks and their predictions only"
+        'region "p1": unknown label "Kat" for tool "objects"; expected one of: car, person, bike'
     )
     with stack.runtime.db.session() as session:
         tasks = {t.data["image"]: t.id for t in session.scalars(select(Task))}
@@ -522,13 +533,15 @@ def test_all_or_nothing_fails_on_an_invalid_prediction_not_on_annotations(
         )
         assert job["counts"]["tasks"] == 0 and job["counts"]["errors"] == 3
         assert _task_count(stack) == 0
-        # Annotations alone do not fail an import: the tasks are imported, the report says
-        # what was left out.
+        # An invalid annotation alone does not fail an import: the tasks are imported, the
+        # report says what was left out.
         r = client.post(url, json={"tasks": [REPORT_TASKS[0], REPORT_TASKS[4]]})
         stack.run_jobs()
         job = client.get(f"/api/v1/jobs/{r.json()['id']}").json()
     assert job["state"] == "succeeded", job
-    assert job["message"] == "imported 2 tasks; 1 without its annotations (not imported)"
+    assert job["message"] == (
+        "imported 2 tasks with 1 annotation; 1 without 1 annotation that could not be imported"
+    )
     assert [(e["scope"], e["row"]) for e in job["errors"]] == [("annotations", 2)]
 
 

@@ -1447,12 +1447,13 @@ export interface components {
         /**
          * ImportScope
          * @description What a problem in an import's report leaves out: a whole file (none of its rows), a row
-         *     (its task), one prediction (its task is imported without it, with ``skip_invalid``), or a
-         *     row's annotations (never imported; its task is). The first three are errors: any of them
-         *     fails an import that is all or nothing.
+         *     (its task), one prediction (its task is imported without it, with ``skip_invalid``), one
+         *     annotation (its task is imported without it), or nothing: a file imported into the project
+         *     before (``duplicate``: its tasks and annotations are written again, as new tasks). The
+         *     first three are errors: any of them fails an import that is all or nothing.
          * @enum {string}
          */
-        ImportScope: "file" | "row" | "prediction" | "annotations";
+        ImportScope: "file" | "row" | "prediction" | "annotations" | "duplicate";
         /**
          * ImportSourceAdminRead
          * @description A granted source as an admin of the server sees it: with how it is read.
@@ -1566,7 +1567,7 @@ export interface components {
              * @description 1-based row of a task file; 0 or null: the file as a whole.
              */
             row?: number | null;
-            /** @description What the problem leaves out: `file` (none of its rows), `row` (its task), `prediction` (the task is imported without it when `skip_invalid`), `annotations` (never imported; the task is). Any but `annotations` fails an all-or-nothing import. */
+            /** @description What the problem leaves out: `file` (none of its rows), `row` (its task), `prediction` (the task is imported without it when `skip_invalid`), `annotations` (one annotation: the task is imported without it), `duplicate` (nothing: the file was imported into the project before, and its tasks and annotations are written again as new tasks). `file`, `row` and `prediction` fail an all-or-nothing import. */
             scope?: components["schemas"]["ImportScope"] | null;
         };
         /** JobRead */
@@ -1580,7 +1581,7 @@ export interface components {
             cancel_requested: boolean;
             /**
              * Counts
-             * @description An import's: `files`, `rows` (valid rows read), `tasks` and `predictions` (written), `errors` (problems that fail an all-or-nothing import), `rows_skipped`, `files_skipped`, `predictions_dropped`, `tasks_with_dropped_predictions` and `tasks_with_dropped_annotations` (tasks imported without some of them).
+             * @description An import's: `files`, `rows` (valid rows read), `tasks`, `predictions` and `annotations` (written), `imported_annotators` (new non-login annotators it credited), `errors` (problems that fail an all-or-nothing import), `rows_skipped`, `files_skipped`, `predictions_dropped`, `annotations_dropped`, `tasks_with_dropped_predictions` and `tasks_with_dropped_annotations` (tasks imported without some of them), `files_imported_before`.
              */
             counts: {
                 [key: string]: unknown;

@@ -60,6 +60,14 @@ class Imports:
     ) -> Job:
         """Import tasks given as dicts (Label Studio task JSON or plain data objects).
 
+        A task may carry ``"predictions"`` and ``"annotations"``: ``[{"result": [...],
+        "completed_by": "ann@example.com", "lead_time": 12.5, "created_at": "..."}]`` in
+        Accord's region shape or Label Studio's (``completed_by`` may be Label Studio's user id
+        or ``{"id", "email"}``). Each annotation is checked as a submit is, credited to the
+        member with that email, else to a non-login imported annotator named after the source
+        person, and counts toward the task's overlap; one that cannot be imported is reported
+        in ``job.errors`` (scope ``annotations``) and its task is imported without it.
+
         More than ``JSON_BODY_MAX_TASKS`` tasks, or more than ``JSON_BODY_MAX_BYTES`` of them,
         are uploaded as a ``tasks.jsonl`` file; the iterable is read once and may be a
         generator.

@@ -49,14 +49,16 @@ class SourceKind(StrEnum):
 
 class ImportScope(StrEnum):
     """What a problem in an import's report leaves out: a whole file (none of its rows), a row
-    (its task), one prediction (its task is imported without it, with ``skip_invalid``), or a
-    row's annotations (never imported; its task is). The first three are errors: any of them
-    fails an import that is all or nothing."""
+    (its task), one prediction (its task is imported without it, with ``skip_invalid``), one
+    annotation (its task is imported without it), or nothing: a file imported into the project
+    before (``duplicate``: its tasks and annotations are written again, as new tasks). The
+    first three are errors: any of them fails an import that is all or nothing."""
 
     FILE = "file"
     ROW = "row"
     PREDICTION = "prediction"
     ANNOTATIONS = "annotations"
+    DUPLICATE = "duplicate"
 
 
 class AssignmentState(StrEnum):

@@ -197,7 +197,9 @@ class JobProblemRead(ReadModel):
         None,
         description="What the problem leaves out: `file` (none of its rows), `row` (its task), "
         "`prediction` (the task is imported without it when `skip_invalid`), `annotations` "
-        "(never imported; the task is). Any but `annotations` fails an all-or-nothing import.",
+        "(one annotation: the task is imported without it), `duplicate` (nothing: the file was "
+        "imported into the project before, and its tasks and annotations are written again as "
+        "new tasks). `file`, `row` and `prediction` fail an all-or-nothing import.",
     )
 
 
@@ -210,10 +212,12 @@ class JobRead(ReadModel):
     progress: float
     phase: str
     counts: dict[str, Any] = Field(
-        description="An import's: `files`, `rows` (valid rows read), `tasks` and `predictions` "
-        "(written), `errors` (problems that fail an all-or-nothing import), `rows_skipped`, "
-        "`files_skipped`, `predictions_dropped`, `tasks_with_dropped_predictions` and "
-        "`tasks_with_dropped_annotations` (tasks imported without some of them)."
+        description="An import's: `files`, `rows` (valid rows read), `tasks`, `predictions` "
+        "and `annotations` (written), `imported_annotators` (new non-login annotators it "
+        "credited), `errors` (problems that fail an all-or-nothing import), `rows_skipped`, "
+        "`files_skipped`, `predictions_dropped`, `annotations_dropped`, "
+        "`tasks_with_dropped_predictions` and `tasks_with_dropped_annotations` (tasks imported "
+        "without some of them), `files_imported_before`."
     )
     errors: list[JobProblemRead] = Field(
         description="The report: the first 1,000 problems, in the order they were found."

@@ -17,6 +17,10 @@ from accord_server.services.passwords import check_password_rules
 from accord_server.services.permissions import Action, authorize
 from accord_server.services.security import hash_password
 
+IMPORTED_EMAIL_DOMAIN = "imported.invalid"
+"""The domain of imported annotators' placeholder emails (``imports/annotators.py``): no
+account may be created or added with it."""
+
 
 @dataclass(frozen=True)
 class Person:
@@ -35,6 +39,25 @@ def normalize_email(email: str) -> str:
     return email
 
 
+def _check_not_reserved(email: str) -> None:
+    if email.endswith("@" + IMPORTED_EMAIL_DOMAIN):
+        raise Invalid(
+            f"email: addresses @{IMPORTED_EMAIL_DOMAIN} are kept for imported annotators",
+            details={"field": "email"},
+        )
+
+
+def check_not_imported(user: User, *, field: str = "email") -> None:
+    """Refuse an imported annotator (a person of another tool, credited with imported
+    annotations) where only a person with an account may be: a member, a password."""
+    if user.imported_organization_id is not None:
+        raise Invalid(
+            f"{field}: {user.name or user.email} is an imported annotator, who cannot log in "
+            "or be a member",
+            details={"field": field},
+        )
+
+
 def get_user_by_email(session: Session, email: str) -> User | None:
     """The user with this email, if any."""
     return session.scalar(select(User).where(User.email == normalize_email(email)))
@@ -43,6 +66,7 @@ def get_user_by_email(session: Session, email: str) -> User | None:
 def create_user(session: Session, *, email: str, password: str | None, name: str = "") -> User:
     """A new user; the email must be unused."""
     email = normalize_email(email)
+    _check_not_reserved(email)
     if session.scalar(select(User.id).where(User.email == email)) is not None:
         raise Conflict(
             f"email: a user with email {email} already exists", details={"field": "email"}
@@ -60,7 +84,9 @@ def _insert_user(session: Session, email: str, password_hash: str | None, name: 
 
 
 def set_password(session: Session, *, user: User, password: str, field: str = "password") -> None:
-    """Replace a user's password (``field`` names it in the error when it breaks a rule)."""
+    """Replace a user's password (``field`` names it in the error when it breaks a rule); an
+    imported annotator has none and gets none."""
+    check_not_imported(user, field=field)
     check_password_rules(password, email=user.email, field=field)
     user.password_hash = hash_password(password)
     session.flush()
@@ -151,6 +177,7 @@ def add_member(
     authorize(actor.role, Action.MEMBER_MANAGE)
     _check_role_grant(actor.role, role)
     email = normalize_email(email)
+    _check_not_reserved(email)
     check_password_rules(password, email=email)
     password_hash = hash_password(password)
     user = session.scalar(select(User).where(User.email == email))

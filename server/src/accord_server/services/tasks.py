@@ -362,8 +362,9 @@ def insert_tasks(
     rows: Sequence[dict[str, Any]],
     import_job_id: int | None = None,
 ) -> list[int]:
-    """Bulk-insert task rows (dicts with data, meta, media_key, priority, batch_id, is_gold);
-    returns the new ids in order."""
+    """Bulk-insert task rows (dicts with data, meta, media_key, priority, batch_id, is_gold,
+    and ``annotation_count`` when they come with annotations, written right after by the
+    caller: each takes a slot, as a submit does); returns the new ids in order."""
     ids = reserve_ids(session, Task, len(rows))
     now = utcnow()
     project_id, overlap = project.id, project.overlap  # ORM attribute reads: once, not per row
@@ -378,8 +379,8 @@ def insert_tasks(
             row.get("media_key"),
             row.get("priority", 0),
             row.get("is_gold", False),
-            0,
-            overlap,
+            row.get("annotation_count", 0),
+            overlap - row.get("annotation_count", 0),
             now,
         )
         for task_id, row in zip(ids, rows, strict=True)

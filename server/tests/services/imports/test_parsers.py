@@ -404,3 +404,64 @@ def test_label_studio_span_offsets_become_code_points() -> None:
     geometry = parsed.tasks[0].predictions[0].result[0]["geometry"]
     assert js_start == 10 and geometry == {"start": 9, "end": 14}
     assert text[geometry["start"] : geometry["end"]] == "Paris"
+
+
+# --- annotations ------------------------------------------------------------------------------
+
+
+def test_annotations_name_their_people_and_unreadable_ones_are_dropped_not_the_row() -> None:
+    region = {
+        "id": "r",
+        "from_name": "objects",
+        "to_name": "image",
+        "type": "rectanglelabels",
+        "original_width": 200,
+        "original_height": 100,
+        "value": {"x": 50, "y": 50, "width": 10, "height": 10, "rectanglelabels": ["car"]},
+    }
+    item = {
+        "data": {"image": "a.jpg"},
+        "annotations": [
+            {"result": [region], "completed_by": "Ann@Example.com", "created_at": "2024-01-02"},
+            {"result": [], "completed_by": 12, "lead_time": 7},
+            {"result": [], "completed_by": {"id": 3, "first_name": "Lee", "last_name": "Ho"}},
+            {"result": [], "completed_by": {"id": 4, "email": "kim@old.example"}},
+            {"result": [], "completed_by": "Bo"},
+            {"result": []},
+            {"result": [], "completed_by": [1]},
+            {"result": [], "was_cancelled": True},
+            {"result": [], "lead_time": -1},
+            {"result": "no"},
+            {"result": [], "created_at": "yesterday"},
+            "not an object",
+        ],
+    }
+    result = parse_tasks(orjson.dumps([item]), "ls.json")
+    assert result.errors == []
+    (task,) = result.tasks
+    people = [(a.person.key, a.person.name) if a.person else None for a in task.annotations]
+    assert people == [
+        ("email:ann@example.com", "ann@example.com"),
+        ("label-studio:12", "Label Studio user 12"),
+        ("label-studio:3", "Lee Ho"),
+        ("email:kim@old.example", "kim@old.example"),
+        ("name:Bo", "Bo"),
+        None,
+    ]
+    first = task.annotations[0]
+    assert first.result[0]["geometry"]["x"] == 100  # Label Studio's percent, now pixels
+    assert first.created_at is not None and first.created_at.year == 2024
+    assert task.annotations[1].lead_time == 7.0
+    assert [f for f, _ in task.dropped_annotations] == [
+        "annotations[6].completed_by",
+        "annotations[7].was_cancelled",
+        "annotations[8].lead_time",
+        "annotations[9].result",
+        "annotations[10].created_at",
+        "annotations[11]",
+    ]
+
+
+def test_annotations_that_are_not_an_array_are_dropped() -> None:
+    result = parse_tasks(b'[{"data": {"t": 1}, "annotations": 3}]', "x.json")
+    assert result.tasks[0].dropped_annotations == [("annotations", "expected an array, got number")]

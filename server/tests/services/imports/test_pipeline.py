@@ -115,8 +115,12 @@ def test_run_import_writes_every_chunk_reports_progress_and_finishes_the_job(
         "predictions_dropped": 0,
         "tasks_with_dropped_predictions": 0,
         "tasks_with_dropped_annotations": 0,
+        "annotations_dropped": 0,
+        "files_imported_before": 0,
         "tasks": 9,
         "predictions": 0,
+        "annotations": 0,
+        "imported_annotators": 0,
     }
     assert _images(stack, project["id"]) == [f"https://x/{i}" for i in range(9)]
     # "writing" at 50 %, then once per chunk of 3 (each after a checkpoint), the last at 100 %.

@@ -59,10 +59,10 @@ describe('job helpers', () => {
 type Problem = Job['errors'][number];
 const kat: Problem = { file: 'tasks.json', row: 2, field: 'predictions[0].result[0].label', message: 'region "p1": unknown label "Kat"', scope: 'prediction' };
 const high: Problem = { file: 'tasks.json', row: 3, field: 'priority', message: 'expected an integer, got string', scope: 'row' };
-const notes: Problem = { file: 'tasks.json', row: 5, field: 'annotations', message: '1 annotation not imported', scope: 'annotations' };
+const notes: Problem = { file: 'tasks.json', row: 5, field: 'annotations[0].result[0].label', message: 'unknown label', scope: 'annotations' };
 const counts = {
   files: 1, rows: 4, tasks: 4, predictions: 2, errors: 3, rows_skipped: 1, files_skipped: 0,
-  predictions_dropped: 2, tasks_with_dropped_predictions: 2, tasks_with_dropped_annotations: 1,
+  predictions_dropped: 2, tasks_with_dropped_predictions: 2, tasks_with_dropped_annotations: 1, annotations_dropped: 1,
 };
 const dog: Problem = { ...kat, row: 4, field: 'predictions[1].result[0].label', message: 'region "p2": unknown label "dog"' };
 
@@ -71,9 +71,16 @@ describe('reportGroups', () => {
     const groups = reportGroups({ ...job('succeeded', 1), counts, errors: [kat, high, dog, notes] });
     expect(groups.map((g) => [g.scope, g.title, g.rows.map((r) => r.row), g.unlisted])).toEqual([
       ['prediction', '2 tasks imported without 2 invalid predictions', [2, 4], 0],
-      ['annotations', '1 task imported without its annotations (an import brings tasks and predictions only)', [5], 0],
+      ['annotations', '1 task imported without 1 annotation that could not be imported', [5], 0],
       ['row', '1 row skipped', [3], 0],
     ]);
+  });
+
+  it('groups files imported before, which fail nothing', () => {
+    const again: Problem = { file: 'old.json', row: null, field: null, message: 'imported into this project before (import 3)', scope: 'duplicate' };
+    const ok = reportGroups({ ...job('succeeded', 1), counts: { tasks: 1, files_imported_before: 1 }, errors: [again] });
+    expect(ok.map((g) => [g.scope, g.title])).toEqual([['duplicate', '1 file imported before: tasks written again as new ones']]);
+    expect(reportGroups({ ...job('failed', 0), counts: { errors: 0 }, errors: [again] })).toEqual([]);
   });
 
   it('says nothing was imported when the job failed, leaving out the annotation notes', () => {

@@ -13,7 +13,7 @@ export function isFinished(job: Pick<Job, 'state'>): boolean {
 }
 
 /** One row of a job's report: where, why, and what it left out (`scope`: `file`, `row`,
- * `prediction`, `annotations`, or null in jobs from before scopes were reported). */
+ * `prediction`, `annotations`, `duplicate`, or null in jobs from before scopes were reported). */
 export interface JobErrorRow {
   file: string;
   row: number | null;
@@ -53,13 +53,14 @@ const count = (counts: Record<string, unknown>, key: string): number => {
 
 /** An import's report in groups, each saying what happened to its rows: for a succeeded job
  * the tasks imported without some of their predictions or their annotations (they are in the
- * project: importing the file again would duplicate them), then the rows and files skipped;
+ * project: importing the file again would duplicate them), the files imported before, then the
+ * rows and files skipped;
  * for a failed or cancelled one the problems that stopped it (nothing was imported). */
 export function reportGroups(job: Pick<Job, 'state' | 'counts' | 'errors'>): ReportGroup[] {
   const rows = errorRows(job.errors);
   const c = job.counts;
   if (job.state !== 'succeeded') {
-    const problems = rows.filter((r) => r.scope !== 'annotations');
+    const problems = rows.filter((r) => r.scope !== 'annotations' && r.scope !== 'duplicate');
     if (!problems.length) return [];
     const total = Math.max(count(c, 'errors'), problems.length);
     const title = `Nothing imported: ${plural(total, 'problem')}`;
@@ -69,7 +70,8 @@ export function reportGroups(job: Pick<Job, 'state' | 'counts' | 'errors'>): Rep
   const withoutAnnotations = count(c, 'tasks_with_dropped_annotations');
   const groups: [string, string, number][] = [
     ['prediction', `${plural(tasksWithout, 'task')} imported without ${plural(count(c, 'predictions_dropped'), 'invalid prediction')}`, count(c, 'predictions_dropped')],
-    ['annotations', `${plural(withoutAnnotations, 'task')} imported without ${withoutAnnotations === 1 ? 'its' : 'their'} annotations (an import brings tasks and predictions only)`, withoutAnnotations],
+    ['annotations', `${plural(withoutAnnotations, 'task')} imported without ${plural(count(c, 'annotations_dropped'), 'annotation')} that could not be imported`, count(c, 'annotations_dropped')],
+    ['duplicate', `${plural(count(c, 'files_imported_before'), 'file')} imported before: tasks written again as new ones`, count(c, 'files_imported_before')],
     ['row', `${plural(count(c, 'rows_skipped'), 'row')} skipped`, count(c, 'rows_skipped')],
     ['file', `${plural(count(c, 'files_skipped'), 'file')} skipped`, 0],
   ];

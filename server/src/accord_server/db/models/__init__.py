@@ -10,7 +10,7 @@ from accord_server.db.models.accounts import (
 )
 from accord_server.db.models.annotations import Annotation, AnnotationRevision
 from accord_server.db.models.events import Event, EventBacklog
-from accord_server.db.models.jobs import Job, Worker
+from accord_server.db.models.jobs import ImportedFile, Job, Worker
 from accord_server.db.models.projects import Batch, Project
 from accord_server.db.models.queue import Assignment
 from accord_server.db.models.reports import TaskReport
@@ -34,6 +34,7 @@ __all__ = [
     "Event",
     "EventBacklog",
     "ImportSource",
+    "ImportedFile",
     "Job",
     "LoginThrottle",
     "Membership",

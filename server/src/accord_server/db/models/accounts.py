@@ -29,6 +29,11 @@ class Organization(Base):
 
 class User(Base):
     __tablename__ = "users"
+    __table_args__ = (
+        # One imported annotator per source person and organization (``services/imports/
+        # annotators.py``); NULLs (every user who can log in) are distinct, so not constrained.
+        Index("uq_users_imported_person", "imported_organization_id", "import_key", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
@@ -40,6 +45,13 @@ class User(Base):
     is_server_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     # The user's own settings for the web app (keymap remapping, ...): theirs on every device.
     preferences: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
+    # An imported annotator: a person of another tool whose annotations were imported into
+    # this organization's projects, without an account (no password, never active, no
+    # membership). ``import_key`` names the source person ("label-studio:12", "email:a@b.c").
+    imported_organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE")
+    )
+    import_key: Mapped[str | None] = mapped_column(String(400))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

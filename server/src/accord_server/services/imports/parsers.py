@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import ijson
@@ -37,6 +38,7 @@ from accord_server.services.formats.label_studio import (
     convert_label_studio_result,
 )
 from accord_server.services.formats.label_studio import json_type_name as _type_name
+from accord_server.services.imports.people import PersonError, SourcePerson, source_person
 
 _FORMATS = {
     "json": "json",
@@ -66,6 +68,21 @@ class PredictionIn:
 
 
 @dataclass(slots=True, kw_only=True)
+class AnnotationIn:
+    """One annotation made in another tool, attached to an imported task (result in Accord's
+    region shape, not yet validated against the schema: ``reading.task_rows`` does that).
+    ``person`` None: the source names no one (credited by position, ``people.anonymous``)."""
+
+    result: list[Any]
+    person: SourcePerson | None
+    lead_time: float | None = None
+    created_at: datetime | None = None
+    ground_truth: bool = False
+    index: int = 0
+    """Its place in the row's ``annotations``, for the report's field names."""
+
+
+@dataclass(slots=True, kw_only=True)
 class TaskIn:
     """One parsed task row, ready to be inserted."""
 
@@ -74,9 +91,10 @@ class TaskIn:
     batch: str | None = None
     is_gold: bool = False
     predictions: list[PredictionIn] = field(default_factory=list)
-    annotations: int = 0
-    """How many annotations the row carried (Label Studio's ``annotations``): never imported,
-    only reported."""
+    annotations: list[AnnotationIn] = field(default_factory=list)
+    dropped_annotations: list[tuple[str, str]] = field(default_factory=list)
+    """The row's annotations that cannot be read (field, message): reported and left out,
+    the task imported."""
     source_row: int
 
 
@@ -144,6 +162,74 @@ def _parse_prediction(raw: Any, index: int, data: dict[str, Any]) -> PredictionI
     )
 
 
+def _created_at(value: Any, where: str) -> datetime | None:
+    if value is None:
+        return None
+    if type(value) is not str:
+        raise _RowProblem(where, f"expected an ISO 8601 date and time, got {_type_name(value)}")
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise _RowProblem(where, f"expected an ISO 8601 date and time, got {value!r}") from None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _parse_annotation(raw: Any, index: int, data: dict[str, Any]) -> AnnotationIn:
+    """An annotation of a row (Accord's shape or Label Studio's); raises ``_RowProblem``
+    naming the field (one Label Studio marks cancelled, a skip without labels, too)."""
+    where = f"annotations[{index}]"
+    if type(raw) is not dict:
+        raise _RowProblem(where, f"expected an object, got {_type_name(raw)}")
+    if raw.get("was_cancelled") is True:
+        raise _RowProblem(f"{where}.was_cancelled", "cancelled (skipped) in Label Studio")
+    result = raw.get("result")
+    if type(result) is not list:
+        raise _RowProblem(f"{where}.result", f"expected an array, got {_type_name(result)}")
+    try:
+        person = source_person(raw.get("completed_by"))
+    except PersonError as exc:
+        raise _RowProblem(f"{where}.completed_by{exc.path}", exc.message) from None
+    lead_time = raw.get("lead_time")
+    if lead_time is not None and (
+        type(lead_time) is bool
+        or not isinstance(lead_time, (int, float))
+        or not 0 <= lead_time < float("inf")
+    ):
+        raise _RowProblem(f"{where}.lead_time", "expected a non-negative number of seconds")
+    ground_truth = raw.get("ground_truth", False)
+    if type(ground_truth) is not bool:
+        raise _RowProblem(
+            f"{where}.ground_truth", f"expected true or false, got {_type_name(ground_truth)}"
+        )
+    created_at = _created_at(raw.get("created_at"), f"{where}.created_at")
+    try:
+        regions = convert_label_studio_result(result, data=data)
+    except LabelStudioResultError as exc:
+        raise _RowProblem(f"{where}.result{exc.path}", exc.message) from None
+    return AnnotationIn(
+        result=regions,
+        person=person,
+        lead_time=None if lead_time is None else float(lead_time),
+        created_at=created_at,
+        ground_truth=ground_truth,
+        index=index,
+    )
+
+
+def _parse_annotations(task: TaskIn, annotations: Any) -> None:
+    """The row's annotations into ``task``: those that cannot be read are dropped, each with
+    its field and reason; the task is imported all the same."""
+    if type(annotations) is not list:
+        message = f"expected an array, got {_type_name(annotations)}"
+        task.dropped_annotations.append(("annotations", message))
+        return
+    for i, raw in enumerate(annotations):
+        try:
+            task.annotations.append(_parse_annotation(raw, i, task.data))
+        except _RowProblem as problem:
+            task.dropped_annotations.append((problem.field or f"annotations[{i}]", problem.message))
+
+
 def _task_from_item(item: Any, row: int) -> TaskIn:
     if type(item) is not dict:
         raise _RowProblem(None, f"expected a task object, got {_type_name(item)}")
@@ -182,8 +268,8 @@ def _task_from_item(item: Any, row: int) -> TaskIn:
             raise _RowProblem("predictions", f"expected an array, got {_type_name(predictions)}")
         task.predictions = [_parse_prediction(p, i, data) for i, p in enumerate(predictions)]
     annotations = item.get("annotations")
-    if annotations:
-        task.annotations = len(annotations) if type(annotations) is list else 1
+    if annotations is not None:
+        _parse_annotations(task, annotations)
     return task
 
 
@@ -493,6 +579,13 @@ def _unstorable_in_task(task: TaskIn) -> tuple[str, str] | None:
         found = find_unstorable(pred.result)
         if found is not None:
             return f"{where}.result", found[1]
+    for ann in task.annotations:
+        where = f"annotations[{ann.index}]"
+        if ann.person is not None and (reason := text_problem(ann.person.key)) is not None:
+            return f"{where}.completed_by", reason
+        found = find_unstorable(ann.result)
+        if found is not None:
+            return f"{where}.result", found[1]
     return None
 
 
@@ -513,6 +606,7 @@ def parse_tasks(
 
 
 __all__ = [
+    "AnnotationIn",
     "ParseResult",
     "PredictionIn",
     "RowError",

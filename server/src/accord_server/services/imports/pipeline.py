@@ -151,7 +151,7 @@ def finish_import(
             state=JobState.SUCCEEDED,
             counts=written,
             errors=plan.errors,
-            message=imported_message(written["tasks"], plan),
+            message=imported_message(written["tasks"], plan, written.get("annotations", 0)),
             attempt=attempt,
         )
     elif plan.error_count:
@@ -159,7 +159,7 @@ def finish_import(
             session,
             job_id=job_id,
             state=JobState.FAILED,
-            counts=plan.counts(tasks=0, predictions=0),
+            counts=plan.counts(tasks=0, predictions=0, annotations=0),
             errors=plan.errors,
             message=f"nothing imported: {wording.count(plan.error_count, 'error')}; "
             f"first: {_first(plan.errors)}",
@@ -170,24 +170,34 @@ def finish_import(
             session,
             job_id=job_id,
             state=JobState.FAILED,
-            counts=plan.counts(tasks=0, predictions=0),
+            counts=plan.counts(tasks=0, predictions=0, annotations=0),
             message="nothing to import: no tasks or media files found",
             attempt=attempt,
         )
 
 
-def imported_message(tasks: int, plan: Plan) -> str:
-    """What an import that wrote ``tasks`` did, exactly: the tasks imported without some of
-    their predictions or their annotations are imported (importing again would duplicate
-    them), unlike the rows and files skipped; and how many image sizes its URLs told."""
+def imported_message(tasks: int, plan: Plan, annotations: int = 0) -> str:
+    """What an import that wrote ``tasks`` (and ``annotations``) did, exactly: the tasks
+    imported without some of their predictions or their annotations are imported (importing
+    again would duplicate them), unlike the rows and files skipped; the files imported before;
+    and how many image sizes its URLs told."""
     tally = plan.tally
     parts = [f"imported {wording.count(tasks, 'task')}"]
+    if annotations:
+        parts[0] += f" with {wording.count(annotations, 'annotation')}"
     if n := tally.tasks_with_dropped_predictions:
         dropped = tally.predictions_dropped
         invalid = "invalid prediction" if dropped == 1 else "invalid predictions"
         parts.append(f"{n:,} without {_their(n)} {invalid} ({dropped:,} dropped)")
     if n := tally.tasks_with_dropped_annotations:
-        parts.append(f"{n:,} without {_their(n)} annotations (not imported)")
+        left_out = wording.count(tally.annotations_dropped, "annotation")
+        parts.append(f"{n:,} without {left_out} that could not be imported")
+    if n := tally.files_imported_before:
+        parts.append(
+            f"{wording.count(n, 'file')} imported before (its tasks written again as new ones)"
+            if n == 1
+            else f"{n:,} files imported before (their tasks written again as new ones)"
+        )
     skipped = [
         wording.count(n, noun)
         for n, noun in ((tally.rows_skipped, "invalid row"), (tally.files_skipped, "invalid file"))

@@ -12,8 +12,9 @@ many anyway, and a small import is not parsed twice.
 from __future__ import annotations
 
 import functools
+import hashlib
 import posixpath
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,8 @@ from accord_server.schemas.label_schema import LabelSchema
 from accord_server.services import jobs as job_service
 from accord_server.services.errors import Invalid
 from accord_server.services.import_sources import SourceBounds
-from accord_server.services.imports.parsers import RowError, TaskIn, iter_tasks
+from accord_server.services.imports.parsers import AnnotationIn, RowError, TaskIn, iter_tasks
+from accord_server.services.imports.people import SourcePerson, anonymous
 from accord_server.services.imports.report import (
     ERROR_SCOPES,
     ErrorSink,
@@ -44,6 +46,7 @@ from accord_server.services.imports.report import (
     Scope,
     Tally,
     prediction_problem,
+    result_problem,
 )
 from accord_server.services.imports.url_sizes import UrlSizes, set_url_size
 from accord_server.services.projects import project_schema
@@ -56,8 +59,8 @@ PROGRESS_EVERY = 50
 """Files between two progress reports (and cancel checks) while reading."""
 
 Row = dict[str, Any]
-Pair = tuple[Row, list[dict[str, Any]]]
-"""A task row ready to insert, with its predictions."""
+TaskItem = tuple[Row, list[dict[str, Any]], list[dict[str, Any]]]
+"""A task row ready to insert, with its predictions and its annotations (``annotation_row``)."""
 
 
 @dataclass(frozen=True)
@@ -110,7 +113,7 @@ class Plan:
     checked rows of a stored one, or the row of a media file, ready), how many rows they make,
     the batches they name, the report of what is left out."""
 
-    entries: list[SourceFile | Row | list[Pair]] = field(default_factory=list)
+    entries: list[SourceFile | Row | list[TaskItem]] = field(default_factory=list)
     row_count: int = 0
     batches: set[str] = field(default_factory=set)
     errors: list[dict[str, Any]] = field(default_factory=list)
@@ -121,6 +124,9 @@ class Plan:
     kept_rows: int = 0
     """Rows kept from phase 1 (of stored files), at most one write chunk."""
     files: int = 0
+    task_files: list[tuple[str, str, int]] = field(default_factory=list)
+    """The task files whose rows are written: name, SHA-256 and how many annotations (for
+    the report of files imported before, ``writing.note_imported_files``)."""
     url_sizes: UrlSizes = field(default_factory=UrlSizes)
     """Sizes read from image URLs, for phase 2 to give the same rows."""
 
@@ -192,6 +198,64 @@ def _task_row(task: TaskIn, is_text: bool) -> Row:
     }
 
 
+def fill_relation_tool(regions: list[Any], relation_tool: str | None) -> None:
+    """Label Studio relations name no tool: they belong to the schema's relation tool."""
+    for region in regions:
+        if isinstance(region, dict) and region.get("type") == "relation":
+            region.setdefault("tool", relation_tool)
+
+
+def annotation_row(
+    result: list[dict[str, Any]],
+    person: SourcePerson,
+    *,
+    lead_time: float | None = None,
+    created_at: Any = None,
+) -> dict[str, Any]:
+    """An imported annotation ready to write: its validated result and whom to credit."""
+    return {"result": result, "person": person, "lead_time": lead_time, "created_at": created_at}
+
+
+def checked_annotations(
+    schema: LabelSchema,
+    media: MediaInfo,
+    annotations: list[AnnotationIn],
+    drop: Callable[[str, str], None],
+) -> list[dict[str, Any]]:
+    """The annotations of one task that can be written, validated as a submit is (against
+    the schema and the task's media, complete); ``drop`` hears of each one left out (its field
+    and why): invalid, or a second one by the same person (Accord keeps one per annotator and
+    task). People the source does not name are credited by position (``people.anonymous``)."""
+    kept: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    unnamed = 0
+    relation_tool = next((t.name for t in schema.tools if t.type == "relation"), None)
+    for ann in annotations:
+        where = f"annotations[{ann.index}]"
+        if ann.person is None:
+            unnamed += 1
+            person = anonymous(unnamed)
+        else:
+            person = ann.person
+        if person.key in seen:
+            drop(
+                f"{where}.completed_by",
+                f"a second annotation by {person.name}: a task keeps one per annotator",
+            )
+            continue
+        fill_relation_tool(ann.result, relation_tool)
+        try:
+            result = validate_result(schema, ann.result, media, require_complete=True)
+        except Invalid as exc:
+            drop(*result_problem(f"{where}.result", exc))
+            continue
+        seen.add(person.key)
+        kept.append(
+            annotation_row(result, person, lead_time=ann.lead_time, created_at=ann.created_at)
+        )
+    return kept
+
+
 def task_rows(
     project: Project,
     schema: LabelSchema,
@@ -199,9 +263,9 @@ def task_rows(
     data: bytes,
     error: ErrorSink,
     sizes: Mapping[str, tuple[int, int]] | None = None,
-) -> Iterator[Pair]:
-    """A task file's valid rows in order, each with its valid predictions; ``error`` hears of
-    every row skipped, every prediction dropped and every row's annotations left out; rows
+) -> Iterator[TaskItem]:
+    """A task file's valid rows in order, each with its valid predictions and annotations;
+    ``error`` hears of every row skipped and every prediction or annotation dropped; rows
     whose image URL's size was read (``sizes``, phase 2) get it."""
     relation_tool = next((t.name for t in schema.tools if t.type == "relation"), None)
     is_text = project.media == "text"
@@ -213,20 +277,19 @@ def task_rows(
         row = _task_row(task, is_text)
         if sizes:
             set_url_size(row, sizes)
+        # Phase 1 does not know the sizes of image URLs yet: both phases check without them,
+        # so that they keep the same predictions and annotations.
+        media = MediaInfo(
+            kind=project.media,
+            width=None,
+            height=None,
+            text_length=row["meta"].get("text_length"),
+            frame_count=None,
+        )
         preds: list[dict[str, Any]] = []
         for i, pred in enumerate(task.predictions):
-            for region in pred.result:
-                # Label Studio relations name no tool: they belong to the schema's relation tool.
-                if isinstance(region, dict) and region.get("type") == "relation":
-                    region.setdefault("tool", relation_tool)
+            fill_relation_tool(pred.result, relation_tool)
             try:
-                media = MediaInfo(
-                    kind=project.media,
-                    width=None,
-                    height=None,
-                    text_length=row["meta"].get("text_length"),
-                    frame_count=None,
-                )
                 result = validate_result(schema, pred.result, media, require_complete=False)
             except Invalid as exc:
                 error(task.source_row, *prediction_problem(i, exc), Scope.PREDICTION)
@@ -234,11 +297,15 @@ def task_rows(
             preds.append(
                 {"result": result, "score": pred.score, "model_version": pred.model_version}
             )
-        if task.annotations:
-            noun = wording.count(task.annotations, "annotation")
-            message = f"{noun} not imported: an import brings tasks and their predictions only"
-            error(task.source_row, "annotations", message, Scope.ANNOTATIONS)
-        yield row, preds
+        row_no = task.source_row
+
+        def drop(fld: str, message: str, row_no: int = row_no) -> None:
+            error(row_no, fld, message, Scope.ANNOTATIONS)
+
+        for fld, message in task.dropped_annotations:
+            drop(fld, message)
+        anns = checked_annotations(schema, media, task.annotations, drop)
+        yield row, preds, anns
 
 
 def _add_task_file(
@@ -255,9 +322,11 @@ def _add_task_file(
     found = FileReport()
     rows = 0
     batches: set[str] = set()
-    pairs: list[Pair] | None = [] if keep_room > 0 else None
+    pairs: list[TaskItem] | None = [] if keep_room > 0 else None
+    annotations = 0
     for pair in task_rows(project, project_schema(project), name, data, found):
         rows += 1
+        annotations += len(pair[2])
         if pair[0]["batch"]:
             batches.add(pair[0]["batch"])
         plan.url_sizes.add(pair[0], checkpoint)
@@ -281,6 +350,7 @@ def _add_task_file(
         plan.tally.files_skipped += 1
         return
     plan.tally.add(found.tally)
+    plan.task_files.append((name, hashlib.sha256(data).hexdigest(), annotations))
     plan.row_count += rows
     plan.batches |= batches
     if pairs is None:

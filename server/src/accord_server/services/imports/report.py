@@ -2,10 +2,12 @@
 first ones kept (``MAX_ERRORS_KEPT``) with their file, row, field and message.
 
 Scopes: a whole file (none of its rows is imported), a row (its task is not), one prediction
-of an imported row (with ``skip_invalid`` the task is imported without it), a row's
-annotations (never imported; its task is). The first three are errors: any of them fails an
-import that is all or nothing. A task imported without a prediction is not a skipped row:
-importing the file again would duplicate it.
+of an imported row (with ``skip_invalid`` the task is imported without it), one annotation of
+an imported row (invalid, or cancelled in the source: its task is imported without it, always),
+a file imported into the project before (its tasks and annotations are written again, as new
+tasks). The first three are errors: any of them fails an import that is all or nothing. A task
+imported without a prediction or an annotation is not a skipped row: importing the file again
+would duplicate it.
 """
 
 from __future__ import annotations
@@ -19,7 +21,15 @@ from accord_server.services import jobs as job_service
 from accord_server.services.errors import Invalid
 from accord_server.services.results.common import quote
 
-__all__ = ["ERROR_SCOPES", "ErrorSink", "FileReport", "Scope", "Tally", "prediction_problem"]
+__all__ = [
+    "ERROR_SCOPES",
+    "ErrorSink",
+    "FileReport",
+    "Scope",
+    "Tally",
+    "prediction_problem",
+    "result_problem",
+]
 
 ERROR_SCOPES = frozenset({Scope.FILE, Scope.ROW, Scope.PREDICTION})
 """The problems that fail an all-or-nothing import."""
@@ -36,6 +46,8 @@ class Tally:
     predictions_dropped: int = 0
     tasks_with_dropped_predictions: int = 0
     tasks_with_dropped_annotations: int = 0
+    annotations_dropped: int = 0
+    files_imported_before: int = 0
 
     def add(self, other: Tally) -> None:
         """Add another tally's counts to this one."""
@@ -54,16 +66,23 @@ ErrorSink = Callable[[int | None, str | None, str, Scope], None]
 def prediction_problem(index: int, exc: Invalid) -> tuple[str, str]:
     """The field and message of a prediction that fails validation: its first problem, at
     its path inside the row (``predictions[0].result[2].label``), naming the region."""
+    return result_problem(f"predictions[{index}].result", exc)
+
+
+def result_problem(where: str, exc: Invalid) -> tuple[str, str]:
+    """The field and message of a result (``where``: ``annotations[1].result``) that fails
+    validation: its first problem, at its path inside the row, naming the region."""
     found = exc.details.get("errors") if isinstance(exc.details, dict) else None
+    prefix = where.removesuffix(".result")
     if not found:
-        return f"predictions[{index}].result", exc.message
+        return where, exc.message
     first = found[0]
     message = str(first["message"])
     if first.get("region") is not None:
         message = f"region {quote(first['region'])}: {message}"
     if len(found) > 1:
         message += f" (and {wording.count(len(found) - 1, 'more problem')})"
-    return f"predictions[{index}].{first['path']}", message
+    return f"{prefix}.{first['path']}", message
 
 
 class FileReport:
@@ -88,6 +107,8 @@ class FileReport:
             t.rows_skipped += 1
         elif scope is Scope.PREDICTION:
             t.predictions_dropped += 1
+        elif scope is Scope.ANNOTATIONS:
+            t.annotations_dropped += 1
         # A row's problems come together: count each row once per scope.
         if scope in (Scope.PREDICTION, Scope.ANNOTATIONS) and self._last_dropped != (
             scope,
