@@ -69,6 +69,13 @@ class Settings(BaseSettings):
         "body may be 8 MiB larger, for part headers and form fields). A larger declared body is "
         "refused at once, a chunked one as soon as it passes the limit.",
     )
+    max_archive_files: int = Field(
+        100_000,
+        ge=1,
+        description="Most files an import of existing labels may unpack (its ZIP archives' "
+        "entries and its other files together); the bytes they unpack to are bounded by "
+        "`max_upload_bytes`. An archive past either is refused, naming the entry.",
+    )
     max_json_bytes: int = Field(
         16 * 1024 * 1024,
         ge=1024,

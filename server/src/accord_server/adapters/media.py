@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import posixpath
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -332,6 +333,12 @@ def _probe_av(data: bytes, filename: str, kind: MediaKind, ext: str) -> MediaPro
     raise MediaError(filename, f"not a recognizable {kind} file (unknown signature)")
 
 
+def media_kind(filename: str) -> MediaKind | None:
+    """The kind of media a file name's extension says (None for another file)."""
+    ext = posixpath.splitext(filename.lower())[1]
+    return _EXT_KIND.get(ext)
+
+
 def probe_media(
     data: bytes,
     filename: str,
@@ -366,6 +373,7 @@ __all__ = [
     "MediaProbe",
     "MediaTooLarge",
     "image_size",
+    "media_kind",
     "probe_media",
 ]
 

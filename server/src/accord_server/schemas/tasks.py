@@ -166,6 +166,10 @@ class SourceRef(InputModel):
     )
 
 
+LabelsFormat = Literal["coco", "yolo", "voc", "cvat", "label_studio"]
+"""The label formats an import reads (``services/imports/labelsets.LABEL_READERS``)."""
+
+
 class ImportCreate(InputModel):
     tasks: Annotated[list[dict[str, Any]] | None, PER_ROW] = Field(
         None,
@@ -181,6 +185,16 @@ class ImportCreate(InputModel):
         False,
         description="Import the valid rows and report the rest (default: all or none); a row "
         "with an invalid prediction is imported without it.",
+    )
+    labels_format: LabelsFormat | None = Field(
+        None,
+        description="Import existing labels in this format from the source (a folder or ZIP "
+        "archive of an export: the annotation file(s) and the images).",
+    )
+    schema_from_labels: bool = Field(
+        False,
+        description="With `labels_format`: replace the project's schema with one built from "
+        "the labels found (a project without annotations only).",
     )
 
 

@@ -282,6 +282,16 @@ def _apply_schema_change(session: Session, project: Project, raw: str | dict[str
     project.schema_source = _schema_source(raw)
 
 
+def set_label_schema(session: Session, *, project: Project, raw: str | dict[str, Any]) -> None:
+    """Replace a project's schema (an import's ``schema_from_labels``), refused as an edit's
+    would be when it orphans labels in use; the caller checked who may."""
+    _apply_schema_change(session, project, raw)
+    project.media = parse_label_schema(raw).media
+    project.updated_at = utcnow()
+    session.flush()
+    _record_event(session, EventKind.PROJECT_UPDATED, project, ["label_schema"])
+
+
 def update_project(
     session: Session, *, project: Project, membership: Membership, changes: dict[str, Any]
 ) -> Project:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import Request
 
@@ -17,8 +17,9 @@ from accord_server.api.deps import (
 from accord_server.api.uploads import ReceivedForm, form_bool, received_upload
 from accord_server.runtime import Runtime
 from accord_server.schemas.common import Id
-from accord_server.schemas.tasks import ImportCreate, JobRead
+from accord_server.schemas.tasks import ImportCreate, JobRead, LabelsFormat
 from accord_server.services.imports.service import (
+    check_labels_options,
     create_import_job,
     get_import_project_or_raise,
     import_uploaded_files,
@@ -35,6 +36,9 @@ def import_json(
     """Import tasks given inline, or from an import source granted to the organization (a
     server folder or S3 prefix); returns the job."""
     project, _ = get_import_project_or_raise(session, project_id=project_id, user=user)
+    check_labels_options(
+        body.labels_format, body.schema_from_labels, has_tasks=body.tasks is not None
+    )
     files = []
     if body.tasks is not None:
         files.append(store_inline_tasks(runtime.storage, body.tasks))
@@ -46,12 +50,14 @@ def import_json(
         source=body.source.model_dump() if body.source else None,
         batch=body.batch,
         skip_invalid=body.skip_invalid,
+        labels_format=body.labels_format,
+        schema_from_labels=body.schema_from_labels,
     )
     after_commit(session, lambda: runtime.enqueue_job(job.id))
     return JobRead.model_validate(job)
 
 
-UPLOAD_FIELDS = ("batch", "skip_invalid")
+UPLOAD_FIELDS = ("batch", "skip_invalid", "labels_format", "schema_from_labels")
 
 UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
@@ -70,7 +76,8 @@ UPLOAD_BODY: dict[str, Any] = {
                                 "type": "string",
                                 "contentMediaType": "application/octet-stream",
                             },
-                            "description": "Task files (.json, .jsonl, .csv) or media files; "
+                            "description": "Task files (.json, .jsonl, .csv) or media files (or, "
+                            "with `labels_format`, a ZIP archive of existing labels); "
                             "`max_upload_bytes` (`GET /api/v1/limits`) of them in all.",
                         },
                         "batch": {
@@ -84,6 +91,27 @@ UPLOAD_BODY: dict[str, Any] = {
                             "default": False,
                             "description": "Import the valid rows and report the rest "
                             "(default: all or none).",
+                        },
+                        "labels_format": {
+                            "title": "Labels Format",
+                            "anyOf": [
+                                {"enum": list(get_args(LabelsFormat)), "type": "string"},
+                                {"type": "null"},
+                            ],
+                            "description": "The files are existing labels in this format: a "
+                            "ZIP archive of an export (or its files), the annotation file(s) "
+                            "and the images. Archives are checked before they are kept: an "
+                            "entry that leaves the folder, a symbolic link, or more files or "
+                            "bytes unpacked than the limits (`max_archive_files`, "
+                            "`max_upload_bytes`) refuse the upload, naming the entry.",
+                        },
+                        "schema_from_labels": {
+                            "title": "Schema From Labels",
+                            "type": "boolean",
+                            "default": False,
+                            "description": "With `labels_format`: replace the project's "
+                            "schema with one built from the labels found (a project without "
+                            "annotations only).",
                         },
                     },
                 }
@@ -133,6 +161,10 @@ def _start(
         files=form.files,
         batch=form.fields.get("batch"),
         skip_invalid=form_bool(form, "skip_invalid"),
+        labels_format=form.fields.get("labels_format") or None,
+        schema_from_labels=form_bool(form, "schema_from_labels"),
+        max_bytes=runtime.settings.max_upload_bytes,
+        max_files=runtime.settings.max_archive_files,
     )
     after_commit(session, lambda: runtime.enqueue_job(job.id))
     return JobRead.model_validate(job)

@@ -36,6 +36,7 @@ from accord_server.schemas.enums import ImportScope
 from accord_server.schemas.label_schema import LabelSchema
 from accord_server.services.annotations import media_info
 from accord_server.services.errors import Invalid
+from accord_server.services.formats import coco, cvat_labels, label_studio_json, voc, yolo
 from accord_server.services.formats.labels import LabelResult, LabelSet, LabelTask, Problem
 from accord_server.services.imports.annotators import Crediting
 from accord_server.services.imports.people import PersonError, anonymous, person_named
@@ -51,7 +52,11 @@ LabelReader = Callable[[Path, Problem], LabelSet]
 it cannot convert -> the label set, its tasks read as they are iterated."""
 
 LABEL_READERS: dict[str, LabelReader] = {
-    # One line per format, as the readers land: "coco": coco.read_labels,
+    "coco": coco.read_labels,
+    "yolo": yolo.read_labels,
+    "voc": voc.read_labels,
+    "cvat": cvat_labels.read_labels,
+    "label_studio": label_studio_json.read_labels,
 }
 """The formats an import's ``labels_format`` may name, and their readers."""
 

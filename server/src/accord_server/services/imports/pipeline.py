@@ -28,6 +28,7 @@ from accord_server.schemas.enums import JobState
 from accord_server.services import import_sources
 from accord_server.services import jobs as job_service
 from accord_server.services.errors import Invalid, NotFound
+from accord_server.services.imports.label_import import run_label_import
 from accord_server.services.imports.reading import ImportLimits, Plan, read_sources
 from accord_server.services.imports.report import ERROR_SCOPES
 from accord_server.services.imports.writing import write_plan
@@ -79,6 +80,21 @@ def _run(
         session.expunge_all()
     params: dict[str, Any] = job.params
     attempt = job.attempts  # the job's end is recorded only while this attempt holds it
+    if params.get("labels_format"):
+        run_label_import(
+            job_id=job_id,
+            project=project,
+            params=params,
+            grant=grant,
+            attempt=attempt,
+            read=read,
+            write=write,
+            storage=storage,
+            limits=limits,
+            progress=progress,
+            checkpoint=checkpoint,
+        )
+        return
     plan = read_sources(
         project,
         params=params,

@@ -78,6 +78,9 @@ class ImportLimits:
     probe_bytes: int = 1024 * 1024
     probe_timeout: float = 5.0
     probe_max: int = 0
+    max_archive_files: int = 100_000
+    tmp_dir: Path | None = None
+    """Where an import of existing labels unpacks its files (a folder of its own in it)."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ImportLimits:
@@ -94,6 +97,8 @@ class ImportLimits:
             probe_bytes=settings.import_probe_bytes,
             probe_timeout=settings.import_probe_timeout,
             probe_max=settings.import_probe_max,
+            max_archive_files=settings.max_archive_files,
+            tmp_dir=settings.upload_tmp_dir,
         )
 
     def url_sizes(self, media: str) -> UrlSizes:
@@ -156,7 +161,7 @@ class Plan:
         return {**counts, **self.url_sizes.counts(), **extra}
 
 
-def _sources(
+def import_sources_of(
     storage: Storage, limits: ImportLimits, params: dict[str, Any], grant: ImportSource | None
 ) -> Iterator[tuple[SourceFile, bool]]:
     """The import's files in order, each with whether it is a stored (unchanging) one; then
@@ -361,7 +366,7 @@ def _add_task_file(
         plan.entries.append(pairs)
 
 
-def _add_media_file(
+def add_media_file(
     plan: Plan,
     storage: Storage,
     limits: ImportLimits,
@@ -369,6 +374,8 @@ def _add_media_file(
     src: SourceFile,
     data: bytes,
 ) -> None:
+    """Probe a media file, store it (a text file's text goes into its row) and add its task's
+    row to the plan; ``MediaError`` when it cannot be a task of the project."""
     probe = probe_media(
         data,
         src.name,
@@ -434,7 +441,7 @@ def _read(
     progress: job_service.Progress,
     checkpoint: job_service.Checkpoint,
 ) -> None:
-    sources = _sources(storage, limits, params, grant)
+    sources = import_sources_of(storage, limits, params, grant)
     total = int(params.get("total_files") or 0)
     while True:
         try:
@@ -451,7 +458,7 @@ def _read(
                 room = limits.batch_size - plan.kept_rows if stored else 0
                 _add_task_file(plan, project, src, data, room, checkpoint)
             else:
-                _add_media_file(plan, storage, limits, project, src, data)
+                add_media_file(plan, storage, limits, project, src, data)
         except MediaError as exc:
             plan.skip_file(src.name, str(exc))
         except Invalid as exc:

@@ -16,6 +16,8 @@ from accord_server.schemas.enums import JobKind
 from accord_server.services import import_sources, jobs, projects
 from accord_server.services.batches import check_batch_name
 from accord_server.services.errors import Invalid
+from accord_server.services.imports import archives
+from accord_server.services.imports.labelsets import label_reader
 from accord_server.services.permissions import Action
 
 
@@ -58,6 +60,10 @@ def import_uploaded_files(
     files: list[UploadedFile],
     batch: str | None,
     skip_invalid: bool,
+    labels_format: str | None = None,
+    schema_from_labels: bool = False,
+    max_bytes: int = 0,
+    max_files: int = 0,
 ) -> Job:
     """Keep the files of an accepted upload (into storage) and record their import as a queued
     job. Everything is checked before a file is kept; a failure after that leaves blobs no task
@@ -68,6 +74,9 @@ def import_uploaded_files(
         raise Invalid("files: give at least one file to import", details={"field": "files"})
     if batch:
         check_batch_name(batch)
+    check_labels_options(labels_format, schema_from_labels, has_tasks=False)
+    if labels_format:
+        check_label_files(files, max_bytes=max_bytes, max_files=max_files)
     stored = [
         {
             "name": upload.name,
@@ -84,7 +93,43 @@ def import_uploaded_files(
         source=None,
         batch=batch,
         skip_invalid=skip_invalid,
+        labels_format=labels_format,
+        schema_from_labels=schema_from_labels,
     )
+
+
+def check_labels_options(
+    labels_format: str | None, schema_from_labels: bool, *, has_tasks: bool
+) -> None:
+    """An import of existing labels names a format this server reads, and comes as files or
+    a source (not inline tasks); ``schema_from_labels`` needs a format."""
+    if labels_format is None:
+        if schema_from_labels:
+            raise Invalid(
+                "schema_from_labels: only an import of existing labels (labels_format) builds "
+                "a schema",
+                details={"field": "schema_from_labels"},
+            )
+        return
+    label_reader(labels_format)
+    if has_tasks:
+        raise Invalid(
+            "labels_format: existing labels come as files (a ZIP archive or the files of an "
+            "export) or from an import source, not as inline tasks",
+            details={"field": "labels_format"},
+        )
+
+
+def check_label_files(files: list[UploadedFile], *, max_bytes: int, max_files: int) -> None:
+    """Check the files of a label import before any is kept: every archive's entries (no
+    ``../``, absolute path or symbolic link) and the files and bytes they unpack to together,
+    Invalid naming the entry refused."""
+    budget = archives.Budget(files=max_files, bytes=max_bytes)
+    for upload in files:
+        if archives.is_archive(upload.name):
+            archives.check_archive(upload.path, upload.name, budget)
+        else:
+            budget.take(upload.name, upload.size)
 
 
 INLINE_TASKS_FILE = "tasks.json"
@@ -128,6 +173,8 @@ def create_import_job(
     source: dict[str, Any] | None,
     batch: str | None,
     skip_invalid: bool,
+    labels_format: str | None = None,
+    schema_from_labels: bool = False,
 ) -> Job:
     """Record an import of stored files and/or a granted source (a folder or S3 prefix the
     project's organization may read, ``{"id", "path"}``) as a queued job, into a project that
@@ -145,6 +192,9 @@ def create_import_job(
         "skip_invalid": skip_invalid,
         "total_files": len(files),
     }
+    if labels_format:
+        params["labels_format"] = labels_format.lower()
+        params["schema_from_labels"] = schema_from_labels
     return jobs.create_job(
         session,
         organization_id=project.organization_id,
