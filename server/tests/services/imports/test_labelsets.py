@@ -203,8 +203,13 @@ def test_a_label_set_of_other_media_is_refused(stack: Stack, factory: Factory) -
 
 
 def test_a_label_format_is_one_entry_of_the_readers(monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(Invalid, match="'coco' is not a label format this server reads"):
-        label_reader("coco")
+    assert sorted(LABEL_READERS) == ["coco", "cvat", "label_studio", "voc", "yolo"]
+    with pytest.raises(
+        Invalid,
+        match="'pascal' is not a label format this server reads "
+        r"\(it reads: coco, cvat, label_studio, voc, yolo\)",
+    ):
+        label_reader("pascal")
 
     def read(folder: Any, problem: Any) -> LabelSet:
         return LabelSet(media="image", labels={}, tasks=iter([]))

@@ -80,8 +80,9 @@ Row = dict[str, Any]
 def schema_from_label_set(label_set: LabelSet) -> dict[str, Any]:
     """A new project's label schema from what a reader found: one tool per region type, named
     after it, with the labels in the source's order (a classification's as its choices; a
-    keypoints tool takes the first keypoints label's keypoint names and skeleton: a schema's
-    keypoints tool has one list of names, so other keypoint labels must share it)."""
+    keypoints tool has one list of keypoint names, so labels with different names (CVAT's
+    skeleton of 3 points beside its 4-point ``points``) get a tool each: ``keypoints``,
+    ``keypoints_2``..., each with the names and skeleton of its first label)."""
     tools: list[dict[str, Any]] = []
     for kind, labels in label_set.labels.items():
         if kind == "classification":
@@ -89,20 +90,29 @@ def schema_from_label_set(label_set: LabelSet) -> dict[str, Any]:
         elif kind == "text":
             tools.append({"name": kind, "type": kind})
         elif kind == "keypoints":
-            first = labels[0] if labels else ""
-            names = label_set.keypoints.get(first) or []
-            tool: dict[str, Any] = {
-                "name": kind,
-                "type": kind,
-                "labels": list(labels),
-                "keypoints": names,
-            }
-            if label_set.skeletons.get(first):
-                tool["skeleton"] = [list(edge) for edge in label_set.skeletons[first]]
-            tools.append(tool)
+            tools.extend(_keypoints_tools(label_set, labels))
         else:
             tools.append({"name": kind, "type": kind, "labels": list(labels)})
     return {"media": label_set.media, "tools": tools}
+
+
+def _keypoints_tools(label_set: LabelSet, labels: list[str]) -> list[dict[str, Any]]:
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for label in labels:
+        groups.setdefault(tuple(label_set.keypoints.get(label) or []), []).append(label)
+    tools: list[dict[str, Any]] = []
+    for n, (names, members) in enumerate(groups.items(), start=1):
+        tool: dict[str, Any] = {
+            "name": "keypoints" if n == 1 else f"keypoints_{n}",
+            "type": "keypoints",
+            "labels": members,
+            "keypoints": list(names),
+        }
+        edges = label_set.skeletons.get(members[0])
+        if edges:
+            tool["skeleton"] = [list(edge) for edge in edges]
+        tools.append(tool)
+    return tools
 
 
 def _tool_labels(tool: Any) -> set[str]:
