@@ -3,6 +3,7 @@
     accord login --email EMAIL [--name TOKEN_NAME]
     accord projects list
     accord import PROJECT_ID FILE_OR_FOLDER... [--batch NAME] [--skip-invalid] [--no-wait]
+    accord import-labels PROJECT_ID ZIP_OR_FOLDER --format coco [--schema-from-labels]
     accord progress PROJECT_ID [--mine]
     accord next PROJECT_ID
     accord webhooks list ORGANIZATION_ID
@@ -29,7 +30,7 @@ from pydantic import BaseModel
 
 from accord._client import TOKEN_ENV, URL_ENV, Client
 from accord._exceptions import AccordError, ImportFailed
-from accord._resources.imports import folder_entries
+from accord._resources.imports import LABELS_FORMATS, folder_entries
 from accord._version import __version__
 
 PASSWORD_ENV = "ACCORD_PASSWORD"
@@ -66,6 +67,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     imp.add_argument("--no-wait", action="store_true", help="print the queued job and exit")
     imp.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    labels = commands.add_parser(
+        "import-labels",
+        help="import existing labels (COCO, YOLO, VOC, CVAT XML, Label Studio JSON)",
+        description="Upload an export of another tool (a ZIP archive, or its folder, zipped on "
+        "the fly: the annotation file(s) and the images) and import its labels.",
+    )
+    labels.add_argument("project_id", type=int)
+    labels.add_argument("path", type=Path, metavar="ZIP_OR_FOLDER")
+    labels.add_argument("--format", required=True, choices=LABELS_FORMATS, dest="labels_format")
+    labels.add_argument(
+        "--schema-from-labels",
+        action="store_true",
+        help="replace the project's schema with the labels' (a project without annotations)",
+    )
+    labels.add_argument(
+        "--skip-invalid", action="store_true", help="import what can be and report the rest"
+    )
+    labels.add_argument("--no-wait", action="store_true", help="print the queued job and exit")
+    labels.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     progress = commands.add_parser("progress", help="a project's progress (or your own)")
     progress.add_argument("project_id", type=int)
@@ -143,6 +164,19 @@ def _run(client: Client, args: argparse.Namespace) -> int:
         _print(job)
         if job.finished and job.errors:
             # Imported, but not all of it: say what was left out (stdout stays the job's JSON).
+            print(f"accord: {job.report()}", file=sys.stderr)
+    elif args.command == "import-labels":
+        job = client.imports.labels(
+            args.project_id,
+            args.path,
+            format=args.labels_format,
+            schema_from_labels=args.schema_from_labels,
+            skip_invalid=args.skip_invalid,
+            wait=not args.no_wait,
+            progress=not args.no_progress,
+        )
+        _print(job)
+        if job.finished and job.errors:
             print(f"accord: {job.report()}", file=sys.stderr)
     elif args.command == "progress":
         if args.mine:

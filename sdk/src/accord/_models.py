@@ -288,7 +288,12 @@ class JobCounts(_Model):
     them, with ``skip_invalid``). ``annotations_dropped`` (invalid, cancelled, or a second one
     by the same person) were left out of ``tasks_with_dropped_annotations`` tasks, which were
     imported all the same. ``files_imported_before``: task files this project had imported
-    already (their tasks and annotations are written again, as new tasks)."""
+    already (their tasks and annotations are written again, as new tasks).
+
+    An import of existing labels (``client.imports.labels``) also counts the ``media_files``
+    stored, the project's existing tasks that got labels (``tasks_labelled``), the items left
+    out for want of their media (``items_skipped``) and the things the format's reader could
+    not convert (``reader_problems``: each is in ``errors`` of the job, scope ``annotations``)."""
 
     files: int = 0
     rows: int = 0
@@ -304,6 +309,10 @@ class JobCounts(_Model):
     annotations_dropped: int = 0
     imported_annotators: int = 0
     files_imported_before: int = 0
+    media_files: int = 0
+    tasks_labelled: int = 0
+    items_skipped: int = 0
+    reader_problems: int = 0
 
 
 class JobError(_Model):

@@ -7,10 +7,11 @@ import itertools
 import json
 import mimetypes
 import tempfile
+import zipfile
 from collections.abc import Iterable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Literal
 
 from accord._http import HTTP
 from accord._models import ImportSource, Job, Project
@@ -22,6 +23,19 @@ from accord._resources.jobs import Jobs
 JSON_BODY_MAX_TASKS = 1000
 JSON_BODY_MAX_BYTES = 1024 * 1024
 _SPOOL_BYTES = 16 * 1024 * 1024
+
+
+LabelsFormat = Literal["coco", "yolo", "voc", "cvat", "label_studio"]
+LABELS_FORMATS: tuple[str, ...] = ("coco", "yolo", "voc", "cvat", "label_studio")
+"""The formats of existing labels a server reads (``client.imports.labels``)."""
+
+
+def zip_folder(root: Path, into: IO[bytes]) -> None:
+    """Write every file of a folder (hidden ones left out, as ``folder_entries`` does) into a
+    ZIP archive, named relative to the folder."""
+    with zipfile.ZipFile(into, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, path in folder_entries(root):
+            zf.write(path, name)
 
 
 def folder_entries(root: Path) -> list[tuple[str, Path]]:
@@ -150,6 +164,54 @@ class Imports:
             job = self._upload(project_id, files, batch, skip_invalid)
         return self._finish(job, wait, progress)
 
+    def labels(
+        self,
+        project: int | Project,
+        path: Path | str,
+        *,
+        format: LabelsFormat = "coco",
+        schema_from_labels: bool = False,
+        skip_invalid: bool = False,
+        wait: bool = True,
+        progress: bool = True,
+    ) -> Job:
+        """Import existing labels in ``format`` (``coco``, ``yolo``, ``voc``, ``cvat``,
+        ``label_studio``): a ZIP archive of an export, or its folder (zipped on the fly), with
+        the annotation file(s) and the images; a lone annotation file goes as itself (its
+        items then match images the project has by file name).
+
+        ``schema_from_labels=True`` replaces the project's schema with one built from the
+        labels found (a new project, or one without annotations); otherwise each region goes to
+        the project's tool of its type that has its label, and one it lacks is reported per
+        item in ``job.errors``. Annotators are credited by email where the format names them
+        (Label Studio), else to non-login imported annotators. The server refuses an archive
+        whose entries leave the folder, are symbolic links, or pass its limits, naming the
+        entry (``InvalidRequest``)."""
+        if format not in LABELS_FORMATS:
+            raise ValueError(f"format: {format!r} is not one of {', '.join(LABELS_FORMATS)}")
+        project_id = project.id if isinstance(project, Project) else int(project)
+        source = Path(path)
+        fields = {
+            "labels_format": format,
+            "schema_from_labels": "true" if schema_from_labels else "false",
+        }
+        with ExitStack() as stack:
+            body: IO[bytes]
+            if source.is_dir():
+                body = stack.enter_context(tempfile.SpooledTemporaryFile(max_size=_SPOOL_BYTES))
+                zip_folder(source, body)
+                body.seek(0)
+                name = f"{source.resolve().name or 'labels'}.zip"
+            elif source.is_file():
+                body = stack.enter_context(source.open("rb"))
+                name = source.name
+            else:
+                raise FileNotFoundError(f"{source}: no such file or folder")
+            kind = mimetypes.guess_type(name)[0] or "application/octet-stream"
+            files = [("files", (name, body, kind))]
+            job = self._upload(project_id, files, None, skip_invalid, fields)
+        return self._finish(job, wait, progress)
+
     def source(
         self,
         project_id: int,
@@ -187,8 +249,15 @@ class Imports:
         job = self._http.send_model(Job, "POST", f"/projects/{project_id}/imports", body)
         return self._finish(job, wait, progress)
 
-    def _upload(self, project_id: int, files: Any, batch: str | None, skip_invalid: bool) -> Job:
-        data = {"skip_invalid": "true" if skip_invalid else "false"}
+    def _upload(
+        self,
+        project_id: int,
+        files: Any,
+        batch: str | None,
+        skip_invalid: bool,
+        fields: dict[str, str] | None = None,
+    ) -> Job:
+        data = {"skip_invalid": "true" if skip_invalid else "false", **(fields or {})}
         if batch is not None:
             data["batch"] = batch
         response = self._http.request(

@@ -141,8 +141,10 @@ def _problems(reader: list[tuple[str, str]], plan: Plan, report: LabelReport) ->
 
 
 def _counts(plan: Plan, report: LabelReport, reader: int, unpacked: int) -> dict[str, Any]:
+    errors = plan.tally.errors + sum(1 for p in report.problems if p["scope"] in ERROR_SCOPES)
     return {
         "files": unpacked,
+        "errors": errors,
         "media_files": plan.row_count,
         "files_skipped": plan.tally.files_skipped,
         "reader_problems": reader,
