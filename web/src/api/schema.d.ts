@@ -1429,6 +1429,17 @@ export interface components {
              */
             batch?: string | null;
             /**
+             * Labels Format
+             * @description Import existing labels in this format from the source (a folder or ZIP archive of an export: the annotation file(s) and the images).
+             */
+            labels_format?: ("coco" | "yolo" | "voc" | "cvat" | "label_studio") | null;
+            /**
+             * Schema From Labels
+             * @description With `labels_format`: replace the project's schema with one built from the labels found (a project without annotations only).
+             * @default false
+             */
+            schema_from_labels?: boolean;
+            /**
              * Skip Invalid
              * @description Import the valid rows and report the rest (default: all or none); a row with an invalid prediction is imported without it.
              * @default false
@@ -3780,9 +3791,20 @@ export interface operations {
                     batch?: string | null;
                     /**
                      * Files
-                     * @description Task files (.json, .jsonl, .csv) or media files; `max_upload_bytes` (`GET /api/v1/limits`) of them in all.
+                     * @description Task files (.json, .jsonl, .csv) or media files (or, with `labels_format`, a ZIP archive of existing labels); `max_upload_bytes` (`GET /api/v1/limits`) of them in all.
                      */
                     files: string[];
+                    /**
+                     * Labels Format
+                     * @description The files are existing labels in this format: a ZIP archive of an export (or its files), the annotation file(s) and the images. Archives are checked before they are kept: an entry that leaves the folder, a symbolic link, or more files or bytes unpacked than the limits (`max_archive_files`, `max_upload_bytes`) refuse the upload, naming the entry.
+                     */
+                    labels_format?: ("coco" | "yolo" | "voc" | "cvat" | "label_studio") | null;
+                    /**
+                     * Schema From Labels
+                     * @description With `labels_format`: replace the project's schema with one built from the labels found (a project without annotations only).
+                     * @default false
+                     */
+                    schema_from_labels?: boolean;
                     /**
                      * Skip Invalid
                      * @description Import the valid rows and report the rest (default: all or none).
