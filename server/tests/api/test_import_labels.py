@@ -559,3 +559,45 @@ def test_options_are_checked_before_anything_is_kept(stack: Stack, factory: Fact
         )
         assert response.status_code == 422 and "schema_from_labels" in response.text
     assert _stored(stack) == (0, 0)
+
+
+def test_schema_from_labels_takes_the_labels_media(stack: Stack, factory: Factory) -> None:
+    """A Label Studio export of text tasks becomes a text project, whatever media the new
+    project's placeholder schema had."""
+    owner = factory.owner()
+    pid = new_project(factory, owner)  # an image schema
+    span = {
+        "id": "s1",
+        "from_name": "label",
+        "to_name": "text",
+        "type": "labels",
+        "value": {"start": 0, "end": 5, "text": "Alice", "labels": ["PER"]},
+    }
+    tasks = [
+        {
+            "id": 7,
+            "data": {"text": "Alice went to Paris."},
+            "annotations": [{"id": 1, "completed_by": {"email": owner.email}, "result": [span]}],
+        }
+    ]
+    response = upload_labels(
+        stack,
+        owner.token,
+        pid,
+        [("tasks.json", json.dumps(tasks).encode())],
+        labels_format="label_studio",
+        schema_from_labels="true",
+    )
+    assert response.status_code == 202, response.text
+    job = run_job(stack, owner.token, response.json()["id"])
+    assert job["state"] == "succeeded", job
+    with stack.runtime.db.session() as session:
+        project = session.get(Project, pid)
+        assert project is not None and project.media == "text"
+        [task] = session.scalars(select(Task))
+        assert task.data["text"] == "Alice went to Paris."
+        [ann] = session.scalars(select(Annotation))
+        assert ann.user_id == owner.user.id
+        assert [(r["label"], r["geometry"]) for r in ann.result] == [
+            ("PER", {"start": 0, "end": 5})
+        ]

@@ -39,20 +39,23 @@ class Budget:
     files: int
     bytes: int
 
+    def __post_init__(self) -> None:
+        self.max_files, self.max_bytes = self.files, self.bytes
+
     def take(self, where: str, size: int) -> None:
         """Count one more file of ``size`` bytes; Invalid naming ``where`` past a bound."""
         self.files -= 1
         self.bytes -= size
         if self.files < 0:
             raise Invalid(
-                f"{where}: too many files: the import holds more than its limit of files "
-                "(max_archive_files)",
+                f"{where}: too many files: an import of labels unpacks at most "
+                f"{self.max_files:,} files (max_archive_files)",
                 details={"field": "files", "entry": where},
             )
         if self.bytes < 0:
             raise Invalid(
-                f"{where}: too large: the import unpacks to more than its limit of "
-                "bytes (max_upload_bytes)",
+                f"{where}: too large: an import of labels unpacks to at most "
+                f"{self.max_bytes:,} bytes in all (max_upload_bytes)",
                 details={"field": "files", "entry": where},
             )
 

@@ -37,6 +37,7 @@ from accord_server.schemas.enums import ImportScope, JobState
 from accord_server.services import jobs as job_service
 from accord_server.services import projects
 from accord_server.services.errors import Conflict, Invalid
+from accord_server.services.formats.labels import LabelSet
 from accord_server.services.imports import archives
 from accord_server.services.imports.labelsets import (
     LabelReport,
@@ -51,9 +52,6 @@ from accord_server.services.imports.reading import (
     import_sources_of,
 )
 from accord_server.services.imports.report import ERROR_SCOPES
-
-LABELS_FORMATS = ("coco", "yolo", "voc", "cvat", "label_studio")
-"""The formats ``labels_format`` may name (``labelsets.LABEL_READERS`` reads each)."""
 
 
 class _RolledBack(Exception):
@@ -85,11 +83,20 @@ def unpack_sources(
 
 
 def _store_media(
-    plan: Plan, folder: Path, project: Project, storage: Storage, limits: ImportLimits
+    plan: Plan,
+    folder: Path,
+    project: Project,
+    media: str,
+    storage: Storage,
+    limits: ImportLimits,
 ) -> None:
-    """Probe and store the folder's media files of the project's kind (as uploads are)."""
+    """Probe and store the folder's media files of kind ``media`` (as uploads are)."""
+    if media != project.media:
+        # The project takes the labels' media (schema_from_labels; checked when it is set):
+        # probe the files as that project's.
+        project = Project(id=project.id, media=media)
     for name in archives.files_in(folder):
-        if media_kind(name) != project.media:
+        if media_kind(name) != media:
             continue
         path = folder.joinpath(*name.split("/"))
         plan.files += 1
@@ -207,21 +214,23 @@ def run_label_import(
         except SourcePathError as exc:
             raise Invalid(f"{exc.path}: {exc.reason}", details={"field": "source"}) from None
         checkpoint()
-        plan = Plan()
-        progress(0.1, "storing media", {"files": unpacked})
-        _store_media(plan, folder, project, storage, limits)
-        checkpoint()
-        progress(0.5, "writing", {"files": unpacked, "media_files": plan.row_count})
         problems: list[tuple[str, str]] = []
 
         def problem(where: str, message: str) -> None:
             problems.append((where, message))
 
+        # Read once: the tasks are read from the folder as they are written.
+        label_set = reader(folder, problem)
+        media = label_set.media if params.get("schema_from_labels") else project.media
+        plan = Plan()
+        progress(0.1, "storing media", {"files": unpacked})
+        _store_media(plan, folder, project, media, storage, limits)
+        checkpoint()
+        progress(0.5, "writing", {"files": unpacked, "media_files": plan.row_count})
+
         try:
             with write() as session:
-                report = _write(
-                    session, job_id, project.id, params, reader, folder, problem, plan, limits
-                )
+                report = _write(session, job_id, project.id, params, label_set, plan, limits)
                 failed = plan.tally.errors or any(
                     p["scope"] in ERROR_SCOPES for p in report.problems
                 )
@@ -248,16 +257,13 @@ def _write(
     job_id: int,
     project_id: int,
     params: dict[str, Any],
-    reader: Any,
-    folder: Path,
-    problem: Any,
+    label_set: LabelSet,
     plan: Plan,
     limits: ImportLimits,
 ) -> LabelReport:
     project = session.get(Project, project_id)
     if project is None:
         raise Invalid(f"project {project_id} no longer exists")
-    label_set = reader(folder, problem)
     if params.get("schema_from_labels"):
         _replace_schema(session, project, schema_from_label_set(label_set))
     rows = [e for e in plan.entries if isinstance(e, dict)]
