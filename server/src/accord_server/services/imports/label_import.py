@@ -23,11 +23,13 @@ The folder is removed when the job ends, however it ends.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from accord_server import wording
 from accord_server.adapters.media import MediaError, media_kind
@@ -52,6 +54,9 @@ from accord_server.services.imports.reading import (
     import_sources_of,
 )
 from accord_server.services.imports.report import ERROR_SCOPES
+
+SessionOpener = Callable[[], AbstractContextManager[Session]]
+"""Opens a transaction that commits when its block ends (the job's)."""
 
 
 class _RolledBack(Exception):
@@ -113,7 +118,7 @@ def _store_media(
             plan.skip_file(name, str(exc))
 
 
-def _replace_schema(session: Any, project: Project, label_set_schema: dict[str, Any]) -> None:
+def _replace_schema(session: Session, project: Project, label_set_schema: dict[str, Any]) -> None:
     """Give a project without annotations the schema its labels make."""
     if session.scalar(select(Annotation.id).where(Annotation.project_id == project.id).limit(1)):
         raise Conflict(
@@ -191,8 +196,7 @@ def run_label_import(
     params: dict[str, Any],
     grant: ImportSource | None,
     attempt: int,
-    read: Any,
-    write: Any,
+    write: SessionOpener,
     storage: Storage,
     limits: ImportLimits,
     progress: job_service.Progress,
@@ -253,7 +257,7 @@ def run_label_import(
 
 
 def _write(
-    session: Any,
+    session: Session,
     job_id: int,
     project_id: int,
     params: dict[str, Any],
@@ -278,7 +282,7 @@ def _write(
 
 
 def _fail(
-    write: Any,
+    write: SessionOpener,
     job_id: int,
     plan: Plan,
     report: LabelReport,

@@ -87,7 +87,6 @@ def _run(
             params=params,
             grant=grant,
             attempt=attempt,
-            read=read,
             write=write,
             storage=storage,
             limits=limits,
