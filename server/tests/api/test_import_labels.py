@@ -23,7 +23,7 @@ from accord_server.schemas.label_schema import LabelSchema
 from accord_server.services.formats.export import Context, ExportItem, ExportResult, Report
 from accord_server.services.formats.registry import EXPORT_FORMATS
 from accord_server.settings import Settings
-from support import IMAGE_SCHEMA, Factory, Member, Stack, running_stack
+from support import IMAGE_SCHEMA, TEXT_SCHEMA, Factory, Member, Stack, running_stack
 
 FIXTURES = Path(__file__).parent.parent / "services" / "formats"
 
@@ -601,3 +601,26 @@ def test_schema_from_labels_takes_the_labels_media(stack: Stack, factory: Factor
         assert [(r["label"], r["geometry"]) for r in ann.result] == [
             ("PER", {"start": 0, "end": 5})
         ]
+
+
+def test_images_go_into_a_new_project_whose_placeholder_schema_was_text(
+    stack: Stack, factory: Factory, tmp_path: Path
+) -> None:
+    owner = factory.owner()
+    pid = int(factory.project(owner, TEXT_SCHEMA)["id"])
+    archive = export_zip(tmp_path, "coco", owner.email)
+    response = upload_labels(
+        stack,
+        owner.token,
+        pid,
+        [(archive.name, archive.read_bytes())],
+        labels_format="coco",
+        schema_from_labels="true",
+    )
+    job = run_job(stack, owner.token, response.json()["id"])
+    assert job["state"] == "succeeded", job
+    assert (job["counts"]["media_files"], job["counts"]["tasks"]) == (2, 2)
+    with stack.runtime.db.session() as session:
+        project = session.get(Project, pid)
+        assert project is not None and project.media == "image"
+        assert {t.meta["width"] for t in session.scalars(select(Task))} == {64, 50}
