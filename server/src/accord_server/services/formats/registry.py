@@ -1,11 +1,13 @@
 """The export formats this version offers, by name (``POST /projects/{id}/exports`` ``format``).
-Each format module defines its ``FORMAT``; add it to ``_MODULES``' list here."""
+Each format module defines its ``FORMAT``(s); add them to ``_FORMATS`` here."""
 
 from __future__ import annotations
 
+from accord_server.services.formats.accord_json import JSON_FORMAT, JSONL_FORMAT
+from accord_server.services.formats.csv_table import CSV_FORMAT
 from accord_server.services.formats.export import Format
 
-_FORMATS: list[Format] = []
+_FORMATS: list[Format] = [JSON_FORMAT, JSONL_FORMAT, CSV_FORMAT]
 
 
 EXPORT_FORMATS: dict[str, Format] = {f.name: f for f in _FORMATS}
