@@ -150,7 +150,11 @@ def test_all_results_json_and_csv(stack: Stack, factory: Factory) -> None:
     two = by[(w.tasks[0], w.second.email)]
     assert (two["objects.car"], two["objects.person"], two["quality"]) == ("0", "1", "sharp")
     bike = by[(w.tasks[1], w.first.email)]
-    assert (bike["objects.bike"], bike["quality"], bike["image"]) == ("1", "blurry", "https://x/b.png")
+    assert (bike["objects.bike"], bike["quality"], bike["image"]) == (
+        "1",
+        "blurry",
+        "https://x/b.png",
+    )
     assert by[(w.tasks[3], "")]["objects.car"] == ""
 
 
@@ -199,12 +203,15 @@ def test_media_by_url_is_reported_and_stored_media_is_zipped(
         )
         assert r.status_code == 202, r.text
         stack.run_jobs()
-        client.post(f"/api/v1/projects/{project}/imports", json={"tasks": [{"image": "https://x/u.png"}]})
+        client.post(
+            f"/api/v1/projects/{project}/imports", json={"tasks": [{"image": "https://x/u.png"}]}
+        )
         stack.run_jobs()
 
         def run() -> dict[str, Any]:
             made = client.post(
-                f"/api/v1/projects/{project}/exports", json={"format": "json", "include_media": True}
+                f"/api/v1/projects/{project}/exports",
+                json={"format": "json", "include_media": True},
             )
             assert made.status_code == 202, made.text
             stack.run_jobs()
