@@ -177,7 +177,12 @@ def finish_export(
         session,
         job_id=job_id,
         state=JobState.SUCCEEDED,
-        counts={"tasks": task_count, "dropped": dropped, "bytes": stored["size"]},
+        counts={
+            "tasks": task_count,
+            "total": task_count,
+            "dropped": dropped,
+            "bytes": stored["size"],
+        },
         message=message,
         attempt=attempt,
     )
