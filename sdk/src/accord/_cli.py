@@ -83,7 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     exp.add_argument("project_id", type=int)
     exp.add_argument("--format", required=True, help="e.g. json, jsonl, csv (see the docs)")
-    exp.add_argument("-o", "--output", type=Path, default=Path("."), help="folder or file")
+    exp.add_argument(
+        "-o",
+        "--output",
+        default=".",
+        help="a folder (made if missing: a name ending in / or without a suffix) or a file name",
+    )
     exp.add_argument(
         "--result",
         default="latest",
@@ -157,7 +162,10 @@ def _export(client: Client, args: argparse.Namespace) -> None:
         filter=filters or None,
         progress=not args.no_progress,
     )
-    path = client.exports.download(export, args.output)
+    output = Path(args.output)
+    if args.output.endswith(("/", os.sep)) or not output.suffix:
+        output.mkdir(parents=True, exist_ok=True)
+    path = client.exports.download(export, output)
     if args.json:
         _print({"export": export.model_dump(mode="json"), "path": str(path)})
     else:
