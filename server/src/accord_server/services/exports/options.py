@@ -87,7 +87,8 @@ def check_format_options(fmt: Format, given: Mapping[str, Any] | None) -> dict[s
                 details={"field": f"options.{name}"},
             )
         default = fmt.options[name]
-        if default is not None and type(value) is not type(default):
+        widened = isinstance(default, float) and type(value) is int  # 1 for 1.0
+        if default is not None and type(value) is not type(default) and not widened:
             raise Invalid(
                 f"options.{name}: expected {type(default).__name__}, not {value!r}",
                 details={"field": f"options.{name}"},
