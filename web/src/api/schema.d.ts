@@ -1641,7 +1641,7 @@ export interface components {
             cancel_requested: boolean;
             /**
              * Counts
-             * @description An import's: `files`, `rows` (valid rows read), `tasks` and `predictions` (written), `errors` (problems that fail an all-or-nothing import), `rows_skipped`, `files_skipped`, `predictions_dropped`, `tasks_with_dropped_predictions` and `tasks_with_dropped_annotations` (tasks imported without some of them).
+             * @description An import's: `files`, `rows` (valid rows read), `tasks` and `predictions` (written), `errors` (problems that fail an all-or-nothing import), `rows_skipped`, `files_skipped`, `predictions_dropped`, `tasks_with_dropped_predictions` and `tasks_with_dropped_annotations` (tasks imported without some of them). An export's: `tasks` (written so far), `total` (to write), and at the end `dropped` (what the format could not hold, see the export's report) and `bytes` (the file's size).
              */
             counts: {
                 [key: string]: unknown;

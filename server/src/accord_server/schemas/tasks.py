@@ -213,7 +213,9 @@ class JobRead(ReadModel):
         description="An import's: `files`, `rows` (valid rows read), `tasks` and `predictions` "
         "(written), `errors` (problems that fail an all-or-nothing import), `rows_skipped`, "
         "`files_skipped`, `predictions_dropped`, `tasks_with_dropped_predictions` and "
-        "`tasks_with_dropped_annotations` (tasks imported without some of them)."
+        "`tasks_with_dropped_annotations` (tasks imported without some of them). An export's: "
+        "`tasks` (written so far), `total` (to write), and at the end `dropped` (what the "
+        "format could not hold, see the export's report) and `bytes` (the file's size)."
     )
     errors: list[JobProblemRead] = Field(
         description="The report: the first 1,000 problems, in the order they were found."
