@@ -8,6 +8,7 @@ import csv
 import hashlib
 import io
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -330,11 +331,14 @@ def test_cancel_and_delete(stack: Stack, factory: Factory) -> None:
         assert got["state"] == "cancelled" and got["download_url"] is None
         assert client.get(f"/api/v1/exports/{made['id']}/download").status_code == 409
         done = w.export(format="csv")
-        key = w.stack.runtime.db  # the stored file goes with the export
+        stored = Path(w.stack.runtime.storage.root) / "derived" / "export"  # type: ignore[attr-defined]
+        assert len([p for p in stored.rglob("*") if p.is_file()]) == 1
         assert client.delete(f"/api/v1/exports/{done['id']}").status_code == 204
         assert client.get(f"/api/v1/exports/{done['id']}").status_code == 404
         assert client.get(f"/api/v1/exports/{done['id']}/download").status_code == 404
-        del key
+        # The stored file goes with the export; its job stays, as the record of what ran.
+        assert [p for p in stored.rglob("*") if p.is_file()] == []
+        assert client.get(f"/api/v1/jobs/{done['job']['id']}").json()["state"] == "succeeded"
 
 
 def test_formats_are_listed(stack: Stack, factory: Factory) -> None:
