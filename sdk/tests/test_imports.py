@@ -249,7 +249,7 @@ def test_tasks_with_annotations_are_imported_and_credited(
 ) -> None:
     member = factory.member(owner, "annotator")
     bad = {**BOX, "label": "dog"}
-    tasks = [
+    tasks: list[dict[str, Any]] = [
         {
             "data": {"image": "https://x/1.jpg"},
             "annotations": [

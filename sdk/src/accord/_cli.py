@@ -9,6 +9,8 @@
     accord webhooks list ORGANIZATION_ID
     accord webhooks create ORGANIZATION_ID URL [--event KIND]... [--project ID] [--description TEXT]
     accord webhooks delete|ping|deliveries WEBHOOK_ID
+    accord export PROJECT_ID --format FORMAT [-o PATH] [--result R] [--split T,V,T[:SEED]]
+                 [--include-media] [--label-map OLD=NEW ...] [--filter NAME=VALUE ...] [--json]
 
 Results are printed as JSON on stdout; errors as one line on stderr with exit status 1. When the
 reader of stdout goes away (``accord projects list | head``) it stops quietly with status 141.
@@ -125,7 +127,104 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("webhook_id", type=int)
         if action == "deliveries":
             sub.add_argument("--limit", type=int, default=50, help="at most this many")
+    exp = commands.add_parser(
+        "export",
+        help="export a project in a format and download the file",
+        description="Starts an export, waits for it (progress bar on stderr) and downloads its "
+        "file into OUTPUT (a folder, the default '.', or a file name), resuming a partial "
+        "file. Prints the file's path, or with --json the export and the path as JSON.",
+    )
+    exp.add_argument("project_id", type=int)
+    exp.add_argument("--format", required=True, help="e.g. json, jsonl, csv (see the docs)")
+    exp.add_argument(
+        "-o",
+        "--output",
+        default=".",
+        help="a folder (made if missing: a name ending in / or without a suffix) or a file name",
+    )
+    exp.add_argument(
+        "--result",
+        default="latest",
+        choices=("latest", "all", "ground_truth"),
+        help="which results",
+    )
+    exp.add_argument(
+        "--split", help="train,val,test fractions and an optional seed: 0.8,0.1,0.1:42"
+    )
+    exp.add_argument("--include-media", action="store_true", help="put the media files in it")
+    exp.add_argument(
+        "--label-map",
+        action="append",
+        default=[],
+        metavar="OLD=NEW",
+        help="rename a label (OLD=NEW) or drop it (OLD=); repeatable",
+    )
+    exp.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="the data manager's task filter, e.g. state=completed, label=car; repeatable",
+    )
+    exp.add_argument("--json", action="store_true", help="print the export and path as JSON")
+    exp.add_argument("--no-progress", action="store_true", help="no progress bar")
     return parser
+
+
+def _split(text: str | None) -> dict[str, Any] | None:
+    """``0.8,0.1,0.1:42`` as the API's split."""
+    if not text:
+        return None
+    fractions, _, seed = text.partition(":")
+    parts = fractions.split(",")
+    if len(parts) != 3:
+        raise ValueError(f"--split: expected train,val,test fractions, not {text!r}")
+    train, val, test = (float(p) for p in parts)
+    return {"train": train, "val": val, "test": test, "seed": int(seed or 0)}
+
+
+def _pairs(items: Sequence[str], option: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ValueError(f"{option}: expected NAME=VALUE, not {item!r}")
+        pairs[name] = value
+    return pairs
+
+
+def _filter_value(value: str) -> Any:
+    if value in ("true", "false"):
+        return value == "true"
+    try:
+        return int(value)
+    except ValueError:
+        return value
+
+
+def _export(client: Client, args: argparse.Namespace) -> None:
+    label_map = {old: new or None for old, new in _pairs(args.label_map, "--label-map").items()}
+    filters = {k: _filter_value(v) for k, v in _pairs(args.filter, "--filter").items()}
+    export = client.exports.create(
+        args.project_id,
+        format=args.format,
+        result=args.result,
+        include_media=args.include_media,
+        split=_split(args.split),
+        label_map=label_map or None,
+        filter=filters or None,
+        progress=not args.no_progress,
+    )
+    output = Path(args.output)
+    if args.output.endswith(("/", os.sep)) or not output.suffix:
+        output.mkdir(parents=True, exist_ok=True)
+    path = client.exports.download(export, output)
+    if args.json:
+        _print({"export": export.model_dump(mode="json"), "path": str(path)})
+    else:
+        print(path)
+    for drop in export.report.dropped:
+        print(f"accord: left out {drop.count:,}: {drop.reason}", file=sys.stderr)
 
 
 def _print(value: Any) -> None:
@@ -185,6 +284,8 @@ def _run(client: Client, args: argparse.Namespace) -> int:
             _print(client.projects.progress(args.project_id))
     elif args.command == "webhooks":
         _webhooks(client, args)
+    elif args.command == "export":
+        _export(client, args)
     elif args.command == "next":
         lease = client.queue.next(args.project_id)
         _print(lease)

@@ -11,6 +11,7 @@ from accord._exceptions import AccordError
 from accord._http import HTTP
 from accord._models import Me
 from accord._resources.annotations import Annotations
+from accord._resources.exports import Exports
 from accord._resources.imports import Imports
 from accord._resources.jobs import Jobs
 from accord._resources.organizations import Organizations
@@ -60,6 +61,7 @@ class Client:
         self.tasks = Tasks(self._http)
         self.jobs = Jobs(self._http)
         self.imports = Imports(self._http, self.jobs)
+        self.exports = Exports(self._http, self.jobs)
         self.queue = Queue(self._http)
         self.annotations = Annotations(self._http)
         self.tokens = Tokens(self._http)

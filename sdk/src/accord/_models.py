@@ -19,6 +19,10 @@ __all__ = [
     "AnnotatorProgress",
     "ApiToken",
     "ApiTokenCreated",
+    "Export",
+    "ExportDrop",
+    "ExportFormat",
+    "ExportReport",
     "Job",
     "JobCounts",
     "JobError",
@@ -313,6 +317,10 @@ class JobCounts(_Model):
     tasks_labelled: int = 0
     items_skipped: int = 0
     reader_problems: int = 0
+    total: int = 0
+    """An export's: how many tasks it holds (``tasks`` written so far)."""
+    dropped: int = 0
+    """An export's: how many things its format could not hold (see ``Export.report``)."""
 
 
 class JobError(_Model):
@@ -457,3 +465,54 @@ class WebhookDelivery(_Model):
     payload: dict[str, Any] = Field(default_factory=dict)
     created_at: datetime
     updated_at: datetime
+
+
+class ExportDrop(_Model):
+    """What an export left out for one reason: how many, and the first tasks."""
+
+    reason: str
+    count: int
+    task_ids: list[int] = Field(default_factory=list)
+
+
+class ExportReport(_Model):
+    """What an export's format could not hold, by reason (never dropped silently)."""
+
+    dropped: list[ExportDrop] = Field(default_factory=list)
+
+
+class Export(_Model):
+    """An export of a project in one format: its job, and once done its file."""
+
+    id: int
+    organization_id: int
+    project_id: int
+    format: str
+    options: dict[str, Any] = Field(default_factory=dict)
+    filter: dict[str, Any] = Field(default_factory=dict)
+    state: str
+    job: Job
+    file_name: str | None = None
+    content_type: str | None = None
+    size: int | None = None
+    sha256: str | None = None
+    task_count: int = 0
+    report: ExportReport = Field(default_factory=ExportReport)
+    download_url: str | None = None
+    created_at: datetime
+    finished_at: datetime | None = None
+
+    @property
+    def finished(self) -> bool:
+        """True once its job is succeeded, failed or cancelled."""
+        return self.state in FINISHED_STATES
+
+
+class ExportFormat(_Model):
+    """An export format: ``name`` is what ``client.exports.create(format=...)`` takes."""
+
+    name: str
+    title: str
+    media: list[str]
+    description: str = ""
+    options: dict[str, Any] = Field(default_factory=dict)

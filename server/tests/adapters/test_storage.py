@@ -456,3 +456,28 @@ def test_s3_writing_again_refreshes_and_collection_primitives(
     assert store.sweep_temporary(datetime.now(UTC)) == 1
     assert not client.list_multipart_uploads(Bucket=bucket).get("Uploads")
     assert upload["UploadId"]
+
+
+def _derived_file_and_ranges(store: Any, tmp_path: Path) -> None:
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    path = tmp_path / "export.zip"
+    path.write_bytes(data)
+    key = derived_key("export", key_for_bytes(data), "export-1")
+    store.put_derived_file(key, path, content_type="application/zip")
+    assert store.size(key) == len(data) and store.read(key) == data
+    with store.open_range(key, 5, 9) as part:
+        assert part.read() == data[5:10]
+    with store.open_range(key, len(data) - 3, len(data) - 1) as tail:
+        assert tail.read(2) + tail.read() == data[-3:]
+    with pytest.raises(InvalidKeyError):
+        store.put_derived_file(key_for_bytes(data), path)  # a blob's key is not for this
+    assert [o.key for o in store.list_blobs()] == []  # not a media blob: collection skips it
+
+
+def test_local_derived_file_and_ranges(tmp_path: Path) -> None:
+    _derived_file_and_ranges(LocalStorage(tmp_path / "store"), tmp_path)
+
+
+def test_s3_derived_file_and_ranges(s3_endpoint: str, bucket: str, tmp_path: Path) -> None:
+    store = S3Storage(bucket, prefix="media/", endpoint_url=s3_endpoint, **CREDENTIALS)
+    _derived_file_and_ranges(store, tmp_path)

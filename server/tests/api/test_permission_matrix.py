@@ -75,6 +75,7 @@ class World:
     others_task: int
     others_annotation: int
     job: int
+    export: int
     source: int
     spares: list[int]
     counter: itertools.count[int] = field(default_factory=itertools.count)
@@ -163,12 +164,30 @@ class World:
         assert made.status_code == 202, made.text
         return int(made.json()["id"])
 
+    def finished_export(self) -> int:
+        """A fresh export of the owner's, run to the end."""
+        with self.stack.client(self.members[OWNER].token) as client:
+            made = client.post(f"/api/v1/projects/{self.project}/exports", json={"format": "csv"})
+            assert made.status_code == 202, made.text
+            self.stack.run_jobs()
+        return int(made.json()["id"])
+
     def token_of(self, member: Member) -> int:
         """A fresh API token id of ``member``."""
         with self.stack.client(member.token) as client:
             made = client.post("/api/v1/auth/tokens", json={"name": f"t{next(self.counter)}"})
         assert made.status_code == 201, made.text
         return int(made.json()["id"])
+
+
+def _export(stack: Stack, owner: Member, project: int) -> int:
+    """A finished export of the project, by its owner."""
+    with stack.client(owner.token) as client:
+        made = client.post(f"/api/v1/projects/{project}/exports", json={"format": "jsonl"})
+        assert made.status_code == 202, made.text
+        stack.run_jobs()
+        assert client.get(f"/api/v1/exports/{made.json()['id']}").json()["state"] == "succeeded"
+    return int(made.json()["id"])
 
 
 def _world(stack: Stack, factory: Factory) -> World:
@@ -217,6 +236,7 @@ def _world(stack: Stack, factory: Factory) -> World:
         others_task=others_task,
         others_annotation=int(made.json()["id"]),
         job=job,
+        export=_export(stack, owner, project),
         source=factory.grant(owner),
         spares=spares,
     )
@@ -650,6 +670,37 @@ CASES: list[Case] = [
         expect(202, MANAGERS),
         body=lambda w, c: {"source": {"id": w.source}},
     ),
+    # --- exports
+    Case("export formats", "GET", "/api/v1/export-formats", expect(200, ANYONE)),
+    Case(
+        "create export",
+        "POST",
+        P + "/exports",
+        expect(202, MANAGERS),
+        body=lambda w, c: {"format": "jsonl"},
+    ),
+    Case("list exports", "GET", P + "/exports", expect(200, MANAGERS)),
+    Case(
+        "get export",
+        "GET",
+        "/api/v1/exports/{export}",
+        expect(200, MANAGERS),
+        params=lambda w, c: {"export": w.export},
+    ),
+    Case(
+        "download export",
+        "GET",
+        "/api/v1/exports/{export}/download",
+        expect(200, MANAGERS),
+        params=lambda w, c: {"export": w.export},
+    ),
+    Case(
+        "delete export",
+        "DELETE",
+        "/api/v1/exports/{export}",
+        expect(204, MANAGERS),
+        params=lambda w, c: {"export": w.finished_export()},
+    ),
     # --- queue
     Case("next", "POST", P + "/next", expect(200, MEMBERS)),
     Case(
@@ -950,6 +1001,7 @@ def test_every_route_is_in_the_matrix() -> None:
         "source": "source_id",
         "webhook": "webhook_id",
         "delivery": "delivery_id",
+        "export": "export_id",
     }
     covered = set()
     for case in CASES:

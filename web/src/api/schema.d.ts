@@ -230,6 +230,74 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/export-formats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Export Formats
+         * @description The export formats: name (the `format` of an export), title, the media each holds and
+         *     its own options with their defaults.
+         */
+        get: operations["list_export_formats_api_v1_export_formats_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/{export_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Export
+         * @description An export: its state and progress (its job), and once done its file's name, size,
+         *     SHA-256 and the report of what the format could not hold.
+         */
+        get: operations["get_export_api_v1_exports__export_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Export
+         * @description Delete an export and its file (a queued or running one: cancel its job first).
+         */
+        delete: operations["delete_export_api_v1_exports__export_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/exports/{export_id}/download": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Export
+         * @description The export's file, streamed from storage. `Range: bytes=N-` answers 206 with the rest
+         *     (resume a partial download); `If-Range` with the ETag (the file's SHA-256, quoted) makes
+         *     the range apply only to the same file.
+         */
+        get: operations["download_export_api_v1_exports__export_id__download_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/health": {
         parameters: {
             query?: never;
@@ -626,6 +694,31 @@ export interface paths {
         get: operations["list_batches_api_v1_projects__project_id__batches_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/projects/{project_id}/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Exports
+         * @description The project's exports, newest first.
+         */
+        get: operations["list_exports_api_v1_projects__project_id__exports_get"];
+        put?: never;
+        /**
+         * Create Export
+         * @description Export the project's tasks (or the filter's) in a format, in the background: answers
+         *     the export with its queued job; download it once its state is `succeeded`.
+         */
+        post: operations["create_export_api_v1_projects__project_id__exports_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1402,6 +1495,183 @@ export interface components {
             /** Message */
             message: string;
         };
+        /** ExportCreate */
+        ExportCreate: {
+            /** @description Export only the matching tasks. */
+            filter?: components["schemas"]["ExportFilter"] | null;
+            /**
+             * Format
+             * @description A format's name (`GET /api/v1/export-formats`).
+             */
+            format: string;
+            /**
+             * Include Media
+             * @description Put the stored media files in the download (a zip).
+             * @default false
+             */
+            include_media?: boolean;
+            /**
+             * Label Map
+             * @description Rename labels and choices (`{old: new}`), or drop them (`{old: null}`), in the results and the schema the format is given.
+             */
+            label_map?: {
+                [key: string]: string | null;
+            } | null;
+            /**
+             * Options
+             * @description The format's own options.
+             */
+            options?: {
+                [key: string]: unknown;
+            } | null;
+            /**
+             * @description Which results: `latest` (each task's latest live annotation), `all` (every annotator's), `ground_truth` (gold tasks only, with their latest annotation). `consensus` and `reviewed` are refused until the quality engine lands.
+             * @default latest
+             */
+            result?: components["schemas"]["ExportResultChoice"];
+            /** @description Split the tasks into train/val/test. */
+            split?: components["schemas"]["ExportSplit"] | null;
+        };
+        /**
+         * ExportFilter
+         * @description The data manager's task filter (``GET /projects/{id}/tasks/table``'s parameters); only
+         *     the tasks that match are exported.
+         */
+        ExportFilter: {
+            /**
+             * Annotator
+             * @description Part of an annotator's name or email.
+             */
+            annotator?: string | null;
+            /** Annotator Id */
+            annotator_id?: number | null;
+            /** Batch Id */
+            batch_id?: number | null;
+            /** Created After */
+            created_after?: string | null;
+            /** Created Before */
+            created_before?: string | null;
+            /** Label */
+            label?: string | null;
+            /** Max Score */
+            max_score?: number | null;
+            /** Min Score */
+            min_score?: number | null;
+            /** Reported */
+            reported?: boolean | null;
+            /** State */
+            state?: string | null;
+        };
+        /** ExportFormatRead */
+        ExportFormatRead: {
+            /** Description */
+            description: string;
+            /** Media */
+            media: string[];
+            /** Name */
+            name: string;
+            /**
+             * Options
+             * @description Its own options and their defaults.
+             */
+            options: {
+                [key: string]: unknown;
+            };
+            /** Title */
+            title: string;
+        };
+        /** ExportRead */
+        ExportRead: {
+            /** Content Type */
+            content_type: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: number | null;
+            /**
+             * Download Url
+             * @description Where to download it, once it succeeded.
+             */
+            download_url: string | null;
+            /** File Name */
+            file_name: string | null;
+            /** Filter */
+            filter: {
+                [key: string]: unknown;
+            };
+            /** Finished At */
+            finished_at: string | null;
+            /** Format */
+            format: string;
+            /** Id */
+            id: number;
+            job: components["schemas"]["JobRead"];
+            /**
+             * Options
+             * @description What was asked: result, include_media, split, label_map, and the format's options with their defaults.
+             */
+            options: {
+                [key: string]: unknown;
+            };
+            /** Organization Id */
+            organization_id: number;
+            /** Project Id */
+            project_id: number;
+            /** @description What the format could not hold, by reason. */
+            report: components["schemas"]["ExportReportRead"];
+            /** Sha256 */
+            sha256: string | null;
+            /** Size */
+            size: number | null;
+            /**
+             * State
+             * @description The job's: queued, running, succeeded, failed, cancelled.
+             */
+            state: string;
+            /** Task Count */
+            task_count: number;
+        };
+        /** ExportReportRead */
+        ExportReportRead: {
+            /** Dropped */
+            dropped?: components["schemas"]["ReportDropRead"][];
+        };
+        /**
+         * ExportResultChoice
+         * @description Which results of each task an export holds (``services/exports`` documents each).
+         * @enum {string}
+         */
+        ExportResultChoice: "latest" | "all" | "consensus" | "reviewed" | "ground_truth";
+        /**
+         * ExportSplit
+         * @description Train/val/test fractions (summing to 1) and the seed that, with each task's id, decides
+         *     its part: the same seed gives every task the same part in every export.
+         */
+        ExportSplit: {
+            /**
+             * Seed
+             * @default 0
+             */
+            seed?: number;
+            /**
+             * Test
+             * @default 0.1
+             */
+            test?: number;
+            /**
+             * Train
+             * @default 0.8
+             */
+            train?: number;
+            /**
+             * Val
+             * @default 0.1
+             */
+            val?: number;
+        };
         /** HTTPValidationError */
         HTTPValidationError: {
             /** Detail */
@@ -1592,7 +1862,7 @@ export interface components {
             cancel_requested: boolean;
             /**
              * Counts
-             * @description An import's: `files`, `rows` (valid rows read), `tasks`, `predictions` and `annotations` (written), `imported_annotators` (new non-login annotators it credited), `errors` (problems that fail an all-or-nothing import), `rows_skipped`, `files_skipped`, `predictions_dropped`, `annotations_dropped`, `tasks_with_dropped_predictions` and `tasks_with_dropped_annotations` (tasks imported without some of them), `files_imported_before`.
+             * @description An import's: `files`, `rows` (valid rows read), `tasks`, `predictions` and `annotations` (written), `imported_annotators` (new non-login annotators it credited), `errors` (problems that fail an all-or-nothing import), `rows_skipped`, `files_skipped`, `predictions_dropped`, `annotations_dropped`, `tasks_with_dropped_predictions` and `tasks_with_dropped_annotations` (tasks imported without some of them), `files_imported_before`. An export's: `tasks` (written so far), `total` (to write), and at the end `dropped` (what the format could not hold, see the export's report) and `bytes` (the file's size).
              */
             counts: {
                 [key: string]: unknown;
@@ -2089,6 +2359,18 @@ export interface components {
             status: "ready" | "unavailable";
             /** Version */
             version: string;
+        };
+        /** ReportDropRead */
+        ReportDropRead: {
+            /** Count */
+            count: number;
+            /** Reason */
+            reason: string;
+            /**
+             * Task Ids
+             * @description The first tasks it happened to (20 at most).
+             */
+            task_ids: number[];
         };
         /**
          * ReportReason
@@ -2947,6 +3229,132 @@ export interface operations {
             };
         };
     };
+    list_export_formats_api_v1_export_formats_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportFormatRead"][];
+                };
+            };
+        };
+    };
+    get_export_api_v1_exports__export_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                export_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_export_api_v1_exports__export_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                export_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    download_export_api_v1_exports__export_id__download_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                Range?: string | null;
+                "If-Range"?: string | null;
+            };
+            path: {
+                export_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The range asked for. */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No byte. */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     live_api_v1_health_get: {
         parameters: {
             query?: never;
@@ -3724,6 +4132,74 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BatchRead"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_exports_api_v1_projects__project_id__exports_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportRead"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_export_api_v1_projects__project_id__exports_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ExportCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExportRead"];
                 };
             };
             /** @description Validation Error */

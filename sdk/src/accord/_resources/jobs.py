@@ -17,7 +17,7 @@ POLL_MAX = 1.0
 
 
 class Jobs:
-    """Background jobs (imports...)."""
+    """Background jobs (imports, exports...)."""
 
     def __init__(self, http: HTTP) -> None:
         self._http = http
@@ -85,11 +85,15 @@ class _Bar:
         self.bar.set_description(f"job {job.id} {phase}", refresh=False)
         # Counts written out in full ("100,000 tasks"): tqdm's own number format gives "1e+5".
         counts = job.counts
-        self.bar.set_postfix_str(
-            f"{count(counts.tasks, 'task')}, {count(counts.rows, 'row')}, "
-            f"{count(counts.errors, 'error')}",
-            refresh=False,
-        )
+        if job.kind == "export":
+            done_of = f"{counts.tasks:,} of {count(counts.total, 'task')}"
+            self.bar.set_postfix_str(done_of, refresh=False)
+        else:
+            self.bar.set_postfix_str(
+                f"{count(counts.tasks, 'task')}, {count(counts.rows, 'row')}, "
+                f"{count(counts.errors, 'error')}",
+                refresh=False,
+            )
         done = 100 if job.state == "succeeded" else round(job.progress * 100)
         if done > self.shown:
             self.bar.update(done - self.shown)

@@ -116,8 +116,18 @@ class Storage(Protocol):
         """Store ``data`` under a ``derived_key`` (overwrites: one key makes the same bytes)."""
         ...
 
+    def put_derived_file(self, key: str, path: Path, *, content_type: str | None = None) -> None:
+        """Store the file at ``path`` under a ``derived_key``, streamed (on S3 in multipart
+        parts for a large file: never read into memory whole)."""
+        ...
+
     def open(self, key: str) -> BinaryIO:
         """Open the object for streaming reads; the caller closes it."""
+        ...
+
+    def open_range(self, key: str, start: int, end: int) -> BinaryIO:
+        """Open bytes ``start`` to ``end`` (inclusive, within the object) for streaming reads;
+        the caller closes it."""
         ...
 
     def read(self, key: str) -> bytes:
@@ -190,6 +200,23 @@ class LocalStorage:
                 os.unlink(tmp)
             raise
 
+    def put_derived_file(self, key: str, path: Path, *, content_type: str | None = None) -> None:
+        """Store the file at ``path`` under a ``derived_key`` (copied, then renamed into place)."""
+        target = self.root / _validate_derived(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "wb") as out, open(path, "rb") as src:
+                while chunk := src.read(_CHUNK):
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
+
     def put_file(self, path: Path, *, content_type: str | None = None) -> str:
         """Store the file at ``path`` (copied and hashed in one pass) and return its key."""
         staging = self.root / ".incoming"
@@ -223,6 +250,12 @@ class LocalStorage:
             return open(self._path(key), "rb")
         except FileNotFoundError:
             raise KeyNotFoundError(f"no object stored under {key}") from None
+
+    def open_range(self, key: str, start: int, end: int) -> BinaryIO:
+        """Open bytes ``start`` to ``end`` (inclusive) for streaming reads."""
+        fh = self.open(key)
+        fh.seek(start)
+        return cast(BinaryIO, _Limited(fh, end - start + 1))
 
     def read(self, key: str) -> bytes:
         """Return the whole object."""
@@ -304,6 +337,31 @@ class LocalStorage:
 
 
 TRASH = ".trash"
+
+
+class _Limited:
+    """A file object that reads at most ``remaining`` bytes of ``fh`` (a range of a file)."""
+
+    def __init__(self, fh: BinaryIO, remaining: int) -> None:
+        self._fh = fh
+        self._remaining = remaining
+
+    def read(self, size: int = -1) -> bytes:
+        if self._remaining <= 0:
+            return b""
+        size = self._remaining if size < 0 else min(size, self._remaining)
+        data = self._fh.read(size)
+        self._remaining -= len(data)
+        return data
+
+    def close(self) -> None:
+        self._fh.close()
+
+    def __enter__(self) -> _Limited:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _touch(path: Path) -> bool:
@@ -425,9 +483,28 @@ class S3Storage:
             raise StorageError(f"S3 upload failed for {key}: {exc}") from exc
         return key
 
+    def put_derived_file(self, key: str, path: Path, *, content_type: str | None = None) -> None:
+        """Store the file at ``path`` under a ``derived_key``: boto3's managed upload reads it
+        in parts (multipart above 8 MiB), never whole."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        extra = {"ContentType": content_type} if content_type else {}
+        try:
+            with open(path, "rb") as fh:
+                self.client.upload_fileobj(
+                    fh, self.bucket, self.prefix + _validate_derived(key), ExtraArgs=extra or None
+                )
+        except (ClientError, BotoCoreError) as exc:
+            raise StorageError(f"S3 upload failed for {key}: {exc}") from exc
+
     def open(self, key: str) -> BinaryIO:
         """Open the object for streaming reads; the caller closes it."""
         response = self._call(self.client.get_object, key)
+        return cast(BinaryIO, response["Body"])
+
+    def open_range(self, key: str, start: int, end: int) -> BinaryIO:
+        """Open bytes ``start`` to ``end`` (inclusive): a ranged GET, streamed."""
+        response = self._call(self.client.get_object, key, Range=f"bytes={start}-{end}")
         return cast(BinaryIO, response["Body"])
 
     def read(self, key: str) -> bytes:

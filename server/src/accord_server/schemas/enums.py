@@ -38,6 +38,8 @@ class JobKind(StrEnum):
     IMPORT = "import"
     MEDIA_GC = "media_gc"
     """Delete stored media that no task names any more (server-wide: no organization)."""
+    EXPORT = "export"
+    """Write a project's tasks and labels in a format into one download (``services/exports``)."""
 
 
 class SourceKind(StrEnum):
@@ -141,6 +143,7 @@ class EventKind(StrEnum):
     TASK_REPORTED = "task.reported"
     TASK_REPORT_RESOLVED = "task.report_resolved"
     IMPORT_FINISHED = "import.finished"
+    EXPORT_COMPLETED = "export.completed"
     PROJECT_CREATED = "project.created"
     PROJECT_UPDATED = "project.updated"
     PROJECT_DELETED = "project.deleted"
@@ -156,3 +159,13 @@ class DeliveryState(StrEnum):
     FAILED = "failed"
     SUCCEEDED = "succeeded"
     DEAD = "dead"
+
+
+class ExportResultChoice(StrEnum):
+    """Which results of each task an export holds (``services/exports`` documents each)."""
+
+    LATEST = "latest"
+    ALL = "all"
+    CONSENSUS = "consensus"
+    REVIEWED = "reviewed"
+    GROUND_TRUTH = "ground_truth"

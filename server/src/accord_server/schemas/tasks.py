@@ -231,7 +231,9 @@ class JobRead(ReadModel):
         "credited), `errors` (problems that fail an all-or-nothing import), `rows_skipped`, "
         "`files_skipped`, `predictions_dropped`, `annotations_dropped`, "
         "`tasks_with_dropped_predictions` and `tasks_with_dropped_annotations` (tasks imported "
-        "without some of them), `files_imported_before`."
+        "without some of them), `files_imported_before`. An export's: "
+        "`tasks` (written so far), `total` (to write), and at the end `dropped` (what the "
+        "format could not hold, see the export's report) and `bytes` (the file's size)."
     )
     errors: list[JobProblemRead] = Field(
         description="The report: the first 1,000 problems, in the order they were found."

@@ -108,6 +108,19 @@ class ImportFinishedPayload(TypedDict):
     counts: dict[str, Any]
 
 
+class ExportCompletedPayload(TypedDict):
+    """export.completed: an export's file is written and stored (``dropped``: how many things
+    its format could not hold, named in the export's report)."""
+
+    export_id: int
+    job_id: int
+    format: str
+    task_count: int
+    size: int
+    sha256: str
+    dropped: int
+
+
 class ProjectPayload(TypedDict):
     """project.created / .updated / .deleted; ``changes`` names the fields an update set.
     A deleted project's event has no ``project_id`` column (it would go with the project)."""
@@ -137,6 +150,7 @@ Payload = (
     | TaskReportedPayload
     | TaskReportResolvedPayload
     | ImportFinishedPayload
+    | ExportCompletedPayload
     | ProjectPayload
     | BatchCompletedPayload
 )
@@ -152,6 +166,7 @@ PAYLOADS: dict[EventKind, type[Any]] = {
     EventKind.TASK_REPORTED: TaskReportedPayload,
     EventKind.TASK_REPORT_RESOLVED: TaskReportResolvedPayload,
     EventKind.IMPORT_FINISHED: ImportFinishedPayload,
+    EventKind.EXPORT_COMPLETED: ExportCompletedPayload,
     EventKind.PROJECT_CREATED: ProjectPayload,
     EventKind.PROJECT_UPDATED: ProjectPayload,
     EventKind.PROJECT_DELETED: ProjectPayload,

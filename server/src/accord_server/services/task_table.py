@@ -74,7 +74,9 @@ class TaskRow:
     """Its open reports, for callers who may read them (None for the others)."""
 
 
-def _conditions(session: Session, project: Project, f: TaskFilters) -> list[Any]:
+def filter_conditions(session: Session, project: Project, f: TaskFilters) -> list[Any]:
+    """The SQL conditions on ``Task`` that select a project's tasks matching ``f`` (the data
+    manager's filter; exports of a filter use the same)."""
     where: list[Any] = [Task.project_id == project.id]
     if f.state:
         where.append(state_filter(f.state, project.overlap))
@@ -135,7 +137,7 @@ def query_task_table(
             f"sort: {filters.sort!r} is not a sort; expected one of: " + ", ".join(SORTS),
             details={"field": "sort"},
         )
-    where = _conditions(session, project, filters)
+    where = filter_conditions(session, project, filters)
     total = session.scalar(select(func.count()).select_from(Task).where(*where)) or 0
     order: list[ColumnElement[Any]] = [SORTS[filters.sort]]
     if filters.sort not in ("id", "-id"):

@@ -5,6 +5,7 @@ from starlette.routing import BaseRoute
 from accord_server.api.v1 import (
     annotations,
     auth,
+    exports,
     import_sources,
     imports,
     jobs,
@@ -37,6 +38,7 @@ def v1_routes() -> list[BaseRoute]:
         organizations,
         imports,
         import_sources,
+        exports,
         jobs,
         limits,
         webhooks,

@@ -10,6 +10,7 @@ from accord_server.db.models.accounts import (
 )
 from accord_server.db.models.annotations import Annotation, AnnotationRevision
 from accord_server.db.models.events import Event, EventBacklog
+from accord_server.db.models.exports import Export
 from accord_server.db.models.jobs import ImportedFile, Job, Worker
 from accord_server.db.models.projects import Batch, Project
 from accord_server.db.models.queue import Assignment
@@ -33,6 +34,7 @@ __all__ = [
     "Batch",
     "Event",
     "EventBacklog",
+    "Export",
     "ImportSource",
     "ImportedFile",
     "Job",

@@ -1,5 +1,5 @@
 """The export formats this version offers, by name (``POST /projects/{id}/exports`` ``format``).
-Each format module defines its ``FORMAT``; add it to the list here."""
+Each format module defines its ``FORMAT``(s); add them to ``_FORMATS`` here."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from accord_server.services.formats import (
     voc,
     yolo,
 )
+from accord_server.services.formats.accord_json import JSON_FORMAT, JSONL_FORMAT
+from accord_server.services.formats.csv_table import CSV_FORMAT
 from accord_server.services.formats.export import Format
 
 _FORMATS: list[Format] = [
@@ -21,6 +23,9 @@ _FORMATS: list[Format] = [
     voc.FORMAT,
     cvat.FORMAT,
     label_studio_json.FORMAT,
+    JSON_FORMAT,
+    JSONL_FORMAT,
+    CSV_FORMAT,
     conll.FORMAT,
     parquet.FORMAT,
 ]
