@@ -82,9 +82,7 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_dataset_versions")),
-        sa.UniqueConstraint(
-            "project_id", "number", name="uq_dataset_versions_project_id_number"
-        ),
+        sa.UniqueConstraint("project_id", "number", name="uq_dataset_versions_project_id_number"),
     )
     with op.batch_alter_table("dataset_versions", schema=None) as batch_op:
         batch_op.create_index("ix_dataset_versions_job_id", ["job_id"], unique=False)
