@@ -164,6 +164,7 @@ Payload = (
     | TaskReportResolvedPayload
     | ImportFinishedPayload
     | ExportCompletedPayload
+    | DatasetVersionCreatedPayload
     | ProjectPayload
     | BatchCompletedPayload
 )
