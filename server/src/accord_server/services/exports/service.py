@@ -14,7 +14,7 @@ from accord_server.db.base import utcnow
 from accord_server.db.models import DatasetVersion, Export, Job, Membership, Project, User
 from accord_server.schemas.enums import EventKind, ExportResultChoice, JobKind, JobState
 from accord_server.schemas.label_schema import LabelSchema
-from accord_server.services import datasets, jobs, projects
+from accord_server.services import jobs, projects
 from accord_server.services.errors import Conflict, Invalid, NotFound
 from accord_server.services.events import record
 from accord_server.services.exports.options import (
@@ -58,7 +58,7 @@ def create_export(
     With ``version``, the export is of that dataset version of the project (its manifest and
     schema), not of the live project: it must be frozen, and ``filter`` and ``result`` (when
     ``result_given``) are refused, the version having frozen its own."""
-    project, _ = projects.get_project_or_raise(
+    project, membership = projects.get_project_or_raise(
         session, project_id=project_id, user=user, action=Action.EXPORT_CREATE
     )
     fmt = get_format_or_raise(format, project.media)
@@ -71,7 +71,7 @@ def create_export(
         map_schema(projects.project_schema(project), labels)
         filter_conditions(session, project, task_filters(stored_filter))  # a bad one is refused
     else:
-        frozen = _frozen_version(session, project, version, user)
+        frozen = _frozen_version(session, project, version, membership)
         if stored_filter:
             raise Invalid(
                 "filter: an export of a dataset version holds the tasks the version froze",
@@ -122,21 +122,29 @@ def create_export(
 
 
 def _frozen_version(
-    session: Session, project: Project, version_id: int, user: User
+    session: Session, project: Project, version_id: int, membership: Membership
 ) -> DatasetVersion:
     """The frozen dataset version an export names: NotFound for another organization's,
     Forbidden for a role that may not read versions, Invalid for another project's, Conflict
-    while it is not frozen."""
-    version, job = datasets.get_version_or_raise(
-        session, version_id=version_id, user=user, action=Action.VERSION_READ
-    )
+    while it is not frozen. (Read here rather than through ``services/datasets``, which builds
+    on this package.)"""
+    version = session.get(DatasetVersion, version_id)
+    if version is None or version.organization_id != project.organization_id:
+        raise NotFound(f"dataset version {version_id} not found")
+    authorize(membership.role, Action.VERSION_READ)
     if version.project_id != project.id:
         raise Invalid(
             f"version: dataset version {version_id} is of project {version.project_id}, "
             f"not of project {project.id}",
             details={"field": "version"},
         )
-    datasets.require_frozen(version, job)
+    job = session.get(Job, version.job_id)
+    if job is None or job.state != JobState.SUCCEEDED or version.manifest_key is None:
+        state = job.state if job is not None else "gone"
+        raise Conflict(
+            f"dataset version {version_id} is not frozen yet: its job is {state}",
+            details={"state": state, "version_id": version_id},
+        )
     return version
 
 
