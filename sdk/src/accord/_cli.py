@@ -11,6 +11,11 @@
     accord webhooks delete|ping|deliveries WEBHOOK_ID
     accord export PROJECT_ID --format FORMAT [-o PATH] [--result R] [--split T,V,T[:SEED]]
                  [--include-media] [--label-map OLD=NEW ...] [--filter NAME=VALUE ...] [--json]
+    accord versions create PROJECT_ID --name NAME [--description TEXT] [--result R]
+                 [--filter NAME=VALUE ...] [--json]
+    accord versions list PROJECT_ID [--json]
+    accord versions pull VERSION_ID [--format FORMAT] [-o PATH] [--include-media] [--json]
+    accord versions diff VERSION_ID AGAINST_ID [--json]
 
 Results are printed as JSON on stdout; errors as one line on stderr with exit status 1. When the
 reader of stdout goes away (``accord projects list | head``) it stops quietly with status 141.
@@ -168,7 +173,111 @@ def _parser() -> argparse.ArgumentParser:
     )
     exp.add_argument("--json", action="store_true", help="print the export and path as JSON")
     exp.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _version_commands(commands)
     return parser
+
+
+def _version_commands(commands: Any) -> None:
+    versions = commands.add_parser(
+        "versions",
+        help="dataset versions: freeze, list, pull, compare",
+        description="Dataset versions: a project's labels frozen into an immutable manifest. "
+        "Each action prints a short summary, or with --json the result as JSON.",
+    )
+    actions = versions.add_subparsers(dest="action", required=True)
+    create = actions.add_parser("create", help="freeze a project's labels into a new version")
+    create.add_argument("project_id", type=int)
+    create.add_argument("--name", required=True)
+    create.add_argument("--description", default="")
+    create.add_argument(
+        "--result", default="latest", choices=("latest", "all", "ground_truth"), help="which"
+    )
+    create.add_argument(
+        "--filter",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="the data manager's task filter, e.g. state=completed; repeatable",
+    )
+    listing = actions.add_parser("list", help="a project's versions, newest first")
+    listing.add_argument("project_id", type=int)
+    pull = actions.add_parser(
+        "pull",
+        help="export a version in a format and download the file",
+        description="Exports the version, waits for it and downloads the file into OUTPUT (a "
+        "folder, the default '.', or a file name), resuming a partial file; the same version "
+        "in the same format is the same bytes every time.",
+    )
+    pull.add_argument("version_id", type=int)
+    pull.add_argument("--format", default="coco", help="e.g. coco, yolo, jsonl (default coco)")
+    pull.add_argument("-o", "--output", default=".", help="a folder or a file name")
+    pull.add_argument("--include-media", action="store_true", help="put the media files in it")
+    diff = actions.add_parser("diff", help="what changed from AGAINST_ID to VERSION_ID")
+    diff.add_argument("version_id", type=int)
+    diff.add_argument("against_id", type=int)
+    for sub in (create, listing, pull, diff):
+        sub.add_argument("--json", action="store_true", help="print the result as JSON")
+        if sub in (create, pull):
+            sub.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def _versions(client: Client, args: argparse.Namespace) -> None:
+    versions = client.versions
+    if args.action == "create":
+        filters = {k: _filter_value(v) for k, v in _pairs(args.filter, "--filter").items()}
+        made = versions.create(
+            args.project_id,
+            name=args.name,
+            description=args.description,
+            result=args.result,
+            filter=filters or None,
+            progress=not args.no_progress,
+        )
+        if args.json:
+            _print(made)
+            return
+        same = f" (same content as version {made.same_as})" if made.same_as else ""
+        print(
+            f"version {made.id} (#{made.number} {made.name}): {made.task_count:,} tasks, "
+            f"hash {made.content_hash}{same}"
+        )
+    elif args.action == "list":
+        found = versions.list(args.project_id)
+        if args.json:
+            _print(found)
+            return
+        for v in found:
+            print(
+                f"{v.id}\t#{v.number}\t{v.name}\t{v.state}\t{v.task_count} tasks\t"
+                f"{v.content_hash or '-'}"
+            )
+    elif args.action == "pull":
+        output = Path(args.output)
+        if args.output.endswith(("/", os.sep)) or not output.suffix:
+            output.mkdir(parents=True, exist_ok=True)
+        path = versions.pull(
+            args.version_id,
+            output,
+            format=args.format,
+            include_media=args.include_media,
+            progress=not args.no_progress,
+        )
+        if args.json:
+            _print({"version": args.version_id, "path": str(path)})
+        else:
+            print(path)
+    elif args.action == "diff":
+        changes = versions.diff(args.version_id, args.against_id)
+        if args.json:
+            _print(changes)
+            return
+        t = changes.tasks
+        print(
+            f"tasks: {t['added']:,} added, {t['removed']:,} removed, {t['changed']:,} "
+            f"changed, {t['unchanged']:,} unchanged"
+        )
+        for label, n in changes.labels.items():
+            print(f"  {label}: +{n['added']:,} -{n['removed']:,}")
 
 
 def _split(text: str | None) -> dict[str, Any] | None:
@@ -286,6 +395,8 @@ def _run(client: Client, args: argparse.Namespace) -> int:
         _webhooks(client, args)
     elif args.command == "export":
         _export(client, args)
+    elif args.command == "versions":
+        _versions(client, args)
     elif args.command == "next":
         lease = client.queue.next(args.project_id)
         _print(lease)

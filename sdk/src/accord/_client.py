@@ -19,6 +19,7 @@ from accord._resources.projects import Projects
 from accord._resources.queue import Queue
 from accord._resources.tasks import Tasks
 from accord._resources.tokens import Tokens
+from accord._resources.versions import Versions
 from accord._resources.webhooks import Webhooks
 
 URL_ENV = "ACCORD_URL"
@@ -62,6 +63,7 @@ class Client:
         self.jobs = Jobs(self._http)
         self.imports = Imports(self._http, self.jobs)
         self.exports = Exports(self._http, self.jobs)
+        self.versions = Versions(self._http, self.jobs, self.exports)
         self.queue = Queue(self._http)
         self.annotations = Annotations(self._http)
         self.tokens = Tokens(self._http)

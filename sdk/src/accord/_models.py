@@ -508,6 +508,54 @@ class Export(_Model):
         return self.state in FINISHED_STATES
 
 
+class DatasetVersion(_Model):
+    """A dataset version: a project's tasks and chosen results frozen into one immutable
+    manifest. ``content_hash`` is equal for equal content; ``same_as`` names the earliest
+    earlier version of the project with the same hash."""
+
+    id: int
+    organization_id: int
+    project_id: int
+    number: int
+    name: str
+    description: str = ""
+    options: dict[str, Any] = Field(default_factory=dict)
+    filter: dict[str, Any] = Field(default_factory=dict)
+    label_schema: dict[str, Any] = Field(default_factory=dict)
+    state: str
+    job: Job
+    manifest_sha256: str | None = None
+    manifest_size: int | None = None
+    content_hash: str | None = None
+    same_as: int | None = None
+    task_count: int = 0
+    result_count: int = 0
+    prediction_count: int = 0
+    label_counts: dict[str, int] = Field(default_factory=dict)
+    manifest_url: str | None = None
+    created_at: datetime
+    finished_at: datetime | None = None
+
+    @property
+    def finished(self) -> bool:
+        """True once its job is succeeded, failed or cancelled."""
+        return self.state in FINISHED_STATES
+
+
+class VersionDiff(_Model):
+    """What changed from version ``against`` to version ``version_id``: ``tasks`` counts
+    (added, removed, changed, unchanged), ``labels`` (regions added and removed per label),
+    ``task_ids`` (the first ones of each kind)."""
+
+    version_id: int
+    against: int
+    same_content: bool
+    schema_changed: bool
+    tasks: dict[str, int]
+    labels: dict[str, dict[str, int]] = Field(default_factory=dict)
+    task_ids: dict[str, list[int]] = Field(default_factory=dict)
+
+
 class ExportFormat(_Model):
     """An export format: ``name`` is what ``client.exports.create(format=...)`` takes."""
 

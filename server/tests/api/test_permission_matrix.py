@@ -76,6 +76,7 @@ class World:
     others_annotation: int
     job: int
     export: int
+    version: int
     source: int
     spares: list[int]
     counter: itertools.count[int] = field(default_factory=itertools.count)
@@ -172,6 +173,10 @@ class World:
             self.stack.run_jobs()
         return int(made.json()["id"])
 
+    def fresh_version(self) -> int:
+        """A fresh dataset version of the owner's, frozen."""
+        return _version(self.stack, self.members[OWNER], self.project)
+
     def token_of(self, member: Member) -> int:
         """A fresh API token id of ``member``."""
         with self.stack.client(member.token) as client:
@@ -187,6 +192,16 @@ def _export(stack: Stack, owner: Member, project: int) -> int:
         assert made.status_code == 202, made.text
         stack.run_jobs()
         assert client.get(f"/api/v1/exports/{made.json()['id']}").json()["state"] == "succeeded"
+    return int(made.json()["id"])
+
+
+def _version(stack: Stack, owner: Member, project: int) -> int:
+    """A frozen dataset version of the project, by its owner."""
+    with stack.client(owner.token) as client:
+        made = client.post(f"/api/v1/projects/{project}/versions", json={"name": "v"})
+        assert made.status_code == 202, made.text
+        stack.run_jobs()
+        assert client.get(f"/api/v1/versions/{made.json()['id']}").json()["state"] == "succeeded"
     return int(made.json()["id"])
 
 
@@ -237,6 +252,7 @@ def _world(stack: Stack, factory: Factory) -> World:
         others_annotation=int(made.json()["id"]),
         job=job,
         export=_export(stack, owner, project),
+        version=_version(stack, owner, project),
         source=factory.grant(owner),
         spares=spares,
     )
@@ -701,6 +717,58 @@ CASES: list[Case] = [
         expect(204, MANAGERS),
         params=lambda w, c: {"export": w.finished_export()},
     ),
+    # --- dataset versions
+    Case(
+        "create version",
+        "POST",
+        P + "/versions",
+        expect(202, MANAGERS),
+        body=lambda w, c: {"name": "v"},
+    ),
+    Case("list versions", "GET", P + "/versions", expect(200, MANAGERS)),
+    Case(
+        "get version",
+        "GET",
+        "/api/v1/versions/{version}",
+        expect(200, MANAGERS),
+        params=lambda w, c: {"version": w.version},
+    ),
+    Case(
+        "rename version",
+        "PATCH",
+        "/api/v1/versions/{version}",
+        expect(200, MANAGERS),
+        params=lambda w, c: {"version": w.version},
+        body=lambda w, c: {"name": "renamed"},
+    ),
+    Case(
+        "diff versions",
+        "GET",
+        "/api/v1/versions/{version}/diff?against={version}",
+        expect(200, MANAGERS),
+        params=lambda w, c: {"version": w.version},
+    ),
+    Case(
+        "download a version's manifest",
+        "GET",
+        "/api/v1/versions/{version}/manifest",
+        expect(200, MANAGERS),
+        params=lambda w, c: {"version": w.version},
+    ),
+    Case(
+        "export a version",
+        "POST",
+        P + "/exports",
+        expect(202, MANAGERS),
+        body=lambda w, c: {"format": "jsonl", "version": w.version},
+    ),
+    Case(
+        "delete version",
+        "DELETE",
+        "/api/v1/versions/{version}",
+        expect(204, MANAGERS),
+        params=lambda w, c: {"version": w.fresh_version()},
+    ),
     # --- queue
     Case("next", "POST", P + "/next", expect(200, MEMBERS)),
     Case(
@@ -1002,6 +1070,7 @@ def test_every_route_is_in_the_matrix() -> None:
         "webhook": "webhook_id",
         "delivery": "delivery_id",
         "export": "export_id",
+        "version": "version_id",
     }
     covered = set()
     for case in CASES:

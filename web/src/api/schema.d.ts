@@ -952,6 +952,31 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/projects/{project_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List Versions
+         * @description The project's dataset versions, newest first.
+         */
+        get: operations["list_versions_api_v1_projects__project_id__versions_get"];
+        put?: never;
+        /**
+         * Create Version
+         * @description Freeze the project's tasks (or the filter's) and their chosen results into a dataset
+         *     version, in the background: answers the version with its queued job.
+         */
+        post: operations["create_version_api_v1_projects__project_id__versions_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tasks/{task_id}": {
         parameters: {
             query?: never;
@@ -1133,6 +1158,76 @@ export interface paths {
          * @description Give a task back; you will not get it again.
          */
         post: operations["skip_task_api_v1_tasks__task_id__skip_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/versions/{version_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get Version
+         * @description A dataset version: its state (its job), and once frozen its hashes and counts.
+         */
+        get: operations["get_version_api_v1_versions__version_id__get"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete Version
+         * @description Delete a version and its manifest (one still being frozen: cancel its job first).
+         */
+        delete: operations["delete_version_api_v1_versions__version_id__delete"];
+        options?: never;
+        head?: never;
+        /**
+         * Update Version
+         * @description Rename a version or change its description; its content never changes.
+         */
+        patch: operations["update_version_api_v1_versions__version_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/versions/{version_id}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Diff Versions
+         * @description What changed from `against` to this version: tasks added, removed and changed, regions
+         *     added and removed per label, the first task ids of each.
+         */
+        get: operations["diff_versions_api_v1_versions__version_id__diff_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/versions/{version_id}/manifest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download Manifest
+         * @description The version's manifest (canonical JSONL, one task a line), streamed from storage;
+         *     `Range` and `If-Range` as for an export's download.
+         */
+        get: operations["download_manifest_api_v1_versions__version_id__manifest_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1478,6 +1573,33 @@ export interface components {
          * @enum {string}
          */
         DeliveryState: "pending" | "failed" | "succeeded" | "dead";
+        /** DiffLabelCounts */
+        DiffLabelCounts: {
+            /** Added */
+            added: number;
+            /** Removed */
+            removed: number;
+        };
+        /** DiffTaskCounts */
+        DiffTaskCounts: {
+            /** Added */
+            added: number;
+            /** Changed */
+            changed: number;
+            /** Removed */
+            removed: number;
+            /** Unchanged */
+            unchanged: number;
+        };
+        /** DiffTaskIds */
+        DiffTaskIds: {
+            /** Added */
+            added: number[];
+            /** Changed */
+            changed: number[];
+            /** Removed */
+            removed: number[];
+        };
         /** DraftUpdate */
         DraftUpdate: {
             /** Draft */
@@ -1531,6 +1653,11 @@ export interface components {
             result?: components["schemas"]["ExportResultChoice"];
             /** @description Split the tasks into train/val/test. */
             split?: components["schemas"]["ExportSplit"] | null;
+            /**
+             * Version
+             * @description Export this dataset version (its frozen tasks, results and schema, the same bytes every time) instead of the live project; no `filter` or `result` then.
+             */
+            version?: number | null;
         };
         /**
          * ExportFilter
@@ -2623,6 +2750,138 @@ export interface components {
             msg: string;
             /** Error Type */
             type: string;
+        };
+        /** VersionCreate */
+        VersionCreate: {
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /** @description Freeze only the matching tasks. */
+            filter?: components["schemas"]["ExportFilter"] | null;
+            /** Name */
+            name: string;
+            /**
+             * @description Which results are frozen: `latest`, `all` or `ground_truth` (as exports).
+             * @default latest
+             */
+            result?: components["schemas"]["ExportResultChoice"];
+        };
+        /** VersionDiffRead */
+        VersionDiffRead: {
+            /** Against */
+            against: number;
+            /**
+             * Labels
+             * @description Regions added and removed per label, from `against` to this version.
+             */
+            labels: {
+                [key: string]: components["schemas"]["DiffLabelCounts"];
+            };
+            /** Same Content */
+            same_content: boolean;
+            /** Schema Changed */
+            schema_changed: boolean;
+            /** @description The first 100 task ids of each kind, ascending. */
+            task_ids: components["schemas"]["DiffTaskIds"];
+            /** @description Tasks only in this version (added), only in `against` (removed), in both with different results (changed) or the same (unchanged). */
+            tasks: components["schemas"]["DiffTaskCounts"];
+            /** Version Id */
+            version_id: number;
+        };
+        /** VersionRead */
+        VersionRead: {
+            /**
+             * Content Hash
+             * @description SHA-256 of the canonical schema, a newline and the manifest: equal content gives an equal hash.
+             */
+            content_hash: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Created By */
+            created_by: number | null;
+            /** Description */
+            description: string;
+            /** Filter */
+            filter: {
+                [key: string]: unknown;
+            };
+            /** Finished At */
+            finished_at: string | null;
+            /** Id */
+            id: number;
+            job: components["schemas"]["JobRead"];
+            /**
+             * Label Counts
+             * @description Regions per label in the frozen results.
+             */
+            label_counts: {
+                [key: string]: number;
+            };
+            /**
+             * Label Schema
+             * @description The project's label schema it froze.
+             */
+            label_schema: {
+                [key: string]: unknown;
+            };
+            /** Manifest Sha256 */
+            manifest_sha256: string | null;
+            /** Manifest Size */
+            manifest_size: number | null;
+            /**
+             * Manifest Url
+             * @description Where to download the manifest, once frozen.
+             */
+            manifest_url: string | null;
+            /** Name */
+            name: string;
+            /**
+             * Number
+             * @description 1, 2, ... within the project.
+             */
+            number: number;
+            /**
+             * Options
+             * @description What it froze with: the result choice.
+             */
+            options: {
+                [key: string]: unknown;
+            };
+            /** Organization Id */
+            organization_id: number;
+            /** Prediction Count */
+            prediction_count: number;
+            /** Project Id */
+            project_id: number;
+            /** Result Count */
+            result_count: number;
+            /**
+             * Same As
+             * @description The earliest earlier version of the project with the same content hash.
+             */
+            same_as: number | null;
+            /**
+             * State
+             * @description Its job's: queued, running, succeeded, failed, cancelled.
+             */
+            state: string;
+            /** Task Count */
+            task_count: number;
+        };
+        /**
+         * VersionUpdate
+         * @description Only the name and description of a version change; its content never does.
+         */
+        VersionUpdate: {
+            /** Description */
+            description?: string | null;
+            /** Name */
+            name?: string | null;
         };
         /** WebhookCreate */
         WebhookCreate: {
@@ -4625,6 +4884,74 @@ export interface operations {
             };
         };
     };
+    list_versions_api_v1_projects__project_id__versions_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionRead"][];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_version_api_v1_projects__project_id__versions_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                project_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VersionCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_task_api_v1_tasks__task_id__get: {
         parameters: {
             query?: never;
@@ -5017,6 +5344,181 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_version_api_v1_versions__version_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_version_api_v1_versions__version_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_version_api_v1_versions__version_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VersionUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    diff_versions_api_v1_versions__version_id__diff_get: {
+        parameters: {
+            query: {
+                /** @description The version compared to. */
+                against: number;
+            };
+            header?: never;
+            path: {
+                version_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VersionDiffRead"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    download_manifest_api_v1_versions__version_id__manifest_get: {
+        parameters: {
+            query?: never;
+            header?: {
+                Range?: string | null;
+                "If-Range"?: string | null;
+            };
+            path: {
+                version_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The range asked for. */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No byte. */
+            416: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -10,7 +10,7 @@ from typing import Any
 
 from accord._exceptions import AccordError
 from accord._http import HTTP
-from accord._models import Export, ExportFormat, Project
+from accord._models import DatasetVersion, Export, ExportFormat, Project
 from accord._resources.jobs import Jobs
 
 CHUNK = 1024 * 1024
@@ -42,6 +42,7 @@ class Exports:
         label_map: Mapping[str, str | None] | None = None,
         filter: Mapping[str, Any] | None = None,
         options: Mapping[str, Any] | None = None,
+        version: int | DatasetVersion | None = None,
         wait: bool = True,
         progress: bool = True,
         timeout: float | None = None,
@@ -49,9 +50,17 @@ class Exports:
         """Export a project: ``format`` (``client.exports.formats()``), ``result`` (``latest``,
         ``all`` or ``ground_truth``), ``split`` (``{"train": .8, "val": .1, "test": .1,
         "seed": 0}``), ``label_map`` (``{old: new or None}``), ``filter`` (the data manager's
-        task filter, e.g. ``{"state": "completed"}``), the format's ``options``. Returns the
-        export, finished when ``wait`` (the default)."""
-        body: dict[str, Any] = {"format": format, "result": result, "include_media": include_media}
+        task filter, e.g. ``{"state": "completed"}``), the format's ``options``. With
+        ``version``, that dataset version is exported (the same bytes every time) instead of
+        the live project: it has its own results and tasks, so ``result`` and ``filter`` are
+        left out. Returns the export, finished when ``wait`` (the default)."""
+        body: dict[str, Any] = {"format": format, "include_media": include_media}
+        if version is None:
+            body["result"] = result
+        else:
+            body["version"] = version if isinstance(version, int) else version.id
+            if result != "latest":
+                body["result"] = result  # the server says why it is refused
         for name, value in (
             ("split", split),
             ("label_map", label_map),

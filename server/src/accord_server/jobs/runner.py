@@ -17,6 +17,7 @@ from contextlib import contextmanager
 
 from sqlalchemy.exc import DataError
 
+from accord_server.jobs.datasets import run_dataset_version
 from accord_server.jobs.exports import run_export
 from accord_server.jobs.imports import run_import
 from accord_server.jobs.media_gc import run_media_gc
@@ -35,6 +36,7 @@ HANDLERS: dict[str, Callable[[Runtime, int], None]] = {
     JobKind.IMPORT: run_import,
     JobKind.MEDIA_GC: run_media_gc,
     JobKind.EXPORT: run_export,
+    JobKind.DATASET_VERSION: run_dataset_version,
 }
 """The job function of each job kind."""
 

@@ -40,6 +40,9 @@ class JobKind(StrEnum):
     """Delete stored media that no task names any more (server-wide: no organization)."""
     EXPORT = "export"
     """Write a project's tasks and labels in a format into one download (``services/exports``)."""
+    DATASET_VERSION = "dataset_version"
+    """Freeze a project's tasks and chosen results into a dataset version's manifest
+    (``services/datasets.py``)."""
 
 
 class SourceKind(StrEnum):
@@ -144,6 +147,7 @@ class EventKind(StrEnum):
     TASK_REPORT_RESOLVED = "task.report_resolved"
     IMPORT_FINISHED = "import.finished"
     EXPORT_COMPLETED = "export.completed"
+    DATASET_VERSION_CREATED = "dataset_version.created"
     PROJECT_CREATED = "project.created"
     PROJECT_UPDATED = "project.updated"
     PROJECT_DELETED = "project.deleted"

@@ -63,6 +63,11 @@ class ExportCreate(InputModel):
     )
     filter: ExportFilter | None = Field(None, description="Export only the matching tasks.")
     options: dict[str, Any] | None = Field(None, description="The format's own options.")
+    version: Id | None = Field(
+        None,
+        description="Export this dataset version (its frozen tasks, results and schema, the "
+        "same bytes every time) instead of the live project; no `filter` or `result` then.",
+    )
 
 
 class ReportDropRead(ReadModel):

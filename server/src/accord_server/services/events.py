@@ -121,6 +121,19 @@ class ExportCompletedPayload(TypedDict):
     dropped: int
 
 
+class DatasetVersionCreatedPayload(TypedDict):
+    """dataset_version.created: a dataset version's manifest is written and stored
+    (``same_as``: the earlier version of the project with the same content hash, or None)."""
+
+    version_id: int
+    job_id: int
+    number: int
+    name: str
+    task_count: int
+    content_hash: str
+    same_as: int | None
+
+
 class ProjectPayload(TypedDict):
     """project.created / .updated / .deleted; ``changes`` names the fields an update set.
     A deleted project's event has no ``project_id`` column (it would go with the project)."""
@@ -151,6 +164,7 @@ Payload = (
     | TaskReportResolvedPayload
     | ImportFinishedPayload
     | ExportCompletedPayload
+    | DatasetVersionCreatedPayload
     | ProjectPayload
     | BatchCompletedPayload
 )
@@ -167,6 +181,7 @@ PAYLOADS: dict[EventKind, type[Any]] = {
     EventKind.TASK_REPORT_RESOLVED: TaskReportResolvedPayload,
     EventKind.IMPORT_FINISHED: ImportFinishedPayload,
     EventKind.EXPORT_COMPLETED: ExportCompletedPayload,
+    EventKind.DATASET_VERSION_CREATED: DatasetVersionCreatedPayload,
     EventKind.PROJECT_CREATED: ProjectPayload,
     EventKind.PROJECT_UPDATED: ProjectPayload,
     EventKind.PROJECT_DELETED: ProjectPayload,

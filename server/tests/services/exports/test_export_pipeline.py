@@ -10,7 +10,7 @@ import pytest
 
 from accord_server.schemas.label_schema import LabelSchema
 from accord_server.services.errors import Invalid
-from accord_server.services.exports import pipeline
+from accord_server.services.exports import pipeline, source
 from accord_server.services.exports.options import map_schema, split_of
 from accord_server.services.jobs import Cancelled
 from support import IMAGE_SCHEMA, Factory, Stack
@@ -25,7 +25,7 @@ def test_a_cancel_between_chunks_stops_the_export_and_stores_nothing(
     with stack.client(owner.token) as client:
         made = client.post(f"/api/v1/projects/{project}/exports", json={"format": "jsonl"})
     export = made.json()
-    monkeypatch.setattr(pipeline, "CHUNK", 2)
+    monkeypatch.setattr(source, "CHUNK", 2)
     calls: list[int] = []
     seen: list[dict[str, Any]] = []
 

@@ -15,6 +15,7 @@ from accord_server.api.v1 import (
     queue,
     reports,
     tasks,
+    versions,
     webhooks,
 )
 
@@ -39,6 +40,7 @@ def v1_routes() -> list[BaseRoute]:
         imports,
         import_sources,
         exports,
+        versions,
         jobs,
         limits,
         webhooks,

@@ -9,6 +9,7 @@ from typing import IO, Annotated
 from fastapi import Header, Query
 from fastapi.responses import Response, StreamingResponse
 
+from accord_server.adapters.storage import Storage
 from accord_server.api.deps import CurrentUser, RuntimeDep, SessionDep, after_commit, api_router
 from accord_server.api.ranges import Unsatisfiable, parse_range
 from accord_server.db.models import Export, Job
@@ -80,6 +81,8 @@ def create_export(
         label_map=body.label_map,
         filter=body.filter.model_dump(mode="json") if body.filter else None,
         options=body.options,
+        version=body.version,
+        result_given="result" in body.model_fields_set,
     )
     export, job = service.get_export_or_raise(session, export_id=export.id, user=user)
     after_commit(session, lambda: runtime.enqueue_job(job.id))
@@ -131,27 +134,49 @@ def download_export(
     the range apply only to the same file."""
     export, job = service.get_export_or_raise(session, export_id=export_id, user=user)
     key, size = service.get_download_or_raise(export, job)
-    etag = f'"{export.sha256}"'
+    return ranged_download(
+        runtime.storage,
+        key=key,
+        size=size,
+        sha256=str(export.sha256),
+        file_name=str(export.file_name),
+        media_type=export.content_type or "application/octet-stream",
+        range_=range_,
+        if_range=if_range,
+    )
+
+
+def ranged_download(
+    storage: Storage,
+    *,
+    key: str,
+    size: int,
+    sha256: str,
+    file_name: str,
+    media_type: str,
+    range_: str | None,
+    if_range: str | None,
+) -> Response:
+    """A stored file streamed whole, or the range asked for (206; 416 for none of its bytes);
+    the ETag is its SHA-256, quoted, and ``If-Range`` must match it for the range to apply."""
+    etag = f'"{sha256}"'
     headers = {
         "Accept-Ranges": "bytes",
         "ETag": etag,
-        "Content-Disposition": f'attachment; filename="{export.file_name}"',
+        "Content-Disposition": f'attachment; filename="{file_name}"',
         "Cache-Control": "private, no-transform",
     }
-    media_type = export.content_type or "application/octet-stream"
     try:
         wanted = parse_range(range_, size) if if_range in (None, etag) else None
     except Unsatisfiable:
         return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{size}"})
     if wanted is None:
         headers["Content-Length"] = str(size)
-        return StreamingResponse(
-            _chunks(runtime.storage.open(key)), media_type=media_type, headers=headers
-        )
+        return StreamingResponse(_chunks(storage.open(key)), media_type=media_type, headers=headers)
     start, end = wanted
     headers["Content-Range"] = f"bytes {start}-{end}/{size}"
     headers["Content-Length"] = str(end - start + 1)
-    stream = runtime.storage.open_range(key, start, end)
+    stream = storage.open_range(key, start, end)
     return StreamingResponse(
         _chunks(stream), status_code=206, media_type=media_type, headers=headers
     )

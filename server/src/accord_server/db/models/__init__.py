@@ -9,6 +9,7 @@ from accord_server.db.models.accounts import (
     UserSession,
 )
 from accord_server.db.models.annotations import Annotation, AnnotationRevision
+from accord_server.db.models.datasets import DatasetVersion
 from accord_server.db.models.events import Event, EventBacklog
 from accord_server.db.models.exports import Export
 from accord_server.db.models.jobs import ImportedFile, Job, Worker
@@ -32,6 +33,7 @@ __all__ = [
     "ApiToken",
     "Assignment",
     "Batch",
+    "DatasetVersion",
     "Event",
     "EventBacklog",
     "Export",

@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 
 from accord_server.adapters.storage import Storage
 from accord_server.db.base import utcnow
-from accord_server.db.models import Export, Job, Membership, Project, User
-from accord_server.schemas.enums import EventKind, JobKind, JobState
+from accord_server.db.models import DatasetVersion, Export, Job, Membership, Project, User
+from accord_server.schemas.enums import EventKind, ExportResultChoice, JobKind, JobState
+from accord_server.schemas.label_schema import LabelSchema
 from accord_server.services import jobs, projects
-from accord_server.services.errors import Conflict, NotFound
+from accord_server.services.errors import Conflict, Invalid, NotFound
 from accord_server.services.events import record
 from accord_server.services.exports.options import (
     check_format_options,
@@ -47,21 +48,43 @@ def create_export(
     label_map: Mapping[str, str | None] | None = None,
     filter: Mapping[str, Any] | None = None,
     options: Mapping[str, Any] | None = None,
+    version: int | None = None,
+    result_given: bool = True,
 ) -> Export:
     """Check an export request against the project and record it with its queued job (the
     caller enqueues the job after commit). NotFound when the user cannot see the project,
-    Forbidden when their role may not export, Invalid naming the field for a bad request."""
-    project, _ = projects.get_project_or_raise(
+    Forbidden when their role may not export, Invalid naming the field for a bad request.
+
+    With ``version``, the export is of that dataset version of the project (its manifest and
+    schema), not of the live project: it must be frozen, and ``filter`` and ``result`` (when
+    ``result_given``) are refused, the version having frozen its own."""
+    project, membership = projects.get_project_or_raise(
         session, project_id=project_id, user=user, action=Action.EXPORT_CREATE
     )
     fmt = get_format_or_raise(format, project.media)
-    choice = check_result(result)
     format_options = check_format_options(fmt, options)
     checked_split = check_split(split)
     labels = dict(label_map) if label_map else None
-    map_schema(projects.project_schema(project), labels)
     stored_filter = {k: v for k, v in dict(filter or {}).items() if v is not None}
-    filter_conditions(session, project, task_filters(stored_filter))  # a bad state is refused now
+    if version is None:
+        choice = check_result(result)
+        map_schema(projects.project_schema(project), labels)
+        filter_conditions(session, project, task_filters(stored_filter))  # a bad one is refused
+    else:
+        frozen = _frozen_version(session, project, version, membership)
+        if stored_filter:
+            raise Invalid(
+                "filter: an export of a dataset version holds the tasks the version froze",
+                details={"field": "filter"},
+            )
+        if result_given:
+            raise Invalid(
+                "result: an export of a dataset version holds the results the version froze "
+                f"({frozen.options.get('result')})",
+                details={"field": "result"},
+            )
+        choice = ExportResultChoice(frozen.options.get("result", ExportResultChoice.LATEST))
+        map_schema(LabelSchema.model_validate(frozen.label_schema), labels)
     params = {
         "format": fmt.name,
         "result": str(choice),
@@ -70,6 +93,8 @@ def create_export(
         "label_map": labels,
         "format_options": format_options,
     }
+    if version is not None:
+        params["version"] = version
     job = jobs.create_job(
         session,
         organization_id=project.organization_id,
@@ -94,6 +119,33 @@ def create_export(
     job.params = {"export_id": export.id}
     session.flush()
     return export
+
+
+def _frozen_version(
+    session: Session, project: Project, version_id: int, membership: Membership
+) -> DatasetVersion:
+    """The frozen dataset version an export names: NotFound for another organization's,
+    Forbidden for a role that may not read versions, Invalid for another project's, Conflict
+    while it is not frozen. (Read here rather than through ``services/datasets``, which builds
+    on this package.)"""
+    version = session.get(DatasetVersion, version_id)
+    if version is None or version.organization_id != project.organization_id:
+        raise NotFound(f"dataset version {version_id} not found")
+    authorize(membership.role, Action.VERSION_READ)
+    if version.project_id != project.id:
+        raise Invalid(
+            f"version: dataset version {version_id} is of project {version.project_id}, "
+            f"not of project {project.id}",
+            details={"field": "version"},
+        )
+    job = session.get(Job, version.job_id)
+    if job is None or job.state != JobState.SUCCEEDED or version.manifest_key is None:
+        state = job.state if job is not None else "gone"
+        raise Conflict(
+            f"dataset version {version_id} is not frozen yet: its job is {state}",
+            details={"state": state, "version_id": version_id},
+        )
+    return version
 
 
 def get_export_or_raise(session: Session, *, export_id: int, user: User) -> tuple[Export, Job]:
