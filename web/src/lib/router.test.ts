@@ -16,6 +16,8 @@ describe('parseHash', () => {
     expect(parseHash('#/projects/new')).toEqual({ name: 'project-new' });
     expect(parseHash('#/members')).toEqual({ name: 'members' });
     expect(parseHash('#/account')).toEqual({ name: 'account' });
+    expect(parseHash('#/webhooks')).toEqual({ name: 'webhooks' });
+    expect(parseHash('#/projects/3/exports')).toEqual({ name: 'project', id: 3, tab: 'exports' });
   });
 
   it('keeps a project tab’s query and ignores the others’', () => {
@@ -40,6 +42,8 @@ describe('href', () => {
       { name: 'project-new' },
       { name: 'members' },
       { name: 'account' },
+      { name: 'webhooks' },
+      { name: 'project', id: 7, tab: 'exports' },
       { name: 'project', id: 7, tab: 'dashboard' },
       { name: 'project', id: 7, tab: 'settings' },
       { name: 'project', id: 7, tab: 'tasks', query: { reported: '1' } },

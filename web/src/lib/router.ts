@@ -3,19 +3,20 @@
 import { readable, type Readable } from 'svelte/store';
 
 /** A project sub-page. */
-export type ProjectTab = 'dashboard' | 'tasks' | 'import' | 'settings' | 'annotate';
+export type ProjectTab = 'dashboard' | 'tasks' | 'import' | 'exports' | 'settings' | 'annotate';
 
 /** Every screen of the app, with its parameters. */
 export type Route =
   | { name: 'projects' }
   | { name: 'project-new' }
   | { name: 'members' }
+  | { name: 'webhooks' }
   | { name: 'account' }
   | { name: 'project'; id: number; tab: ProjectTab; query?: Record<string, string> }
   | { name: 'task'; id: number; taskId: number }
   | { name: 'not-found'; path: string };
 
-const TABS: readonly ProjectTab[] = ['dashboard', 'tasks', 'import', 'settings', 'annotate'];
+const TABS: readonly ProjectTab[] = ['dashboard', 'tasks', 'import', 'exports', 'settings', 'annotate'];
 
 function positiveInt(s: string | undefined): number | null {
   if (s === undefined || !/^[1-9][0-9]*$/.test(s)) return null;
@@ -37,6 +38,7 @@ export function parseHash(hash: string): Route {
   const [a, b, c, d] = parts;
   if (parts.length === 0 || (a === 'projects' && parts.length === 1)) return { name: 'projects' };
   if (a === 'members' && parts.length === 1) return { name: 'members' };
+  if (a === 'webhooks' && parts.length === 1) return { name: 'webhooks' };
   if (a === 'account' && parts.length === 1) return { name: 'account' };
   if (a === 'projects' && b === 'new' && parts.length === 2) return { name: 'project-new' };
   const id = positiveInt(b);
@@ -63,6 +65,8 @@ export function href(route: Route): string {
       return '#/projects/new';
     case 'members':
       return '#/members';
+    case 'webhooks':
+      return '#/webhooks';
     case 'account':
       return '#/account';
     case 'project': {

@@ -12,7 +12,7 @@ export type Action =
   | 'org.read' | 'org.update' | 'member.list' | 'member.manage' | 'project.create' | 'project.read'
   | 'project.update' | 'project.delete' | 'project.progress' | 'task.import' | 'task.list' | 'task.update'
   | 'task.delete' | 'queue.next' | 'annotation.create' | 'annotation.read_any' | 'annotation.edit_any' | 'job.read_any'
-  | 'report.create' | 'report.manage';
+  | 'report.create' | 'report.manage' | 'export.create' | 'version.create' | 'version.read' | 'webhook.manage';
 
 const table = policy as Record<string, readonly string[]>;
 
